@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+using Nimbus.Kernel.Diagnostics;
+
+namespace Nimbus.Kernel.Arch.X64
+{
+    // The register frame interrupt_common (interrupts.S) builds on the stack.
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct InterruptFrame
+    {
+        public ulong R15, R14, R13, R12, R11, R10, R9, R8, Rbp, Rdi, Rsi, Rdx, Rcx, Rbx, Rax;
+        public ulong Vector, ErrorCode;
+        public ulong Rip, Cs, Rflags, Rsp, Ss;
+    }
+
+    // Routes vectors: CPU exceptions panic (unless a test expects one); device vectors call their
+    // registered handler, which should only wake a thread, then acknowledge the local APIC.
+    internal static unsafe class Interrupts
+    {
+        public const int FirstDeviceVector = 32;
+        public const int SpuriousVector = 0xFF;
+
+        private struct HandlerTable { public fixed ulong Entries[256]; }
+        private static HandlerTable s_handlers;
+        private static ulong s_counts0, s_expectedVector = ulong.MaxValue, s_expectedHits;
+
+        public static void Register(int vector, delegate*<InterruptFrame*, void> handler)
+        {
+            fixed (HandlerTable* t = &s_handlers) t->Entries[vector] = (ulong)handler;
+        }
+
+        // Lets a selftest provoke a recoverable exception (e.g. int3) and count it.
+        public static void ExpectException(int vector) { s_expectedVector = (ulong)vector; s_expectedHits = 0; }
+        public static ulong ExpectedHits => s_expectedHits;
+        public static void ClearExpectation() => s_expectedVector = ulong.MaxValue;
+        public static ulong DeviceInterruptCount => s_counts0;
+
+        [UnmanagedCallersOnly(EntryPoint = "InterruptDispatch")]
+        private static void Dispatch(InterruptFrame* frame)
+        {
+            ulong vector = frame->Vector;
+            if (vector < FirstDeviceVector)
+            {
+                if (vector == s_expectedVector) { s_expectedHits++; return; }
+                Panic.CpuException(frame);
+                return;
+            }
+            if (vector == SpuriousVector) return;
+            s_counts0++;
+            ulong h;
+            fixed (HandlerTable* t = &s_handlers) h = t->Entries[vector];
+            if (h != 0) ((delegate*<InterruptFrame*, void>)h)(frame);
+            Drivers.LocalApic.EndOfInterrupt();
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System;
+using System.Runtime.InteropServices;
+using Nimbus.Kernel.Arch.X64;
+using Nimbus.Kernel.Diagnostics;
+using Nimbus.Kernel.Drivers;
+using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Time;
+
+namespace Nimbus.Kernel.Boot
+{
+    internal static unsafe class KernelMain
+    {
+        // Called by boot.S on the boot stack, in long mode with SSE on, on the boot page tables.
+        [UnmanagedCallersOnly(EntryPoint = "KernelMain")]
+        private static void Main(ulong startInfoPhys, ulong bootTsc)
+        {
+            SerialPort.Initialize();
+            KernelLayout layout;
+            Cpu.GetKernelLayout(&layout);
+            Descriptors.InitializeEarly(layout.InterruptStubTable);   // faults now panic, not triple-fault
+            KernelSymbols.Initialize(in layout);
+            BootChart.Mark(BootChart.Phase.Serial);
+
+            var info = (PvhStartInfo*)KernelMemory.PhysToVirt(startInfoPhys);
+            if (info->Magic != PvhStartInfo.ExpectedMagic) Panic.Fail("not booted through PVH: bad hvm_start_info magic");
+            KernelMemory.Initialize(info, in layout);
+            RuntimeStartup.InitializeStatics(in layout);
+            BootChart.Mark(BootChart.Phase.Memory);
+
+            Descriptors.Initialize(layout.InterruptStubTable);
+            BootChart.Mark(BootChart.Phase.Interrupts);
+            Acpi.Initialize(info->RsdpPhys);
+            BootChart.Mark(BootChart.Phase.Acpi);
+            LocalApic.Initialize();
+            Clock.Initialize(bootTsc);
+            BootChart.Mark(BootChart.Phase.Clock);
+            LocalApic.FinishCalibration(Pit.LapicTicksInWindow);
+            Cpu.EnableInterrupts();
+            BootChart.Mark(BootChart.Phase.Apic);
+
+            var cmdline = CommandLineOf(info);
+            if (!Shell.Shell.ParseOptions(cmdline, out int status)) Power.Exit(status);
+            BootChart.Mark(BootChart.Phase.CommandLine);
+            if (Shell.Shell.BootChart) BootChart.Print();
+            ulong bootedUs = Clock.NowNs() / 1000;
+            Log.Line($"Booted in {bootedUs:f3} ms");
+            status = Shell.Shell.Run(cmdline);
+            Power.Exit(status);
+        }
+
+        private static ReadOnlySpan<byte> CommandLineOf(PvhStartInfo* info)
+        {
+            if (info->CmdlinePhys == 0) return default;
+            byte* p = (byte*)KernelMemory.PhysToVirt(info->CmdlinePhys);
+            int n = 0;
+            while (p[n] != 0 && n < 4095) n++;
+            return new ReadOnlySpan<byte>(p, n);
+        }
+    }
+
+    internal static unsafe class RuntimeStartup
+    {
+        private const uint ReadyToRunSignature = 0x00525452;   // "RTR"
+        private const int GCStaticRegion = 201;
+
+        // Finds the GC-statics region in the ReadyToRun header (pointed to by __modules) and gives
+        // every type with reference-type statics its storage.
+        public static void InitializeStatics(in KernelLayout layout)
+        {
+            for (ulong m = layout.ModulesStart; m < layout.ModulesEnd; m += 8)
+            {
+                byte* header = *(byte**)m;
+                if (*(uint*)header != ReadyToRunSignature) Panic.Fail("ReadyToRun header signature mismatch");
+                ushort sections = *(ushort*)(header + 12);
+                byte entrySize = header[14];
+                byte* entry = header + 16;
+                for (int i = 0; i < sections; i++, entry += entrySize)
+                {
+                    if (*(int*)entry != GCStaticRegion) continue;
+                    Internal.Runtime.CompilerHelpers.StartupCodeHelpers.InitializeStatics(*(byte**)(entry + 8), *(byte**)(entry + 16));
+                }
+            }
+        }
+    }
+}

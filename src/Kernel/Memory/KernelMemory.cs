@@ -1,0 +1,197 @@
+using System;
+using Nimbus.Kernel.Arch.X64;
+using Nimbus.Kernel.Boot;
+
+namespace Nimbus.Kernel.Memory
+{
+    // The kernel's address space and allocators:
+    //   0x0000_0000_0000_0000 .. 0x0000_7fff_ffff_ffff  applications (nothing mapped at 0)
+    //   0xffff_8000_0000_0000 + phys                      direct map of all RAM (RW, NX)
+    //   0xffff_c000_0000_0000 + phys                      device MMIO (uncached, NX)
+    //   0xffff_ffff_8000_0000 + phys                      kernel image (text RX, rodata R, data RW)
+    internal static unsafe class KernelMemory
+    {
+        public const ulong DirectMapBase = 0xffff800000000000UL;
+        public const ulong MmioBase = 0xffffc00000000000UL;
+        public const ulong KernelBase = 0xffffffff80000000UL;
+
+        public static PageAllocator Pages;
+        public static PageTables Tables;
+        public static Heap KernelHeap;
+        public static ulong TotalRamBytes;
+        private static bool s_ready;
+
+        public static bool Ready => s_ready;
+        private static ulong s_stackGuard;
+
+        public static bool IsStackGuard(ulong address) => s_stackGuard != 0 && address >= s_stackGuard && address < s_stackGuard + PageTables.Page4K;
+
+        // Whether a kernel virtual address is mapped (before our tables exist, the boot tables map
+        // the kernel image, so we answer yes).
+        public static bool IsMapped(ulong virt)
+        {
+            if (!s_ready) return true;
+            fixed (PageTables* t = &Tables) return t->Translate(virt, out _, out _);
+        }
+
+        public static void* PhysToVirt(ulong phys) => (void*)(phys + DirectMapBase);
+
+        // Builds the usable-page set from the PVH memory map, minus everything already in use,
+        // initialises the page allocator and heap, and switches to the kernel's own page tables.
+        public static void Initialize(PvhStartInfo* info, in KernelLayout layout)
+        {
+            PhysicalRange* storage = stackalloc PhysicalRange[128];
+            var usable = new PhysicalRangeSet(new Span<PhysicalRange>(storage, 128));
+            PhysicalRange* allStorage = stackalloc PhysicalRange[128];
+            var everything = new PhysicalRangeSet(new Span<PhysicalRange>(allStorage, 128));
+
+            s_stackGuard = layout.BootStackGuard;
+            if (info->Version < 1 || info->MemoryMapEntries == 0) Panic.Fail("PVH start info has no memory map (version < 1)");
+            var map = (PvhMemoryMapEntry*)PhysToVirt(info->MemoryMapPhys);
+            for (uint i = 0; i < info->MemoryMapEntries; i++)
+            {
+                everything.Add(map[i].Address, map[i].Address + map[i].Size);
+                if (map[i].Type == PvhMemoryMapEntry.Ram) usable.Add(map[i].Address, map[i].Address + map[i].Size);
+            }
+            TotalRamBytes = usable.TotalBytes;
+            if (usable.Count == 0) Panic.Fail("the memory map has no RAM");
+            ulong lowest = usable[0].Start, highest = usable[usable.Count - 1].End;
+
+            // Taken: the first MiB (real-mode leftovers, boot structures), the kernel image, the boot
+            // info and command line, and the modules (initrd) until their consumers copy them out.
+            usable.Remove(0, 0x100000);
+            usable.Remove(layout.BootStart - 0, layout.BootEnd);
+            usable.Remove(layout.KernelStart - KernelBase, layout.KernelEnd - KernelBase);
+            usable.Remove(info->MemoryMapPhys, info->MemoryMapPhys + info->MemoryMapEntries * 24UL);
+            if (info->CmdlinePhys != 0) usable.Remove(info->CmdlinePhys & ~0xFFFUL, (info->CmdlinePhys & ~0xFFFUL) + 0x2000);
+            var modules = (PvhModule*)PhysToVirt(info->ModuleListPhys);
+            for (uint i = 0; i < info->ModuleCount; i++) usable.Remove(modules[i].Phys, modules[i].Phys + modules[i].Size);
+            // The boot page tables map only the first GiB, so metadata and early tables must live there.
+            usable.Remove(1UL << 30, ulong.MaxValue);
+            ulong highStart = 1UL << 30;
+
+            fixed (PageAllocator* pages = &Pages)
+            {
+                pages->Initialize(lowest, highest, ref usable, DirectMapBase);
+                fixed (PageTables* tables = &Tables)
+                {
+                    if (!tables->Initialize(pages)) Panic.Fail("out of memory building page tables");
+                    BuildKernelMappings(tables, in layout, ref everything);
+                    Cpu.WriteCr4(Cpu.ReadCr4() | (1UL << 7));   // PGE: kernel mappings are global
+                    Cpu.WriteCr3(tables->Root);
+                }
+                // Now that all RAM is mapped, add the memory above 1 GiB.
+                for (uint i = 0; i < info->MemoryMapEntries; i++)
+                {
+                    if (map[i].Type != PvhMemoryMapEntry.Ram) continue;
+                    ulong s = map[i].Address, e = map[i].Address + map[i].Size;
+                    if (e <= highStart) continue;
+                    if (s < highStart) s = highStart;
+                    AddRange(pages, s, e, info);
+                }
+                fixed (Heap* heap = &KernelHeap) heap->Initialize(pages);
+            }
+            s_ready = true;
+        }
+
+        private static void AddRange(PageAllocator* pages, ulong start, ulong end, PvhStartInfo* info)
+        {
+            PhysicalRange* storage = stackalloc PhysicalRange[8];
+            var set = new PhysicalRangeSet(new Span<PhysicalRange>(storage, 8));
+            set.Add(start, end);
+            var modules = (PvhModule*)PhysToVirt(info->ModuleListPhys);
+            for (uint i = 0; i < info->ModuleCount; i++) set.Remove(modules[i].Phys, modules[i].Phys + modules[i].Size);
+            set.AlignInward(PageAllocator.PageSize);
+            for (int i = 0; i < set.Count; i++) pages->AddFreeRange(set[i].Start, set[i].End);
+        }
+
+        private static void BuildKernelMappings(PageTables* tables, in KernelLayout layout, ref PhysicalRangeSet everything)
+        {
+            bool has1G = (Cpu.Cpuid(0x80000001).Edx & (1u << 26)) != 0;
+            var dataFlags = PageFlags.Writable | PageFlags.NoExecute | PageFlags.Global;
+            // Direct map: every range of the memory map, including ACPI tables.
+            for (int i = 0; i < everything.Count; i++)
+            {
+                ulong s = everything[i].Start & ~(PageTables.Page4K - 1);
+                ulong e = (everything[i].End + PageTables.Page4K - 1) & ~(PageTables.Page4K - 1);
+                if (!tables->Map(DirectMapBase + s, s, e - s, dataFlags, true, has1G)) Panic.Fail("out of memory mapping RAM");
+            }
+            // Kernel image with 4K pages and real permissions; the boot stack's guard page stays unmapped.
+            ulong k = layout.KernelStart;
+            MapImage(tables, k, layout.TextEnd, PageFlags.Global);                                    // RX
+            MapImage(tables, layout.TextEnd, layout.RodataEnd, PageFlags.NoExecute | PageFlags.Global); // R
+            MapImage(tables, layout.RodataEnd, layout.BootStackGuard, dataFlags);                     // RW
+            MapImage(tables, layout.BootStackGuard + PageTables.Page4K, layout.KernelEnd, dataFlags);
+        }
+
+        private static void MapImage(PageTables* tables, ulong start, ulong end, PageFlags flags)
+        {
+            start &= ~(PageTables.Page4K - 1);
+            end = (end + PageTables.Page4K - 1) & ~(PageTables.Page4K - 1);
+            if (end > start && !tables->Map(start, start - KernelBase, end - start, flags, false))
+                Panic.Fail("out of memory mapping the kernel image");
+        }
+
+        // Maps device registers uncached into the MMIO window; returns their virtual address.
+        public static void* MapMmio(ulong phys, ulong size)
+        {
+            ulong s = phys & ~(PageTables.Page4K - 1);
+            ulong e = (phys + size + PageTables.Page4K - 1) & ~(PageTables.Page4K - 1);
+            fixed (PageTables* tables = &Tables)
+            {
+                for (ulong p = s; p < e; p += PageTables.Page4K)
+                {
+                    if (tables->Translate(MmioBase + p, out _, out _)) continue;
+                    if (!tables->Map(MmioBase + p, p, PageTables.Page4K,
+                            PageFlags.Writable | PageFlags.NoExecute | PageFlags.CacheDisable | PageFlags.WriteThrough | PageFlags.Global, false))
+                        Panic.Fail("out of memory mapping MMIO");
+                    Cpu.InvalidatePage(MmioBase + p);
+                }
+            }
+            return (void*)(MmioBase + phys);
+        }
+
+        public static ulong AllocatePages(int order)
+        {
+            using (new InterruptsDisabled())
+                fixed (PageAllocator* pages = &Pages) return pages->Allocate(order);
+        }
+
+        public static void FreePages(ulong phys, int order)
+        {
+            using (new InterruptsDisabled())
+                fixed (PageAllocator* pages = &Pages) pages->Free(phys, order);
+        }
+    }
+
+    // malloc/free for the kernel; `new` lands here through RhpNewFast. Out of memory is a panic
+    // that names the request.
+    internal static unsafe class KernelHeap
+    {
+        public static void* Alloc(ulong size)
+        {
+            if (!KernelMemory.Ready) Panic.Fail("heap used before memory initialisation");
+            void* p;
+            using (new InterruptsDisabled())
+                fixed (Heap* heap = &KernelMemory.KernelHeap) p = heap->Allocate(size);
+            if (p == null) Panic.OutOfMemory(size);
+            return p;
+        }
+
+        public static void* AllocZeroed(ulong size)
+        {
+            void* p = Alloc(size);
+            Mem.Set((byte*)p, 0, (nuint)size);
+            return p;
+        }
+
+        public static void Free(void* p)
+        {
+            using (new InterruptsDisabled())
+                fixed (Heap* heap = &KernelMemory.KernelHeap) heap->Free(p);
+        }
+
+        // Frees a kernel object (the kernel has no GC: whoever owns an object frees it).
+        public static void Free(object o) => Free(Internal.Runtime.CompilerHelpers.ObjectAddress.Of(o));
+    }
+}

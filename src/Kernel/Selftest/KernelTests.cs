@@ -1,0 +1,264 @@
+using System;
+using Nimbus.Kernel.Arch.X64;
+using Nimbus.Kernel.Diagnostics;
+using Nimbus.Kernel.Drivers;
+using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Shell;
+using Nimbus.Kernel.Text;
+using Nimbus.Kernel.Time;
+using static Nimbus.Kernel.Selftest.SelftestRunner;
+
+namespace Nimbus.Kernel.Selftest
+{
+    // Tests that need the real machine: memory as booted, page tables in force, interrupts, clocks.
+    internal static unsafe class KernelTests
+    {
+        private static bool s_registered;
+
+        public static void RegisterAll()
+        {
+            if (s_registered) return;
+            s_registered = true;
+            Add("memory.page_allocator", &PageAllocatorOrders);
+            Add("memory.page_allocator_coalesce", &PageAllocatorCoalesce);
+            Add("memory.heap_small", &HeapSmall);
+            Add("memory.heap_large", &HeapLarge);
+            Add("memory.heap_returns_pages", &HeapReturnsPages);
+            Add("memory.objects", &Objects);
+            Add("memory.page_permissions", &PagePermissions);
+            Add("memory.direct_map", &DirectMap);
+            Add("cpu.features", &CpuFeatures);
+            Add("cpu.breakpoint_returns", &BreakpointReturns);
+            Add("time.monotonic", &Monotonic);
+            Add("time.lapic_timer", &LapicTimer);
+            Add("text.format", &Format);
+            Add("shell.command_line", &CommandLineParse);
+            Add("diag.symbols", &Symbols);
+        }
+
+        private static void PageAllocatorOrders()
+        {
+            ulong before = KernelMemory.Pages.FreePages;
+            ulong* blocks = stackalloc ulong[11];
+            for (int order = 0; order <= 10; order++)
+            {
+                blocks[order] = KernelMemory.AllocatePages(order);
+                Check(blocks[order] != 0, $"order {order} allocation failed");
+                Check((blocks[order] & ((PageAllocator.PageSize << order) - 1)) == 0, $"order {order} block 0x{blocks[order]:x} misaligned");
+                *(ulong*)KernelMemory.PhysToVirt(blocks[order]) = 0xDEADBEEF00000000UL | (uint)order;
+            }
+            for (int order = 0; order <= 10; order++)
+                Check(*(ulong*)KernelMemory.PhysToVirt(blocks[order]) == (0xDEADBEEF00000000UL | (uint)order), "block contents overwritten");
+            Check(KernelMemory.Pages.FreePages == before - 2047, $"free pages {KernelMemory.Pages.FreePages}, expected {before - 2047}");
+            for (int order = 0; order <= 10; order++) KernelMemory.FreePages(blocks[order], order);
+            Check(KernelMemory.Pages.FreePages == before, "free page count not restored");
+            fixed (PageAllocator* p = &KernelMemory.Pages) Check(p->CountFreePagesSlow() == before, "free lists disagree with the counter");
+        }
+
+        private static void PageAllocatorCoalesce()
+        {
+            // Exhaust order-0 splitting: take many single pages then free them all; the same large
+            // block must be obtainable again, which only works if buddies merged back.
+            ulong big = KernelMemory.AllocatePages(9);
+            Check(big != 0, "no 2 MiB block");
+            KernelMemory.FreePages(big, 9);
+            ulong* pages = stackalloc ulong[512];
+            for (int i = 0; i < 512; i++) pages[i] = KernelMemory.AllocatePages(0);
+            for (int i = 0; i < 512; i++) KernelMemory.FreePages(pages[i], 0);
+            ulong again = KernelMemory.AllocatePages(9);
+            Check(again != 0, "2 MiB block unavailable after freeing 512 pages");
+            KernelMemory.FreePages(again, 9);
+            fixed (PageAllocator* p = &KernelMemory.Pages) Check(p->CountFreePagesSlow() == KernelMemory.Pages.FreePages, "free lists inconsistent");
+        }
+
+        private static void HeapSmall()
+        {
+            ulong inUse = KernelMemory.KernelHeap.BytesInUse;
+            const int N = 2000;
+            byte** ptrs = (byte**)KernelHeap.Alloc(N * 8);
+            uint seed = 12345;
+            for (int i = 0; i < N; i++)
+            {
+                seed = seed * 1103515245 + 12345;
+                ulong size = 1 + (seed >> 16) % 3000;
+                ptrs[i] = (byte*)KernelHeap.Alloc(size);
+                Check(((ulong)ptrs[i] & 15) == 0, "allocation not 16-byte aligned");
+                Mem.Set(ptrs[i], (byte)i, (nuint)size);
+                *(int*)ptrs[i] = i;
+            }
+            for (int i = 0; i < N; i += 2) KernelHeap.Free(ptrs[i]);
+            for (int i = 1; i < N; i += 2) Check(*(int*)ptrs[i] == i, $"object {i} corrupted");
+            for (int i = 1; i < N; i += 2) KernelHeap.Free(ptrs[i]);
+            KernelHeap.Free(ptrs);
+            Check(KernelMemory.KernelHeap.BytesInUse == inUse, $"heap bytes in use {KernelMemory.KernelHeap.BytesInUse}, expected {inUse}");
+        }
+
+        private static void HeapLarge()
+        {
+            ulong free = KernelMemory.Pages.FreePages;
+            byte* p = (byte*)KernelHeap.Alloc(3 << 20);
+            Mem.Set(p, 0xAB, 3 << 20);
+            Check(p[(3 << 20) - 1] == 0xAB, "large block not writable to its end");
+            Check(KernelMemory.Pages.FreePages < free - 700, "large allocation did not take pages");
+            KernelHeap.Free(p);
+            Check(KernelMemory.Pages.FreePages == free, "large allocation not returned to the page allocator");
+        }
+
+        private static void HeapReturnsPages()
+        {
+            ulong free = KernelMemory.Pages.FreePages;
+            byte** ptrs = (byte**)KernelHeap.Alloc(4000 * 8);
+            for (int i = 0; i < 4000; i++) ptrs[i] = (byte*)KernelHeap.Alloc(1000);
+            Check(KernelMemory.Pages.FreePages < free - 900, "4 MB of objects took too few pages");
+            for (int i = 0; i < 4000; i++) KernelHeap.Free(ptrs[i]);
+            KernelHeap.Free(ptrs);
+            // At most one cached empty slab per class may remain.
+            Check(KernelMemory.Pages.FreePages + 4 * Heap.ClassCount >= free, $"heap kept pages after free: {free - KernelMemory.Pages.FreePages}");
+        }
+
+        private sealed class Sample { public int A; public long B; public Sample? Next; }
+
+        private static void Objects()
+        {
+            var s = new Sample();
+            Check(s.A == 0 && s.B == 0 && s.Next == null, "new object not zeroed");
+            s.Next = new Sample { A = 7 };
+            Check(s.Next.A == 7, "object field store lost");
+            int[] a = new int[100];
+            Check(a.Length == 100, "array length wrong");
+            for (int i = 0; i < a.Length; i++) a[i] = i * i;
+            Check(a[99] == 9801, "array store lost");
+            object[] objs = new object[3];
+            objs[1] = s;
+            Check(objs[1] == (object)s && objs[0] == null, "reference array store lost");
+            Check("abc" == "abc" && "abc" != "abd", "string equality");
+            KernelHeap.Free(s.Next);
+            KernelHeap.Free(s);
+            KernelHeap.Free(a);
+            KernelHeap.Free(objs);
+        }
+
+        private static void PagePermissions()
+        {
+            KernelLayout l;
+            Cpu.GetKernelLayout(&l);
+            fixed (PageTables* t = &KernelMemory.Tables)
+            {
+                Check(!t->Translate(0, out _, out _), "address 0 is mapped");
+                Check(!t->Translate(l.BootStackGuard, out _, out _), "boot stack guard page is mapped");
+                Check(t->Translate(l.KernelStart, out _, out PageFlags text), "kernel text unmapped");
+                Check((text & PageFlags.Writable) == 0 && (text & PageFlags.NoExecute) == 0, "kernel text is writable or not executable");
+                Check(t->Translate(l.TextEnd, out _, out PageFlags ro), "rodata unmapped");
+                Check((ro & PageFlags.Writable) == 0 && (ro & PageFlags.NoExecute) != 0, "rodata writable or executable");
+                Check(t->Translate(l.DataStart, out _, out PageFlags data), "data unmapped");
+                Check((data & PageFlags.Writable) != 0 && (data & PageFlags.NoExecute) != 0, "data not RW+NX");
+                Check(t->Translate(KernelMemory.DirectMapBase + 0x200000, out _, out PageFlags dm), "direct map missing");
+                Check((dm & PageFlags.NoExecute) != 0, "direct map is executable");
+                Check(!t->Translate(0x400000, out _, out _), "low memory identity-mapped");
+            }
+            Check((Cpu.ReadCr0() & (1UL << 16)) != 0, "CR0.WP off: the kernel could write read-only pages");
+            Check((Cpu.ReadMsr(0xC0000080) & (1UL << 11)) != 0, "EFER.NXE off");
+        }
+
+        private static void DirectMap()
+        {
+            ulong phys = KernelMemory.AllocatePages(0);
+            byte* v = (byte*)KernelMemory.PhysToVirt(phys);
+            v[123] = 0x5A;
+            fixed (PageTables* t = &KernelMemory.Tables)
+            {
+                Check(t->Translate((ulong)v, out ulong back, out _) && back == phys, "direct map translation wrong");
+                // The kernel image is also reachable through the direct map.
+                KernelLayout l;
+                Cpu.GetKernelLayout(&l);
+                t->Translate(l.DataStart, out ulong dataPhys, out _);
+                Check(*(ulong*)KernelMemory.PhysToVirt(dataPhys) == *(ulong*)l.DataStart, "kernel data differs through the direct map");
+            }
+            KernelMemory.FreePages(phys, 0);
+        }
+
+        private static void CpuFeatures()
+        {
+            ulong cr4 = Cpu.ReadCr4();
+            Check((cr4 & (1UL << 9)) != 0 && (cr4 & (1UL << 10)) != 0, "SSE not enabled (CR4.OSFXSR/OSXMMEXCPT)");
+            Check((Cpu.ReadCr0() & (1UL << 2)) == 0, "CR0.EM set: SSE would fault");
+            double x = 1.5, y = Crashers.Zero() + 2.25;
+            Check(x * y == 3.375, "floating point arithmetic wrong");
+        }
+
+        private static void BreakpointReturns()
+        {
+            Interrupts.ExpectException(3);
+            Breakpoint();
+            Check(Interrupts.ExpectedHits == 1, "int3 did not reach the handler exactly once");
+            Interrupts.ClearExpectation();
+        }
+
+        [System.Runtime.RuntimeImport("*", "cpu_int3")]
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]
+        private static extern void Breakpoint();
+
+        private static void Monotonic()
+        {
+            ulong prev = Clock.NowNs();
+            bool ok = true;
+            for (int i = 0; i < 10000; i++) { ulong now = Clock.NowNs(); if (now < prev) ok = false; prev = now; }
+            Check(ok, "clock went backwards");
+            ulong a = Clock.NowNs();
+            Clock.SpinNs(2_000_000);
+            ulong d = Clock.NowNs() - a;
+            Check(d >= 2_000_000 && d < 200_000_000, $"2 ms spin measured {d} ns");
+            Check(Clock.TscHz > 100_000_000, $"implausible TSC frequency {Clock.TscHz} Hz");
+        }
+
+        private static void LapicTimer()
+        {
+            Check(LocalApic.TicksPerMs > 0, "LAPIC timer not calibrated");
+            ulong fired = LocalApic.TimerFiredCount;
+            ulong start = Clock.NowNs();
+            LocalApic.ArmOneShot(3_000_000);
+            while (LocalApic.TimerFiredCount == fired && Clock.NowNs() - start < 1_000_000_000UL)
+                Cpu.EnableInterruptsAndHalt();
+            ulong elapsed = Clock.NowNs() - start;
+            Check(LocalApic.TimerFiredCount == fired + 1, "timer interrupt did not fire");
+            Check(elapsed >= 2_500_000, $"3 ms timer fired after {elapsed} ns");
+        }
+
+        private static void Format()
+        {
+            var t = new KernelText(0, 0);
+            t.AppendFormatted(-1234567890123L);
+            t.AppendLiteral(" ");
+            t.AppendFormatted(0xBEEFUL, "x8");
+            t.AppendLiteral(" ");
+            t.AppendFormatted(1234UL, "f3");
+            t.AppendLiteral(" ");
+            t.AppendFormatted(long.MinValue);
+            Check(Same(t.Bytes, "-1234567890123 0000beef 1.234 -9223372036854775808"), "formatting mismatch");
+        }
+
+        private static void CommandLineParse()
+        {
+            byte* text = stackalloc byte[256];
+            Token* tok = stackalloc Token[16];
+            byte* input = stackalloc byte[64];
+            string src = "echo 'a b' \"c\\\"d\";exit 3";
+            for (int i = 0; i < src.Length; i++) input[i] = (byte)src[i];
+            var st = CommandLine.Parse(new ReadOnlySpan<byte>(input, src.Length), new Span<byte>(text, 256), new Span<Token>(tok, 16), out int n);
+            Check(st == ParseStatus.Ok && n == 6, $"parsed {n} tokens");
+            Check(Same(new ReadOnlySpan<byte>(text + tok[1].Offset, tok[1].Length), "a b"), "single quotes");
+            Check(Same(new ReadOnlySpan<byte>(text + tok[2].Offset, tok[2].Length), "c\"d"), "escaped double quote");
+            Check(tok[3].IsSeparator, "';' is a separator");
+        }
+
+        private static void Symbols()
+        {
+            Check(KernelSymbols.Count > 100, $"only {KernelSymbols.Count} kernel symbols embedded");
+            delegate*<void> self = &Symbols;
+            Check(KernelSymbols.Lookup((ulong)self, out byte* name, out int len, out ulong start), "own address not symbolized");
+            Check(CommandLine.Contains(new ReadOnlySpan<byte>(name, len), "Symbols"), $"symbolized as {new ReadOnlySpan<byte>(name, len)}");
+        }
+
+        private static bool Same(ReadOnlySpan<byte> a, string b) => CommandLine.Equals(a, b);
+    }
+}

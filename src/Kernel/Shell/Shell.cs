@@ -1,0 +1,165 @@
+using System;
+using Nimbus.Kernel.Arch.X64;
+using Nimbus.Kernel.Boot;
+using Nimbus.Kernel.Memory;
+
+namespace Nimbus.Kernel.Shell
+{
+    // Runs the boot command line, OSv style: leading --options, then one or more commands separated
+    // by ';'. The exit status of the VM is that of the last command (or of `exit N`).
+    internal static unsafe class Shell
+    {
+        public const int UsageError = 2;
+        private const int MaxTokens = 128, MaxText = 4096;
+
+        public static bool BootChart;
+
+        public static string KnownCommands => "echo, exit, selftest, crash, meminfo, help";
+        public static string KnownOptions => "--bootchart";
+
+        // Parses options; returns false (after printing why) on a bad command line.
+        public static bool ParseOptions(ReadOnlySpan<byte> cmdline, out int status)
+        {
+            status = 0;
+            byte* text = stackalloc byte[MaxText];
+            Token* tokens = stackalloc Token[MaxTokens];
+            if (!Tokenize(cmdline, text, tokens, out int count)) { status = UsageError; return false; }
+            for (int i = 0; i < count; i++)
+            {
+                var w = Word(text, tokens[i]);
+                if (tokens[i].IsSeparator || !CommandLine.StartsWith(w, "--")) break;
+                if (CommandLine.Equals(w, "--bootchart")) BootChart = true;
+                else
+                {
+                    Log.Line($"nimbus: unknown option '{w}'. Known options: {KnownOptions}");
+                    status = UsageError;
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        public static int Run(ReadOnlySpan<byte> cmdline)
+        {
+            byte* text = stackalloc byte[MaxText];
+            Token* tokens = stackalloc Token[MaxTokens];
+            if (!Tokenize(cmdline, text, tokens, out int count)) return UsageError;
+            int i = 0;
+            while (i < count && !tokens[i].IsSeparator && CommandLine.StartsWith(Word(text, tokens[i]), "--")) i++;
+            int status = 0;
+            bool any = false;
+            while (i < count)
+            {
+                int start = i;
+                while (i < count && !tokens[i].IsSeparator) i++;
+                if (i > start)
+                {
+                    any = true;
+                    status = RunOne(text, tokens + start, i - start, out bool stop);
+                    if (stop) return status;
+                }
+                i++;   // skip ';'
+            }
+            if (!any)
+            {
+                Log.Line($"nimbus: no command given. Known commands: {KnownCommands}");
+                return UsageError;
+            }
+            return status;
+        }
+
+        private static bool Tokenize(ReadOnlySpan<byte> cmdline, byte* text, Token* tokens, out int count)
+        {
+            var st = CommandLine.Parse(cmdline, new Span<byte>(text, MaxText), new Span<Token>(tokens, MaxTokens), out count);
+            if (st == ParseStatus.Ok) return true;
+            string why = st == ParseStatus.UnterminatedQuote ? "unterminated quote" : st == ParseStatus.TooManyTokens ? "too many words" : "too long";
+            Log.Line($"nimbus: bad command line: {why}");
+            return false;
+        }
+
+        private static ReadOnlySpan<byte> Word(byte* text, Token t) => new ReadOnlySpan<byte>(text + t.Offset, t.Length);
+
+        private static int RunOne(byte* text, Token* args, int argc, out bool stop)
+        {
+            stop = false;
+            var name = Word(text, args[0]);
+            if (CommandLine.Equals(name, "echo"))
+            {
+                var line = new Text.KernelText(0, 0);
+                for (int i = 1; i < argc; i++)
+                {
+                    if (i > 1) line.AppendByte((byte)' ');
+                    line.AppendFormatted(Word(text, args[i]));
+                }
+                Log.Line(ref line);
+                return 0;
+            }
+            if (CommandLine.Equals(name, "exit"))
+            {
+                stop = true;
+                if (argc == 1) return 0;
+                if (argc > 2 || !CommandLine.TryParseInt(Word(text, args[1]), out long code) || code < 0 || code > 255)
+                {
+                    Log.Line("nimbus: usage: exit [STATUS 0-255]");
+                    return UsageError;
+                }
+                return (int)code;
+            }
+            if (CommandLine.Equals(name, "selftest"))
+                return Selftest.SelftestRunner.Run(argc > 1 ? Word(text, args[1]) : default);
+            if (CommandLine.Equals(name, "crash"))
+                return Crash(argc > 1 ? Word(text, args[1]) : default);
+            if (CommandLine.Equals(name, "meminfo"))
+            {
+                Log.Line($"memory: {KernelMemory.TotalRamBytes / 1024} KiB RAM, {KernelMemory.Pages.FreePages * 4} KiB free, heap {KernelMemory.KernelHeap.BytesInUse} bytes in use");
+                return 0;
+            }
+            if (CommandLine.Equals(name, "help"))
+            {
+                Log.Line($"commands: {KnownCommands}");
+                Log.Line($"options: {KnownOptions}");
+                Log.Line("  echo WORDS...      print the words");
+                Log.Line("  exit [N]           power off with status N");
+                Log.Line("  selftest [FILTER]  run the in-kernel tests (status = failures)");
+                Log.Line("  crash KIND         deliberate fault: null, ud, div, gp, stack, panic, oom");
+                Log.Line("  meminfo            memory statistics");
+                return 0;
+            }
+            Log.Line($"nimbus: unknown command '{name}'. Known commands: {KnownCommands}");
+            stop = true;
+            return UsageError;
+        }
+
+        // Deliberate faults, so tests can check the panic path end to end.
+        private static int Crash(ReadOnlySpan<byte> kind)
+        {
+            if (CommandLine.Equals(kind, "null")) return *(int*)Crashers.NullPointer();
+            if (CommandLine.Equals(kind, "ud")) { Cpu.InvalidOpcode(); return 0; }
+            if (CommandLine.Equals(kind, "div")) return Crashers.Divide(1, Crashers.Zero());
+            if (CommandLine.Equals(kind, "gp")) { *(ulong*)0x8000000000000000UL = 1; return 0; }
+            if (CommandLine.Equals(kind, "stack")) return Crashers.Recurse(1);
+            if (CommandLine.Equals(kind, "panic")) { Panic.Fail("deliberate panic (crash panic)"); return 0; }
+            if (CommandLine.Equals(kind, "oom")) { while (true) KernelHeap.Alloc(64 << 20); }
+            Log.Line("nimbus: usage: crash null|ud|div|gp|stack|panic|oom");
+            return UsageError;
+        }
+    }
+
+    internal static unsafe class Crashers
+    {
+        private static int s_zero;
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public static void* NullPointer() => (void*)(ulong)s_zero;
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public static int Zero() => s_zero;
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public static int Divide(int a, int b) => a / b;
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public static int Recurse(int depth)
+        {
+            byte* pad = stackalloc byte[512];
+            pad[depth & 511] = (byte)depth;
+            return Recurse(depth + 1) + pad[0];
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.RegularExpressions;
+
+namespace Nimbus.Cli;
+
+// Tests that boot the kernel under QEMU. Each returns null on success or what went wrong.
+public static class GuestTests
+{
+    private const int PanicStatus = 70;
+
+    private static VmResult Boot(string cmdline, string machine = "microvm", int memoryMb = 128) =>
+        Qemu.Run(new VmOptions
+        {
+            CommandLine = cmdline, Machine = machine, MemoryMb = memoryMb, Accel = "auto",
+            Timeout = TimeSpan.FromSeconds(60),
+        }, passthrough: false);
+
+    private static string? Expect(VmResult r, int status, params string[] patterns)
+    {
+        var problems = new List<string>();
+        if (r.TimedOut) problems.Add("the VM did not power off within 60 s");
+        if (r.GuestStatus != status) problems.Add($"exit status {r.GuestStatus}, expected {status}");
+        foreach (var p in patterns)
+            if (!Regex.IsMatch(r.Output, p, RegexOptions.Multiline)) problems.Add($"output does not match /{p}/");
+        return problems.Count == 0 ? null : string.Join("\n", problems) + "\n--- output ---\n" + r.Output.Trim();
+    }
+
+    public static IEnumerable<TestCase> All()
+    {
+        foreach (var machine in Qemu.Machines)
+        {
+            yield return new($"guest.{machine}.selftest", () =>
+            {
+                var r = Boot("selftest", machine);
+                var fail = Expect(r, 0, @"^selftest: (\d+) passed, 0 failed\r?$", @"^Booted in \d+\.\d{3} ms\r?$");
+                if (fail != null) return fail;
+                int passes = Regex.Matches(r.Output, @"^PASS ", RegexOptions.Multiline).Count;
+                if (Regex.IsMatch(r.Output, @"^FAIL ", RegexOptions.Multiline)) return "a selftest failed:\n" + r.Output;
+                return passes >= 15 ? null : $"only {passes} selftests passed; expected at least 15\n{r.Output}";
+            });
+            yield return new($"guest.{machine}.echo", () =>
+                Expect(Boot("echo hello from nimbus", machine), 0, @"^hello from nimbus\r?$"));
+        }
+        yield return new("guest.exit_status", () => Expect(Boot("exit 42"), 42));
+        yield return new("guest.exit_zero", () => Expect(Boot("exit"), 0));
+        yield return new("guest.command_sequence", () =>
+        {
+            var r = Boot("echo first; echo 'second word'; exit 3; echo never");
+            var fail = Expect(r, 3, @"^first\r?\nsecond word\r?$");
+            return fail ?? (r.Output.Contains("never") ? "commands after exit ran" : null);
+        });
+        yield return new("guest.selftest_filter", () =>
+        {
+            var r = Boot("selftest memory.heap");
+            var fail = Expect(r, 0, @"^PASS memory\.heap_small", @"^selftest: 3 passed, 0 failed");
+            return fail ?? (r.Output.Contains("time.monotonic") ? "filter ran a non-matching test" : null);
+        });
+        yield return new("guest.selftest_no_match", () => Expect(Boot("selftest nosuchtest"), 0, @"no test matches 'nosuchtest'", @"0 passed, 0 failed"));
+        yield return new("guest.unknown_command", () =>
+            Expect(Boot("frobnicate now"), 2, @"unknown command 'frobnicate'", @"Known commands: echo, exit, selftest"));
+        yield return new("guest.unknown_option", () => Expect(Boot("--frob echo x"), 2, @"unknown option '--frob'"));
+        yield return new("guest.no_command", () => Expect(Boot(""), 2, @"no command given"));
+        yield return new("guest.bad_exit_argument", () => Expect(Boot("exit banana"), 2, @"usage: exit"));
+        yield return new("guest.unterminated_quote", () => Expect(Boot("echo 'oops"), 2, @"bad command line: unterminated quote"));
+        yield return new("guest.bootchart", () =>
+            Expect(Boot("--bootchart exit"), 0, @"^bootchart:", @"memory \(page allocator, page tables, heap\)\s+\d+\.\d{3} ms", @"clock calibration"));
+        yield return new("guest.panic.null_dereference", () =>
+            Expect(Boot("crash null"), PanicStatus, @"PANIC: CPU exception 14 \(page fault\): null pointer dereference",
+                @"cr2 0x0000000000000000", @"rip [0-9a-f]{16}", @"rax [0-9a-f]{16}", @"r15 [0-9a-f]{16}",
+                @"^Backtrace:", @"#0 0x[0-9a-f]{16} \S*Shell__Crash\+0x", @"#\d+ 0x[0-9a-f]{16} \S*Shell__Run"));
+        yield return new("guest.panic.invalid_opcode", () =>
+            Expect(Boot("crash ud"), PanicStatus, @"PANIC: CPU exception 6 \(invalid opcode\)", @"#0 0x[0-9a-f]{16} cpu_ud2\+0x", @"Shell__Crash"));
+        yield return new("guest.panic.divide_error", () =>
+            Expect(Boot("crash div"), PanicStatus, @"PANIC: CPU exception 0 \(divide error\)", @"Crashers__Divide"));
+        yield return new("guest.panic.general_protection", () =>
+            Expect(Boot("crash gp"), PanicStatus, @"PANIC: CPU exception 13 \(general protection\)", @"Backtrace:"));
+        yield return new("guest.panic.stack_overflow", () =>
+            Expect(Boot("crash stack"), PanicStatus, @"PANIC: CPU exception (8 \(double fault\)|14 \(page fault\): kernel stack overflow)", @"Crashers__Recurse"));
+        yield return new("guest.panic.explicit", () =>
+            Expect(Boot("crash panic"), PanicStatus, @"PANIC: deliberate panic", @"Panic__Fail", @"Shell__Crash"));
+        yield return new("guest.panic.out_of_memory", () =>
+            Expect(Boot("crash oom", memoryMb: 64), PanicStatus, @"PANIC: out of memory: a heap request of 67108864 bytes could not be met", @"KernelHeap__Alloc"));
+        yield return new("guest.meminfo", () =>
+        {
+            var r = Boot("meminfo", memoryMb: 64);
+            var fail = Expect(r, 0, @"^memory: (\d+) KiB RAM, (\d+) KiB free");
+            if (fail != null) return fail;
+            var m = Regex.Match(r.Output, @"memory: (\d+) KiB RAM, (\d+) KiB free");
+            long ram = long.Parse(m.Groups[1].Value), free = long.Parse(m.Groups[2].Value);
+            return ram > 60 * 1024 && ram <= 64 * 1024 && free > 50 * 1024 && free < ram ? null : $"implausible: {ram} KiB RAM, {free} KiB free";
+        });
+        yield return new("guest.small_memory", () => Expect(Boot("selftest memory", memoryMb: 16), 0, @"selftest: \d+ passed, 0 failed"));
+        yield return new("guest.large_memory", () => Expect(Boot("selftest memory", memoryMb: 3072), 0, @"selftest: \d+ passed, 0 failed"));
+    }
+}

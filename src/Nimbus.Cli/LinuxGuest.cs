@@ -1,0 +1,432 @@
+using System.Buffers.Binary;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text;
+
+namespace Nimbus.Cli;
+
+/// <summary>
+/// A minimal Linux guest (Debian cloud kernel + busybox initramfs) used as the boot-time baseline
+/// that Nimbus is compared against. Both images are built from Debian packages and cached.
+/// </summary>
+public static class LinuxGuest
+{
+    const string KernelMetaPackage = "linux-image-cloud-amd64";
+    const string BusyboxPackage = "busybox-static";
+    const string KernelCmdline = "console=ttyS0 quiet panic=-1 no_timer_check";
+
+    // The guest's whole userspace: print a marker, then power off without running any shutdown logic.
+    const string InitScript =
+        "#!/bin/busybox sh\n" +
+        "/bin/busybox echo hello\n" +
+        "/bin/busybox poweroff -f\n";
+
+    /// <summary>
+    /// Ensures <c>vmlinux</c> (PVH-bootable ELF) and <c>initrd.cpio.gz</c> exist under <paramref name="cacheDir"/>,
+    /// downloading the Debian packages they come from on first use. Returns absolute paths.
+    /// </summary>
+    public static (string Vmlinux, string Initrd) Prepare(string cacheDir, Action<string> log)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cacheDir);
+        ArgumentNullException.ThrowIfNull(log);
+
+        Directory.CreateDirectory(cacheDir);
+        string vmlinux = Path.GetFullPath(Path.Combine(cacheDir, "vmlinux"));
+        string initrd = Path.GetFullPath(Path.Combine(cacheDir, "initrd.cpio.gz"));
+        bool needKernel = !File.Exists(vmlinux);
+        bool needInitrd = !File.Exists(initrd);
+        if (!needKernel && !needInitrd)
+            return (vmlinux, initrd);
+
+        // Downloads go to a private scratch directory next to the cache, removed afterwards.
+        string work = Path.Combine(Path.GetFullPath(cacheDir), $".download-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            DownloadPackages(work, needKernel, needInitrd, log);
+
+            if (needKernel)
+            {
+                string deb = FindDeb(work, "linux-image-");
+                var (name, bzImage) = ExtractFromDeb(deb, path => path.StartsWith("boot/vmlinuz-", StringComparison.Ordinal));
+                byte[] elf = DecompressBzImage(bzImage, name);
+                CheckPvhElf(elf, name);
+                WriteAtomically(vmlinux, elf);
+                log($"linux-guest: extracted {Path.GetFileName(vmlinux)} ({elf.Length / (1024 * 1024)} MiB) from {name}");
+            }
+
+            if (needInitrd)
+            {
+                string deb = FindDeb(work, BusyboxPackage + "_");
+                var (_, busybox) = ExtractFromDeb(deb, path => path is "bin/busybox" or "usr/bin/busybox");
+                byte[] image = BuildInitramfs(busybox);
+                WriteAtomically(initrd, image);
+                log($"linux-guest: built {Path.GetFileName(initrd)} ({image.Length / 1024} KiB)");
+            }
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        return (vmlinux, initrd);
+    }
+
+    /// <summary>QEMU arguments (without the binary) to boot the guest under TCG with the serial console on stdio.</summary>
+    public static IReadOnlyList<string> QemuArgs(string vmlinux, string initrd, string machine, int memoryMb)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(vmlinux);
+        ArgumentException.ThrowIfNullOrEmpty(initrd);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(memoryMb);
+
+        string machineSpec = machine switch
+        {
+            // Without the legacy PIT/PIC/RTC this kernel hangs calibrating the TSC under TCG.
+            "microvm" => "microvm,pit=on,pic=on,rtc=on",
+            "q35" => "q35",
+            _ => throw new ArgumentException($"unsupported machine '{machine}' (expected microvm or q35)", nameof(machine)),
+        };
+
+        return
+        [
+            "-M", machineSpec,
+            "-accel", "tcg",
+            "-cpu", "max",
+            "-m", $"{memoryMb}M",
+            "-kernel", vmlinux,
+            "-initrd", initrd,
+            "-append", KernelCmdline,
+            "-nographic", // no display; first serial port (ttyS0) on stdio
+            "-no-reboot", // guest reboot or panic (panic=-1) ends QEMU instead of looping
+        ];
+    }
+
+    // ---- Downloading -------------------------------------------------------------------------
+
+    static void DownloadPackages(string work, bool kernel, bool busybox, Action<string> log)
+    {
+        void Download()
+        {
+            var packages = new List<string>();
+            if (kernel) packages.Add(ResolveKernelPackage(log));
+            if (busybox) packages.Add(BusyboxPackage);
+            log($"linux-guest: apt-get download {string.Join(' ', packages)}");
+            RunTool("apt-get", ["download", .. packages], work);
+        }
+
+        try
+        {
+            Download();
+        }
+        catch (InvalidOperationException first)
+        {
+            // Most likely empty or stale package lists; refreshing them needs root.
+            if (!Environment.IsPrivilegedProcess)
+                throw new InvalidOperationException(
+                    $"Linux guest images are not cached in {Path.GetDirectoryName(work)} and downloading them failed " +
+                    $"({first.Message}). Run once as root so that `apt-get update` can refresh the package lists.", first);
+            log("linux-guest: download failed; running apt-get update and retrying");
+            RunTool("apt-get", ["update"], work);
+            Download();
+        }
+    }
+
+    // linux-image-cloud-amd64 is a metapackage; the image itself is its linux-image-<abi>-cloud-amd64 dependency.
+    static string ResolveKernelPackage(Action<string> log)
+    {
+        string output = RunTool("apt-cache", ["depends", KernelMetaPackage], null);
+        foreach (string line in output.Split('\n'))
+        {
+            string trimmed = line.Trim().TrimStart('|'); // '|' marks an alternative
+            if (!trimmed.StartsWith("Depends:", StringComparison.Ordinal))
+                continue;
+            string target = trimmed["Depends:".Length..].Trim();
+            if (target.StartsWith("linux-image-", StringComparison.Ordinal))
+            {
+                log($"linux-guest: {KernelMetaPackage} -> {target}");
+                return target;
+            }
+        }
+        throw new InvalidOperationException($"apt-cache found no linux-image-* dependency of {KernelMetaPackage}");
+    }
+
+    static string FindDeb(string dir, string prefix) =>
+        Directory.GetFiles(dir, prefix + "*.deb").SingleOrDefault()
+        ?? throw new InvalidOperationException($"apt-get download produced no {prefix}*.deb in {dir}");
+
+    // Streams the package's data tarball through dpkg-deb and returns the first regular file matching `want`
+    // (paths without the leading "./"); streaming avoids unpacking the kernel's modules to disk.
+    static (string Name, byte[] Data) ExtractFromDeb(string deb, Func<string, bool> want)
+    {
+        using Process process = StartTool("dpkg-deb", ["--fsys-tarfile", deb], null);
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+
+        (string, byte[])? found = null;
+        using (var tar = new TarReader(process.StandardOutput.BaseStream))
+        {
+            // Read to the end even after a match so dpkg-deb exits cleanly rather than on SIGPIPE.
+            while (tar.GetNextEntry() is { } entry)
+            {
+                string path = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+                bool regular = entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile;
+                if (found is null && regular && entry.DataStream is not null && want(path))
+                {
+                    using var data = new MemoryStream();
+                    entry.DataStream.CopyTo(data);
+                    found = (Path.GetFileName(path), data.ToArray());
+                }
+            }
+        }
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"dpkg-deb --fsys-tarfile {deb} failed: {stderr.Result.Trim()}");
+        return found ?? throw new InvalidOperationException($"{Path.GetFileName(deb)} contains no matching file");
+    }
+
+    static string RunTool(string tool, IReadOnlyList<string> args, string? workDir)
+    {
+        using Process process = StartTool(tool, args, workDir);
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException(
+                $"`{tool} {string.Join(' ', args)}` exited with {process.ExitCode}: {stderr.Result.Trim()}");
+        return stdout;
+    }
+
+    static Process StartTool(string tool, IReadOnlyList<string> args, string? workDir)
+    {
+        var info = new ProcessStartInfo(tool)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workDir ?? "",
+        };
+        foreach (string arg in args)
+            info.ArgumentList.Add(arg);
+        info.Environment["LC_ALL"] = "C"; // apt-cache output is parsed; keep it untranslated
+        try
+        {
+            return Process.Start(info) ?? throw new InvalidOperationException($"could not start {tool}");
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException($"{tool} is required to build the Linux guest (Debian/Ubuntu host): {e.Message}", e);
+        }
+    }
+
+    static void WriteAtomically(string path, byte[] contents)
+    {
+        // A crash mid-write must not leave a truncated file that later counts as cached.
+        string temp = path + ".tmp";
+        File.WriteAllBytes(temp, contents);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    // ---- bzImage -> vmlinux ------------------------------------------------------------------
+
+    const uint Lz4LegacyMagic = 0x184C2102;
+
+    // The x86 boot header (boot protocol >= 2.08) locates the compressed payload exactly, and mkpiggy appends
+    // the uncompressed size as its last 4 bytes, so no scanning or guessing where the stream ends is needed.
+    static byte[] DecompressBzImage(byte[] image, string name)
+    {
+        if (image.Length < 0x250 || BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(0x202)) != 0x53726448) // "HdrS"
+            throw new InvalidOperationException($"{name} is not an x86 bzImage");
+        if (BinaryPrimitives.ReadUInt16LittleEndian(image.AsSpan(0x206)) < 0x208)
+            throw new InvalidOperationException($"{name} uses a boot protocol older than 2.08 (no payload fields)");
+
+        int setupSectors = image[0x1F1] == 0 ? 4 : image[0x1F1];
+        long start = (setupSectors + 1) * 512L + BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(0x248));
+        long length = BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(0x24C));
+        if (length < 8 || start + length > image.Length)
+            throw new InvalidOperationException($"{name}: payload lies outside the file");
+
+        ReadOnlySpan<byte> payload = image.AsSpan((int)start, (int)length);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(payload) != Lz4LegacyMagic)
+            throw new InvalidOperationException(
+                $"{name}: payload is not legacy-LZ4 (magic {BinaryPrimitives.ReadUInt32LittleEndian(payload):X8})");
+
+        int size = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(payload[^4..]));
+        try
+        {
+            return DecompressLz4Legacy(payload[..^4], size);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidOperationException($"{name}: corrupt LZ4 payload: {e.Message}", e);
+        }
+    }
+
+    // Legacy LZ4 frame: magic, then blocks of [u32 LE compressed size][independent LZ4 block].
+    static byte[] DecompressLz4Legacy(ReadOnlySpan<byte> stream, int size)
+    {
+        var output = new byte[size];
+        int written = 0;
+        int pos = 4;
+        while (pos < stream.Length)
+        {
+            if (stream.Length - pos < 4)
+                throw new InvalidDataException("truncated block header");
+            uint blockSize = BinaryPrimitives.ReadUInt32LittleEndian(stream[pos..]);
+            pos += 4;
+            if (blockSize == Lz4LegacyMagic) // concatenated frames are allowed
+                continue;
+            if (blockSize > stream.Length - pos)
+                throw new InvalidDataException($"block at {pos - 4} overruns the stream");
+            written = DecodeLz4Block(stream.Slice(pos, (int)blockSize), output, written);
+            pos += (int)blockSize;
+        }
+        if (written != size)
+            throw new InvalidDataException($"decompressed {written} bytes, header says {size}");
+        return output;
+    }
+
+    // One LZ4 block: sequences of [token][literal-length ext][literals][u16 offset][match-length ext];
+    // the last sequence carries literals only. Returns the new output position.
+    static int DecodeLz4Block(ReadOnlySpan<byte> src, Span<byte> dst, int outPos)
+    {
+        int blockStart = outPos;
+        int ip = 0;
+        while (true)
+        {
+            if (ip >= src.Length)
+                throw new InvalidDataException("block ends inside a sequence");
+            int token = src[ip++];
+
+            int literals = ReadLength(src, ref ip, token >> 4);
+            if (literals > src.Length - ip || literals > dst.Length - outPos)
+                throw new InvalidDataException("literal run out of bounds");
+            src.Slice(ip, literals).CopyTo(dst[outPos..]);
+            ip += literals;
+            outPos += literals;
+            if (ip == src.Length)
+                return outPos;
+
+            if (src.Length - ip < 2)
+                throw new InvalidDataException("truncated match offset");
+            int offset = src[ip] | src[ip + 1] << 8;
+            ip += 2;
+            if (offset == 0 || offset > outPos - blockStart)
+                throw new InvalidDataException("match offset out of bounds");
+
+            int match = ReadLength(src, ref ip, token & 0xF) + 4;
+            if (match > dst.Length - outPos)
+                throw new InvalidDataException("match out of bounds");
+            if (offset >= match)
+                dst.Slice(outPos - offset, match).CopyTo(dst[outPos..]);
+            else
+                for (int i = 0; i < match; i++) // overlapping copy repeats the last `offset` bytes
+                    dst[outPos + i] = dst[outPos - offset + i];
+            outPos += match;
+        }
+    }
+
+    // A 4-bit length of 15 continues with bytes that are added until one is below 255.
+    static int ReadLength(ReadOnlySpan<byte> src, ref int ip, int nibble)
+    {
+        int length = nibble;
+        if (nibble != 15)
+            return length;
+        byte b;
+        do
+        {
+            if (ip >= src.Length)
+                throw new InvalidDataException("truncated length");
+            b = src[ip++];
+            length = checked(length + b);
+        } while (b == 255);
+        return length;
+    }
+
+    // QEMU can boot an ELF kernel directly only through its Xen PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY = 18);
+    // check for it here so a kernel built without CONFIG_PVH fails now rather than as a silent QEMU hang.
+    static void CheckPvhElf(byte[] elf, string name)
+    {
+        ReadOnlySpan<byte> span = elf;
+        if (span.Length < 64 || !span[..4].SequenceEqual("\u007FELF"u8) || span[4] != 2)
+            throw new InvalidOperationException($"{name}: decompressed payload is not a 64-bit ELF");
+
+        long phOff = (long)BinaryPrimitives.ReadUInt64LittleEndian(span[0x20..]);
+        int phEntSize = BinaryPrimitives.ReadUInt16LittleEndian(span[0x36..]);
+        int phCount = BinaryPrimitives.ReadUInt16LittleEndian(span[0x38..]);
+        for (int i = 0; i < phCount; i++)
+        {
+            ReadOnlySpan<byte> ph = span.Slice(checked((int)(phOff + (long)i * phEntSize)), 56);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(ph) != 4) // PT_NOTE
+                continue;
+            var notes = span.Slice(checked((int)BinaryPrimitives.ReadUInt64LittleEndian(ph[0x08..])),
+                                   checked((int)BinaryPrimitives.ReadUInt64LittleEndian(ph[0x20..])));
+            while (notes.Length >= 12)
+            {
+                int nameSize = (int)BinaryPrimitives.ReadUInt32LittleEndian(notes);
+                int descSize = (int)BinaryPrimitives.ReadUInt32LittleEndian(notes[4..]);
+                uint type = BinaryPrimitives.ReadUInt32LittleEndian(notes[8..]);
+                if (type == 18 && nameSize == 4 && notes.Length >= 16 && notes.Slice(12, 4).SequenceEqual("Xen\0"u8))
+                    return;
+                int next = 12 + Align4(nameSize) + Align4(descSize);
+                if (nameSize < 0 || descSize < 0 || next > notes.Length)
+                    break;
+                notes = notes[next..];
+            }
+        }
+        throw new InvalidOperationException($"{name}: vmlinux has no PVH entry note; QEMU cannot boot it with -kernel");
+    }
+
+    static int Align4(int n) => (n + 3) & ~3;
+
+    // ---- initramfs ---------------------------------------------------------------------------
+
+    // A gzip'd "newc" cpio, the format the kernel unpacks into its initial rootfs. /dev/console is included
+    // because the kernel opens it for init's stdio before running /init; without it `echo` would go nowhere.
+    static byte[] BuildInitramfs(byte[] busybox)
+    {
+        using var gz = new MemoryStream();
+        using (var zip = new GZipStream(gz, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            var cpio = new CpioWriter(zip);
+            cpio.Directory("bin");
+            cpio.Directory("dev");
+            cpio.CharDevice("dev/console", major: 5, minor: 1);
+            cpio.Directory("proc");
+            cpio.Directory("sys");
+            cpio.File("bin/busybox", busybox);
+            cpio.File("init", Encoding.ASCII.GetBytes(InitScript));
+            cpio.Trailer();
+        }
+        return gz.ToArray();
+    }
+
+    sealed class CpioWriter(Stream output)
+    {
+        const int TypeDirectory = 0x4000, TypeCharDevice = 0x2000, TypeRegular = 0x8000; // S_IF* bits
+        int _nextInode = 1;
+
+        public void Directory(string path) => Entry(path, TypeDirectory | 0x1ED /* 0755 */, nlink: 2, [], 0, 0);
+        public void CharDevice(string path, int major, int minor) => Entry(path, TypeCharDevice | 0x180 /* 0600 */, 1, [], major, minor);
+        public void File(string path, byte[] data) => Entry(path, TypeRegular | 0x1ED /* 0755 */, 1, data, 0, 0);
+        public void Trailer() => Entry("TRAILER!!!", 0, 1, [], 0, 0);
+
+        // Header: "070701" and 13 eight-digit hex fields; name and data are each padded to 4 bytes.
+        // Owner root, mtime 0 (so the image is reproducible), no checksum.
+        void Entry(string name, int mode, int nlink, byte[] data, int rdevMajor, int rdevMinor)
+        {
+            byte[] nameBytes = Encoding.ASCII.GetBytes(name + "\0");
+            int inode = name == "TRAILER!!!" ? 0 : _nextInode++;
+            int[] fields = [inode, mode, 0, 0, nlink, 0, data.Length, 0, 0, rdevMajor, rdevMinor, nameBytes.Length, 0];
+
+            var header = new StringBuilder("070701");
+            foreach (int field in fields)
+                header.Append(field.ToString("x8"));
+            output.Write(Encoding.ASCII.GetBytes(header.ToString()));
+            output.Write(nameBytes);
+            Pad(110 + nameBytes.Length);
+            output.Write(data);
+            Pad(data.Length);
+        }
+
+        void Pad(int length) => output.Write(new byte[Align4(length) - length]);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Nimbus.Cli;
+
+public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed, bool TimedOut)
+{
+    public string Output => Stdout + Stderr;
+}
+
+// Runs external tools (csc, ilc, as, ld, qemu) and captures what they say.
+public static class ProcessRunner
+{
+    public static ProcessResult Run(string file, IEnumerable<string> args, string? workingDirectory = null,
+        TimeSpan? timeout = null, bool inheritOutput = false, IDictionary<string, string>? environment = null,
+        Func<string, bool>? passStderrLine = null)
+    {
+        // With inheritOutput and a stderr filter, stdout goes straight to ours and stderr lines the
+        // filter accepts are forwarded.
+        bool filterStderr = inheritOutput && passStderrLine != null;
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = !inheritOutput,
+            RedirectStandardError = !inheritOutput || filterStderr,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (environment != null) foreach (var kv in environment) psi.Environment[kv.Key] = kv.Value;
+
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var sw = Stopwatch.StartNew();
+        using var p = new Process { StartInfo = psi };
+        try { p.Start(); }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new ToolMissingException($"cannot run '{file}': {e.Message}");
+        }
+        if (!inheritOutput)
+        {
+            p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (stdout) stdout.AppendLine(e.Data); };
+            p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+        }
+        else if (filterStderr)
+        {
+            p.ErrorDataReceived += (_, e) => { if (e.Data != null && passStderrLine!(e.Data)) Console.Error.WriteLine(e.Data); };
+            p.BeginErrorReadLine();
+        }
+        bool timedOut = false;
+        if (!p.WaitForExit(timeout ?? Timeout.InfiniteTimeSpan))
+        {
+            timedOut = true;
+            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            p.WaitForExit();
+        }
+        p.WaitForExit();   // drain async readers
+        sw.Stop();
+        return new ProcessResult(timedOut ? -1 : p.ExitCode, stdout.ToString(), stderr.ToString(), sw.Elapsed, timedOut);
+    }
+
+    public static string? FindOnPath(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+}
+
+public sealed class ToolMissingException(string message) : Exception(message);
+
+// A failure the user must see as one clear message (no stack trace).
+public sealed class NimbusException(string message, int exitCode = 1) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Diagnostics;
+
+namespace Nimbus.Cli;
+
+public static class Program
+{
+    public const int UsageError = 2;
+
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Nimbus: a unikernel in C#. Build the kernel, boot it under QEMU, test and benchmark it.");
+        root.Subcommands.Add(BuildCommand());
+        root.Subcommands.Add(RunCommand());
+        root.Subcommands.Add(TestCommand());
+        root.Subcommands.Add(BenchCommand());
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) Console.Error.WriteLine($"nimbus: {e.Message}");
+            Console.Error.WriteLine("Try 'nimbus --help'.");
+            return UsageError;
+        }
+        return parse.Invoke();
+    }
+
+    // Every command's action goes through here: our own errors print one clear line, no stack trace.
+    private static void SetAction(Command command, Func<ParseResult, int> action) =>
+        command.SetAction(p =>
+        {
+            try { return action(p); }
+            catch (NimbusException e) { Console.Error.WriteLine($"nimbus: {e.Message}"); return e.ExitCode; }
+            catch (ToolMissingException e) { Console.Error.WriteLine($"nimbus: {e.Message}"); return 1; }
+        });
+
+    public static void Info(string message) => Console.Error.WriteLine(message);
+
+    public static KernelBuilder.Result BuildKernel(bool verbose, bool quiet = false)
+    {
+        var builder = new KernelBuilder(quiet && !verbose ? _ => { } : Info, verbose);
+        var sw = Stopwatch.StartNew();
+        var r = builder.Build();
+        if (r.Rebuilt && !quiet) Info($"built {Path.GetRelativePath(Environment.CurrentDirectory, r.Elf)} in {sw.Elapsed.TotalSeconds:F1} s ({r.StrippedBytes / 1024} KiB stripped)");
+        return r;
+    }
+
+    private static Command BuildCommand()
+    {
+        var output = new Option<string?>("--output", "-o") { Description = "copy the kernel ELF here" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "show every tool invocation" };
+        var cmd = new Command("build", "Build the kernel (incremental; output under out/kernel)") { output, verbose };
+        SetAction(cmd, p =>
+        {
+            var r = BuildKernel(p.GetValue(verbose));
+            if (!r.Rebuilt) Info($"kernel up to date: {Path.GetRelativePath(Environment.CurrentDirectory, r.Elf)} ({r.StrippedBytes / 1024} KiB stripped)");
+            var o = p.GetValue(output);
+            if (o != null) File.Copy(r.Elf, o, overwrite: true);
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static int ParseMemory(string text)
+    {
+        string t = text.Trim().ToUpperInvariant();
+        int scale = 1;
+        if (t.EndsWith("G")) { scale = 1024; t = t[..^1]; }
+        else if (t.EndsWith("M")) t = t[..^1];
+        if (!int.TryParse(t, out int v) || v <= 0 || (long)v * scale > 1024 * 1024)
+            throw new NimbusException($"bad --memory '{text}' (examples: 64M, 2G)", UsageError);
+        return v * scale;
+    }
+
+    private static Command RunCommand()
+    {
+        var exec = new Option<string>("--exec", "-e") { Description = "kernel command line, e.g. \"echo hello\"", DefaultValueFactory = _ => "selftest" };
+        var memory = new Option<string>("--memory", "-m") { Description = "guest memory (e.g. 64M, 1G)", DefaultValueFactory = _ => "128M" };
+        var cpus = new Option<int>("--cpus", "-c") { Description = "virtual CPUs", DefaultValueFactory = _ => 1 };
+        var machine = new Option<string>("--machine") { Description = "microvm or q35", DefaultValueFactory = _ => "microvm" };
+        machine.AcceptOnlyFromAmong(Qemu.Machines);
+        var accel = new Option<string>("--accel") { Description = "auto (KVM only where a probe shows it works), tcg or kvm", DefaultValueFactory = _ => "auto" };
+        accel.AcceptOnlyFromAmong("auto", "tcg", "kvm");
+        var gdb = new Option<bool>("--gdb") { Description = "start halted with QEMU's gdbstub on :1234 (see README)" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "print the QEMU command" };
+        var time = new Option<bool>("--time") { Description = "print whole-VM wall time" };
+        var cmd = new Command("run", "Build if needed, boot the kernel, return the guest's exit status")
+            { exec, memory, cpus, machine, accel, gdb, verbose, time };
+        SetAction(cmd, p =>
+        {
+            int mem = ParseMemory(p.GetValue(memory)!);
+            int n = p.GetValue(cpus);
+            if (n < 1 || n > 64) throw new NimbusException("--cpus must be 1..64", UsageError);
+            BuildKernel(p.GetValue(verbose), quiet: true);
+            var o = new VmOptions
+            {
+                CommandLine = p.GetValue(exec)!, MemoryMb = mem, Cpus = n, Machine = p.GetValue(machine)!,
+                Accel = p.GetValue(accel)!, Gdb = p.GetValue(gdb), Verbose = p.GetValue(verbose),
+            };
+            if (o.Gdb)
+                Info($"gdb: QEMU waits on :1234. In another shell: gdb {Repo.KernelElf} -ex 'target remote :1234' -ex 'hbreak KernelMain' -ex c");
+            var r = Qemu.Run(o, passthrough: true, Info);
+            if (p.GetValue(time)) Info($"wall time: {r.Wall.TotalMilliseconds:F1} ms");
+            if (r.GuestStatus == Qemu.QemuFailedStatus && r.QemuExitCode != 0 && (r.QemuExitCode & 1) == 0)
+                Info($"nimbus: qemu exited with status {r.QemuExitCode}");
+            return r.GuestStatus;
+        });
+        return cmd;
+    }
+
+    private static Command TestCommand()
+    {
+        var filter = new Option<string?>("--filter") { Description = "run only tests whose name contains this" };
+        var hostedOnly = new Option<bool>("--hosted-only") { Description = "only the hosted xunit tests" };
+        var guestOnly = new Option<bool>("--guest-only") { Description = "only the tests that boot the kernel" };
+        var cmd = new Command("test", "Run all tests; the last line is 'N passed, N failed'") { filter, hostedOnly, guestOnly };
+        SetAction(cmd, p => TestRunner.RunAll(p.GetValue(filter), p.GetValue(hostedOnly), p.GetValue(guestOnly)));
+        return cmd;
+    }
+
+    private static Command BenchCommand()
+    {
+        var name = new Argument<string>("benchmark") { Description = "boot" };
+        name.AcceptOnlyFromAmong("boot");
+        var runs = new Option<int>("--runs") { Description = "boots per machine type (at least 10 for Nimbus)", DefaultValueFactory = _ => 10 };
+        var linuxRuns = new Option<int>("--linux-runs") { Description = "Linux guest boots per machine type", DefaultValueFactory = _ => 5 };
+        var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
+        var noLinux = new Option<bool>("--no-linux") { Description = "skip the Linux guest peer" };
+        var cmd = new Command("bench", "Benchmarks, with a Linux guest peer measured in the same invocation") { name, runs, linuxRuns, json, noLinux };
+        SetAction(cmd, p => Bench.Boot(p.GetValue(runs), p.GetValue(linuxRuns), p.GetValue(json), !p.GetValue(noLinux)));
+        return cmd;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+
+namespace Nimbus.Cli;
+
+public sealed record VmOptions
+{
+    public string CommandLine { get; init; } = "";
+    public int MemoryMb { get; init; } = 128;
+    public int Cpus { get; init; } = 1;
+    public string Machine { get; init; } = "microvm";
+    public string Accel { get; init; } = "auto";
+    public bool Gdb { get; init; }
+    public bool Verbose { get; init; }
+    public string Kernel { get; init; } = Repo.KernelElf;
+    public TimeSpan? Timeout { get; init; }
+}
+
+public sealed record VmResult(int GuestStatus, string Output, TimeSpan Wall, bool TimedOut, int QemuExitCode)
+{
+    // "Booted in X.XXX ms" as printed by the kernel, or null.
+    public double? BootedInMs
+    {
+        get
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(Output, @"Booted in (\d+\.\d+) ms");
+            return m.Success ? double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+        }
+    }
+}
+
+// Boots the kernel under QEMU. The guest's exit status arrives through isa-debug-exit: QEMU exits
+// with (status << 1) | 1; a plain 0 means the guest powered off through ACPI (status 0).
+public static class Qemu
+{
+    public static readonly string[] Machines = ["microvm", "q35"];
+    public const int QemuFailedStatus = 125;
+
+    public static string Binary => ProcessRunner.FindOnPath("qemu-system-x86_64")
+        ?? throw new NimbusException("qemu-system-x86_64 is missing: as root run `apt-get install -y qemu-system-x86` (./nimbus does this when run as root)");
+
+    public static List<string> Arguments(VmOptions o, string accel)
+    {
+        if (!Machines.Contains(o.Machine)) throw new NimbusException($"unknown machine '{o.Machine}' (use microvm or q35)", 2);
+        var args = new List<string>
+        {
+            "-M", o.Machine, "-accel", accel, "-cpu", accel == "kvm" ? "host" : "max",
+            "-m", $"{o.MemoryMb}M", "-smp", o.Cpus.ToString(),
+            "-nographic", "-nodefaults", "-no-reboot", "-serial", "stdio",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            "-kernel", o.Kernel, "-append", o.CommandLine,
+        };
+        if (o.Machine == "q35") args.AddRange(["-fw_cfg", "name=etc/sercon-port,string=0"]);   // keep SeaBIOS off our console
+        if (o.Gdb) args.AddRange(["-s", "-S"]);
+        return args;
+    }
+
+    public static int DecodeStatus(int qemuExit) => qemuExit == 0 ? 0 : (qemuExit & 1) == 1 ? qemuExit >> 1 : QemuFailedStatus;
+
+    public static VmResult Run(VmOptions o, bool passthrough, Action<string>? log = null)
+    {
+        string accel = ResolveAccel(o.Accel, o.Kernel, log);
+        var args = Arguments(o, accel);
+        if (o.Verbose) log?.Invoke($"$ {Binary} {string.Join(' ', args.Select(Quote))}");
+        var r = ProcessRunner.Run(Binary, args, Repo.Root, o.Timeout, inheritOutput: passthrough,
+            passStderrLine: line => !line.Contains("sercon-port"));
+        int status = r.TimedOut ? QemuFailedStatus : DecodeStatus(r.ExitCode);
+        if (!r.TimedOut && status == QemuFailedStatus && r.ExitCode != 0 && !passthrough)
+            log?.Invoke($"qemu failed (exit {r.ExitCode}): {r.Stderr.Trim()}");
+        return new VmResult(status, r.Stdout + r.Stderr, r.Elapsed, r.TimedOut, r.ExitCode);
+    }
+
+    private static string Quote(string a) => a.Contains(' ') || a.Length == 0 ? $"\"{a}\"" : a;
+
+    // auto: KVM only where a probe boot proves it runs this kernel (some nested KVMs cannot run SSE),
+    // else TCG. The probe's answer is cached per kernel build.
+    public static string ResolveAccel(string requested, string kernel, Action<string>? log)
+    {
+        switch (requested)
+        {
+            case "tcg": return "tcg";
+            case "kvm":
+                if (!KvmDeviceUsable()) throw new NimbusException("--accel kvm: /dev/kvm is missing or not accessible", 2);
+                return "kvm";
+            case "auto": break;
+            default: throw new NimbusException($"unknown accelerator '{requested}' (use auto, tcg or kvm)", 2);
+        }
+        if (!KvmDeviceUsable()) return "tcg";
+        string cache = Path.Combine(Repo.Cache, "kvm-probe");
+        string key = File.Exists(kernel) ? new FileInfo(kernel).LastWriteTimeUtc.Ticks.ToString() : "";
+        if (File.Exists(cache))
+        {
+            var parts = File.ReadAllText(cache).Split(' ');
+            if (parts.Length == 2 && parts[0] == key) return parts[1];
+        }
+        var probe = new VmOptions { Kernel = kernel, CommandLine = "selftest cpu.features", MemoryMb = 64, Timeout = TimeSpan.FromSeconds(10) };
+        var r = ProcessRunner.Run(Binary, Arguments(probe, "kvm"), Repo.Root, probe.Timeout);
+        string answer = !r.TimedOut && DecodeStatus(r.ExitCode) == 0 && r.Stdout.Contains("PASS cpu.features") ? "kvm" : "tcg";
+        if (answer == "tcg") log?.Invoke("note: /dev/kvm cannot run this kernel here (probe failed); using TCG");
+        Directory.CreateDirectory(Repo.Cache);
+        File.WriteAllText(cache, $"{key} {answer}");
+        return answer;
+    }
+
+    private static bool KvmDeviceUsable()
+    {
+        try
+        {
+            using var f = File.Open("/dev/kvm", FileMode.Open, FileAccess.ReadWrite);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+}
