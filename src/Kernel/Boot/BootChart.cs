@@ -19,8 +19,8 @@ namespace Nimbus.Kernel.Boot
             Phase.Memory => "memory (page allocator, page tables, heap)",
             Phase.Interrupts => "GDT, TSS, IDT",
             Phase.Acpi => "ACPI tables",
-            Phase.Clock => "clock calibration",
-            Phase.Apic => "local APIC timer",
+            Phase.Clock => "clock calibration (TSC, LAPIC timer)",
+            Phase.Apic => "local APIC",
             Phase.CommandLine => "command line",
             _ => "?",
         };

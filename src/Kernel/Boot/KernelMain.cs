@@ -14,6 +14,7 @@ namespace Nimbus.Kernel.Boot
         [UnmanagedCallersOnly(EntryPoint = "KernelMain")]
         private static void Main(ulong startInfoPhys, ulong bootTsc)
         {
+            Pit.Begin();                       // the clock calibration window spans the boot
             SerialPort.Initialize();
             KernelLayout layout;
             Cpu.GetKernelLayout(&layout);
@@ -26,17 +27,17 @@ namespace Nimbus.Kernel.Boot
             KernelMemory.Initialize(info, in layout);
             RuntimeStartup.InitializeStatics(in layout);
             BootChart.Mark(BootChart.Phase.Memory);
+            LocalApic.Initialize();            // its timer calibrates in the background from here
+            BootChart.Mark(BootChart.Phase.Apic);
 
             Descriptors.Initialize(layout.InterruptStubTable);
             BootChart.Mark(BootChart.Phase.Interrupts);
             Acpi.Initialize(info->RsdpPhys);
             BootChart.Mark(BootChart.Phase.Acpi);
-            LocalApic.Initialize();
             Clock.Initialize(bootTsc);
-            BootChart.Mark(BootChart.Phase.Clock);
-            LocalApic.FinishCalibration(Pit.LapicTicksInWindow);
+            LocalApic.FinishCalibration(Pit.LapicTicksPerMs);
             Cpu.EnableInterrupts();
-            BootChart.Mark(BootChart.Phase.Apic);
+            BootChart.Mark(BootChart.Phase.Clock);
 
             var cmdline = CommandLineOf(info);
             if (!Shell.Shell.ParseOptions(cmdline, out int status)) Power.Exit(status);

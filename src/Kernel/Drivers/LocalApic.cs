@@ -38,15 +38,18 @@ namespace Nimbus.Kernel.Drivers
             Write(RegDivide, 0x3);                               // divide by 16
             Write(RegLvtTimer, Masked | TimerVector);
             Interrupts.Register(TimerVector, &OnTimer);
+            StartCalibration();
         }
 
-        // The PIT window measures the LAPIC timer in the same pass as the TSC.
+        // The timer counts down (masked) from here until the clock calibration ends, which measures it
+        // against the PIT in the same window as the TSC.
         public static void StartCalibration()
         {
             if (s_base == null) return;
             s_calibrating = true;
             Write(RegLvtTimer, Masked | TimerVector);
             Write(RegInitialCount, 0xFFFFFFFF);
+            Pit.NoteLapicStart();
         }
 
         public static ulong StopCalibration()
@@ -58,9 +61,9 @@ namespace Nimbus.Kernel.Drivers
             return elapsed;
         }
 
-        public static void FinishCalibration(ulong ticksInPitWindow)
+        public static void FinishCalibration(ulong ticksPerMs)
         {
-            if (ticksInPitWindow != 0) { s_ticksPerMs = ticksInPitWindow * Pit.Hz / Pit.WindowTicks / 1000; return; }
+            if (ticksPerMs != 0) { s_ticksPerMs = ticksPerMs; return; }
             // Measure against the TSC instead (when the clock came from CPUID, not the PIT).
             StartCalibration();
             Clock.SpinNs(500_000);

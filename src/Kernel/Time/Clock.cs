@@ -25,7 +25,7 @@ namespace Nimbus.Kernel.Time
                 if (hz != 0) s_source = 2;
                 else
                 {
-                    hz = Pit.MeasureTscHz();
+                    hz = Pit.Finish();
                     s_source = 3;
                 }
             }
@@ -69,16 +69,23 @@ namespace Nimbus.Kernel.Time
         }
     }
 
-    // The legacy PIT, used only to measure the TSC (and the LAPIC timer) once at boot. We poll the
-    // latched count of channel 0 (its IRQ stays masked), which needs nothing but the PIT itself
-    // (microvm has no port 0x61 speaker gate).
+    // The legacy PIT, used only to measure the TSC and the LAPIC timer at boot. We poll latched
+    // counts of channel 0 (its IRQ stays masked), which needs nothing but the PIT itself (microvm has
+    // no port 0x61 speaker gate). To keep boot short, the measurement window spans the boot itself:
+    // Begin() runs first thing, Finish() when the clock is needed, and a 0.1 ms synchronous window
+    // tells how many times the 16-bit counter wrapped in between.
     internal static class Pit
     {
         private const ushort Channel0 = 0x40, Command = 0x43;
         public const ulong Hz = 1193182;
-        public const ushort WindowTicks = 1193;      // ~1 ms
+        private const int RoughWindowTicks = 119;     // ~0.1 ms
 
-        public static ulong LapicTicksInWindow;       // measured in the same window
+        private static bool s_present;
+        private static int s_count0;
+        private static ulong s_tsc0;
+        private static int s_lapicStartCount;
+        private static ulong s_lapicTsc0;
+        public static ulong LapicTicksPerMs;
 
         private static int ReadCount()
         {
@@ -88,31 +95,71 @@ namespace Nimbus.Kernel.Time
             return lo | (hi << 8);
         }
 
-        public static ulong MeasureTscHz()
+        public static void Begin()
         {
             Cpu.OutByte(Command, 0x34);               // channel 0, lobyte/hibyte, mode 2 (rate generator)
             Cpu.OutByte(Channel0, 0xFF);
             Cpu.OutByte(Channel0, 0xFF);
+            // Absent PIT: the ports float at 0xFF. A live counter changes within a few reads.
             int first = ReadCount();
-            if (first == 0xFFFF && ReadCount() == 0xFFFF && ReadCount() == 0xFFFF) return 0;   // nothing there
-            // Start on a count edge so the window is exact to one PIT tick.
-            int start = ReadCount();
-            int c;
+            for (int i = 0; i < 1000 && !s_present; i++) s_present = ReadCount() != first;
+            if (!s_present) return;
+            s_count0 = ReadCount();
+            s_tsc0 = Cpu.ReadTsc();
+        }
+
+        // Marks where the LAPIC timer started counting down, so its rate comes out of the same window.
+        public static void NoteLapicStart()
+        {
+            if (!s_present) return;
+            s_lapicStartCount = ReadCount();
+            s_lapicTsc0 = Cpu.ReadTsc();
+        }
+
+        // Returns the TSC frequency in Hz, or 0 when there is no PIT.
+        public static ulong Finish()
+        {
+            if (!s_present) return 0;
+            ulong rough = RoughTscHz();
+            if (rough == 0) return 0;
+            // The LAPIC window (the shorter one) must be at least 0.5 ms: its rate is then within ~0.2%.
+            while (Cpu.ReadTsc() - s_lapicTsc0 < rough / 2000) Cpu.Pause();
+            int count1 = ReadCount();
+            ulong tsc1 = Cpu.ReadTsc();
+            ulong lapicElapsed = Drivers.LocalApic.StopCalibration();
+
+            ulong tscHz = Exact(s_count0, s_tsc0, count1, tsc1, rough);
+            ulong lapicPitTicks = PitTicks(s_lapicStartCount, s_lapicTsc0, count1, tsc1, rough);
+            LapicTicksPerMs = lapicPitTicks == 0 ? 0 : lapicElapsed * Hz / lapicPitTicks / 1000;
+            return tscHz;
+        }
+
+        // PIT ticks between two (count, tsc) samples, including whole wraps of the 16-bit counter,
+        // which the rough TSC rate tells apart.
+        private static ulong PitTicks(int countA, ulong tscA, int countB, ulong tscB, ulong roughHz)
+        {
+            ulong observed = (ulong)((countA - countB) & 0xFFFF);
+            ulong expected = (tscB - tscA) * Hz / roughHz;
+            ulong wraps = expected > observed ? (expected - observed + 32768) / 65536 : 0;
+            return observed + wraps * 65536;
+        }
+
+        private static ulong Exact(int countA, ulong tscA, int countB, ulong tscB, ulong roughHz)
+        {
+            ulong ticks = PitTicks(countA, tscA, countB, tscB, roughHz);
+            return ticks == 0 ? roughHz : (tscB - tscA) * Hz / ticks;
+        }
+
+        private static ulong RoughTscHz()
+        {
+            int start = ReadCount(), c;
             ulong guard = 0;
             while ((c = ReadCount()) == start) if (++guard > 10_000_000) return 0;
-            ulong tscStart = Cpu.ReadTsc();
-            Drivers.LocalApic.StartCalibration();
+            ulong t0 = Cpu.ReadTsc();
             int begin = c;
-            while (true)
-            {
-                c = ReadCount();
-                int elapsed = (begin - c) & 0xFFFF;
-                if (elapsed >= WindowTicks && elapsed < 0x8000) break;
-                if (++guard > 50_000_000) return 0;
-            }
-            ulong tscEnd = Cpu.ReadTsc();
-            LapicTicksInWindow = Drivers.LocalApic.StopCalibration() * WindowTicks / (ulong)((begin - c) & 0xFFFF);
-            return (tscEnd - tscStart) * Hz / (ulong)((begin - c) & 0xFFFF);
+            while (((begin - (c = ReadCount())) & 0xFFFF) < RoughWindowTicks) if (++guard > 50_000_000) return 0;
+            ulong t1 = Cpu.ReadTsc();
+            return (t1 - t0) * Hz / (ulong)((begin - c) & 0xFFFF);
         }
     }
 }
