@@ -39,6 +39,13 @@ public static class GuestTests
             });
             yield return new($"guest.{machine}.echo", () =>
                 Expect(Boot("echo hello from nimbus", machine), 0, @"^hello from nimbus\r?$"));
+            yield return new($"guest.{machine}.acpi_poweroff", () =>
+            {
+                // No isa-debug-exit device: the kernel must power off through ACPI S5 (QEMU exits 0).
+                var r = Qemu.Run(new VmOptions { CommandLine = "echo bye; exit 5", Machine = machine, DebugExit = false, Timeout = TimeSpan.FromSeconds(60) }, false);
+                if (r.TimedOut) return "the VM did not power off (ACPI S5 failed)\n" + r.Output;
+                return r.QemuExitCode == 0 && r.Output.Contains("bye") ? null : $"qemu exit {r.QemuExitCode}\n{r.Output}";
+            });
         }
         yield return new("guest.exit_status", () => Expect(Boot("exit 42"), 42));
         yield return new("guest.exit_zero", () => Expect(Boot("exit"), 0));

@@ -13,6 +13,7 @@ public sealed record VmOptions
     public bool Verbose { get; init; }
     public string Kernel { get; init; } = Repo.KernelElf;
     public TimeSpan? Timeout { get; init; }
+    public bool DebugExit { get; init; } = true;    // without it the guest powers off through ACPI (status lost)
 }
 
 public sealed record VmResult(int GuestStatus, string Output, TimeSpan Wall, bool TimedOut, int QemuExitCode)
@@ -46,9 +47,9 @@ public static class Qemu
             "-M", o.Machine, "-accel", accel, "-cpu", accel == "kvm" ? "host" : "max",
             "-m", $"{o.MemoryMb}M", "-smp", o.Cpus.ToString(),
             "-nographic", "-nodefaults", "-no-reboot", "-serial", "stdio",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-kernel", o.Kernel, "-append", o.CommandLine,
         };
+        if (o.DebugExit) args.AddRange(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
         if (o.Machine == "q35") args.AddRange(["-fw_cfg", "name=etc/sercon-port,string=0"]);   // keep SeaBIOS off our console
         if (o.Gdb) args.AddRange(["-s", "-S"]);
         return args;

@@ -76,7 +76,8 @@ namespace Nimbus.Kernel
                 if (KernelMemory.IsStackGuard(cr2)) return ": kernel stack overflow (guard page hit)";
                 return (f->ErrorCode & 1) != 0 ? ": protection violation" : ": access to unmapped memory";
             }
-            if (f->Vector == 8) return ": probably a kernel stack overflow";
+            if (f->Vector == 8)
+                return KernelMemory.IsStackGuard(cr2) ? ": kernel stack overflow (guard page hit)" : ": probably a kernel stack overflow";
             return "";
         }
 

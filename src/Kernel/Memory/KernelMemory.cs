@@ -8,12 +8,16 @@ namespace Nimbus.Kernel.Memory
     //   0x0000_0000_0000_0000 .. 0x0000_7fff_ffff_ffff  applications (nothing mapped at 0)
     //   0xffff_8000_0000_0000 + phys                      direct map of all RAM (RW, NX)
     //   0xffff_c000_0000_0000 + phys                      device MMIO (uncached, NX)
+    //   0xffff_e000_0000_0000 + n * 1 MiB                 kernel stacks, each above an unmapped guard page
     //   0xffff_ffff_8000_0000 + phys                      kernel image (text RX, rodata R, data RW)
     internal static unsafe class KernelMemory
     {
         public const ulong DirectMapBase = 0xffff800000000000UL;
         public const ulong MmioBase = 0xffffc00000000000UL;
         public const ulong KernelBase = 0xffffffff80000000UL;
+        public const ulong StackWindowBase = 0xffffe00000000000UL;
+        public const ulong StackSlotSize = 1UL << 20;
+        private static ulong s_stackSlots;
 
         public static PageAllocator Pages;
         public static PageTables Tables;
@@ -24,7 +28,33 @@ namespace Nimbus.Kernel.Memory
         public static bool Ready => s_ready;
         private static ulong s_stackGuard;
 
-        public static bool IsStackGuard(ulong address) => s_stackGuard != 0 && address >= s_stackGuard && address < s_stackGuard + PageTables.Page4K;
+        public static bool IsStackGuard(ulong address)
+        {
+            if (s_stackGuard != 0 && address >= s_stackGuard && address < s_stackGuard + PageTables.Page4K) return true;
+            if (address < StackWindowBase || address >= StackWindowBase + s_stackSlots * StackSlotSize) return false;
+            ulong page = address & ~(PageTables.Page4K - 1);
+            return !IsMapped(page) && IsMapped(page + PageTables.Page4K);
+        }
+
+        // A kernel stack of 2^order pages, mapped at the top of its own 1 MiB slot: the pages below it,
+        // including the guard page right under it, stay unmapped, so an overflow faults cleanly.
+        // Returns the stack top (16-byte aligned), or panics when memory is exhausted.
+        public static ulong AllocateStack(int order)
+        {
+            ulong size = PageAllocator.PageSize << order;
+            if (size > StackSlotSize - PageTables.Page4K) Panic.Fail("kernel stack too large");
+            ulong phys = AllocatePages(order);
+            if (phys == 0) Panic.Fail("out of memory allocating a kernel stack");
+            ulong top;
+            using (new InterruptsDisabled())
+            {
+                top = StackWindowBase + (++s_stackSlots) * StackSlotSize;
+                fixed (PageTables* t = &Tables)
+                    if (!t->Map(top - size, phys, size, PageFlags.Writable | PageFlags.NoExecute | PageFlags.Global, false))
+                        Panic.Fail("out of memory mapping a kernel stack");
+            }
+            return top;
+        }
 
         // Whether a kernel virtual address is mapped (before our tables exist, the boot tables map
         // the kernel image, so we answer yes).

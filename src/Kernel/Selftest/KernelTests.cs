@@ -27,6 +27,8 @@ namespace Nimbus.Kernel.Selftest
             Add("memory.objects", &Objects);
             Add("memory.page_permissions", &PagePermissions);
             Add("memory.direct_map", &DirectMap);
+            Add("memory.stack_guard", &StackGuard);
+            Add("runtime.statics", &Statics);
             Add("cpu.features", &CpuFeatures);
             Add("cpu.breakpoint_returns", &BreakpointReturns);
             Add("time.monotonic", &Monotonic);
@@ -175,6 +177,39 @@ namespace Nimbus.Kernel.Selftest
                 Check(*(ulong*)KernelMemory.PhysToVirt(dataPhys) == *(ulong*)l.DataStart, "kernel data differs through the direct map");
             }
             KernelMemory.FreePages(phys, 0);
+        }
+
+        private static void StackGuard()
+        {
+            ulong top = KernelMemory.AllocateStack(2);
+            ulong bottom = top - 4 * PageAllocator.PageSize;
+            Check(KernelMemory.IsMapped(top - 8) && KernelMemory.IsMapped(bottom), "stack pages unmapped");
+            Check(!KernelMemory.IsMapped(bottom - 8), "no guard page below the stack");
+            Check(KernelMemory.IsStackGuard(bottom - 8), "guard page not recognised");
+            Check(!KernelMemory.IsStackGuard(top - 8), "stack page taken for a guard");
+            *(ulong*)(top - 8) = 0x1234;
+            Check(*(ulong*)(top - 8) == 0x1234, "stack not writable");
+        }
+
+        // Reference-type statics: the compiler pre-initialises some (frozen data copied at boot),
+        // others start null; both live in the GC-statics region the kernel sets up.
+        private static class StaticHolder
+        {
+            public static readonly int[] Primes = { 2, 3, 5, 7, 11 };
+            public static readonly string Greeting = "hello";
+            public static object? Lazy;
+        }
+
+        private static void Statics()
+        {
+            Check(StaticHolder.Primes != null && StaticHolder.Primes.Length == 5 && StaticHolder.Primes[4] == 11, "pre-initialised array static");
+            Check(StaticHolder.Greeting == "hello", "pre-initialised string static");
+            Check(StaticHolder.Lazy == null, "reference static not null at start");
+            var o = new Sample { A = 3 };
+            StaticHolder.Lazy = o;
+            Check(StaticHolder.Lazy == (object)o, "reference static store lost");
+            StaticHolder.Lazy = null;
+            KernelHeap.Free(o);
         }
 
         private static void CpuFeatures()

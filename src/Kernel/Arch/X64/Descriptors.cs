@@ -78,11 +78,6 @@ namespace Nimbus.Kernel.Arch.X64
             }
         }
 
-        private static ulong NewStack()
-        {
-            ulong phys = KernelMemory.AllocatePages(IstStackOrder);
-            if (phys == 0) Panic.Fail("out of memory for interrupt stacks");
-            return phys + KernelMemory.DirectMapBase + (PageAllocator.PageSize << IstStackOrder);
-        }
+        private static ulong NewStack() => KernelMemory.AllocateStack(IstStackOrder);
     }
 }
