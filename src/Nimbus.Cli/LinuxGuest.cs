@@ -2,7 +2,9 @@ using System.Buffers.Binary;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Formats.Tar;
+using System.Globalization;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Nimbus.Cli;
@@ -42,6 +44,8 @@ public static class LinuxGuest
 
         // Downloads go to a private scratch directory next to the cache, removed afterwards.
         string work = Path.Combine(Path.GetFullPath(cacheDir), $".download-{Environment.ProcessId}");
+        if (Directory.Exists(work))
+            Directory.Delete(work, recursive: true); // stale debs from a crashed run would confuse FindDeb
         Directory.CreateDirectory(work);
         try
         {
@@ -68,7 +72,8 @@ public static class LinuxGuest
         }
         finally
         {
-            Directory.Delete(work, recursive: true);
+            try { Directory.Delete(work, recursive: true); }
+            catch (IOException) { } // best effort; must not hide the real error
         }
         return (vmlinux, initrd);
     }
@@ -88,6 +93,14 @@ public static class LinuxGuest
             _ => throw new ArgumentException($"unsupported machine '{machine}' (expected microvm or q35)", nameof(machine)),
         };
 
+        // On microvm the kernel's only TSC reference is the fast PIT calibration, which under TCG often fails
+        // (slow port I/O); the slow fallback needs port 0x61, which microvm lacks. With no TSC frequency and no
+        // PIT ticks (microvm's MADT has no IRQ0->pin 2 override) the kernel then spins forever waiting for
+        // jiffies. Handing it the frequency makes boot deterministic; q35 calibrates reliably on its own.
+        string cmdline = machine == "microvm" && HostTscKhz.Value is int khz
+            ? $"{KernelCmdline} tsc_early_khz={khz}"
+            : KernelCmdline;
+
         return
         [
             "-M", machineSpec,
@@ -96,11 +109,37 @@ public static class LinuxGuest
             "-m", $"{memoryMb}M",
             "-kernel", vmlinux,
             "-initrd", initrd,
-            "-append", KernelCmdline,
+            "-append", cmdline,
             "-nographic", // no display; first serial port (ttyS0) on stdio
             "-no-reboot", // guest reboot or panic (panic=-1) ends QEMU instead of looping
         ];
     }
+
+    // Under TCG the guest's TSC is the host's TSC. x86 Linux derives its delay-loop calibration from the TSC,
+    // so /proc/cpuinfo's "bogomips" is tsc_khz / 500 (to 5 kHz). Only trusted with an invariant TSC.
+    static readonly Lazy<int?> HostTscKhz = new(() =>
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.OSArchitecture != Architecture.X64)
+            return null;
+        try
+        {
+            string[] lines = File.ReadAllLines("/proc/cpuinfo");
+            string? Field(string name) => lines
+                .Where(line => line.StartsWith(name, StringComparison.Ordinal) && line.Contains(':'))
+                .Select(line => line[(line.IndexOf(':') + 1)..].Trim())
+                .FirstOrDefault();
+
+            bool invariantTsc = Field("flags")?.Split(' ').Contains("constant_tsc") == true;
+            if (!invariantTsc || !double.TryParse(Field("bogomips"), CultureInfo.InvariantCulture, out double bogomips))
+                return null;
+            int khz = (int)Math.Round(bogomips * 500);
+            return khz is >= 100_000 and <= 10_000_000 ? khz : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    });
 
     // ---- Downloading -------------------------------------------------------------------------
 
@@ -126,7 +165,7 @@ public static class LinuxGuest
                 throw new InvalidOperationException(
                     $"Linux guest images are not cached in {Path.GetDirectoryName(work)} and downloading them failed " +
                     $"({first.Message}). Run once as root so that `apt-get update` can refresh the package lists.", first);
-            log("linux-guest: download failed; running apt-get update and retrying");
+            log($"linux-guest: {first.Message}; running apt-get update and retrying");
             RunTool("apt-get", ["update"], work);
             Download();
         }
@@ -220,7 +259,7 @@ public static class LinuxGuest
     static void WriteAtomically(string path, byte[] contents)
     {
         // A crash mid-write must not leave a truncated file that later counts as cached.
-        string temp = path + ".tmp";
+        string temp = $"{path}.{Environment.ProcessId}.tmp";
         File.WriteAllBytes(temp, contents);
         File.Move(temp, path, overwrite: true);
     }

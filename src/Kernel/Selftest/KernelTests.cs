@@ -29,6 +29,7 @@ namespace Nimbus.Kernel.Selftest
             Add("memory.direct_map", &DirectMap);
             Add("memory.stack_guard", &StackGuard);
             Add("runtime.statics", &Statics);
+            Add("runtime.interlocked", &InterlockedOps);
             Add("cpu.features", &CpuFeatures);
             Add("cpu.breakpoint_returns", &BreakpointReturns);
             Add("time.monotonic", &Monotonic);
@@ -210,6 +211,24 @@ namespace Nimbus.Kernel.Selftest
             Check(StaticHolder.Lazy == (object)o, "reference static store lost");
             StaticHolder.Lazy = null;
             KernelHeap.Free(o);
+        }
+
+        private static long s_atomicLong;
+        private static int s_atomicInt;
+
+        private static void InterlockedOps()
+        {
+            s_atomicInt = 5;
+            Check(System.Threading.Interlocked.CompareExchange(ref s_atomicInt, 9, 5) == 5 && s_atomicInt == 9, "CompareExchange(int) success case");
+            Check(System.Threading.Interlocked.CompareExchange(ref s_atomicInt, 1, 5) == 9 && s_atomicInt == 9, "CompareExchange(int) failure case");
+            Check(System.Threading.Interlocked.Exchange(ref s_atomicInt, 3) == 9 && s_atomicInt == 3, "Exchange(int)");
+            Check(System.Threading.Interlocked.Increment(ref s_atomicInt) == 4 && System.Threading.Interlocked.Add(ref s_atomicInt, 10) == 14, "Increment/Add(int)");
+            s_atomicLong = long.MaxValue - 1;
+            Check(System.Threading.Interlocked.Increment(ref s_atomicLong) == long.MaxValue, "Increment(long)");
+            Check(System.Threading.Interlocked.CompareExchange(ref s_atomicLong, 7, long.MaxValue) == long.MaxValue && s_atomicLong == 7, "CompareExchange(long)");
+            System.Threading.Interlocked.MemoryBarrier();
+            System.Threading.Volatile.Write(ref s_atomicInt, 77);
+            Check(System.Threading.Volatile.Read(ref s_atomicInt) == 77, "Volatile read/write");
         }
 
         private static void CpuFeatures()
