@@ -11,7 +11,7 @@ namespace Nimbus.Kernel.Boot
         private static Table s_table;
         private static int s_count;
 
-        public enum Phase { Serial, Memory, Interrupts, Acpi, Clock, Apic, CommandLine }
+        public enum Phase { Serial, Memory, Interrupts, Acpi, Clock, Apic, Threads, CommandLine }
 
         private static string Name(int p) => (Phase)p switch
         {
@@ -21,6 +21,7 @@ namespace Nimbus.Kernel.Boot
             Phase.Acpi => "ACPI tables",
             Phase.Clock => "clock calibration (TSC, LAPIC timer)",
             Phase.Apic => "local APIC",
+            Phase.Threads => "scheduler, idle thread",
             Phase.CommandLine => "command line",
             _ => "?",
         };

@@ -36,8 +36,11 @@ namespace Nimbus.Kernel.Boot
             BootChart.Mark(BootChart.Phase.Acpi);
             Clock.Initialize(bootTsc);
             LocalApic.FinishCalibration(Pit.LapicTicksPerMs);
-            Cpu.EnableInterrupts();
             BootChart.Mark(BootChart.Phase.Clock);
+            Trace.RegisterCore();
+            Sched.Scheduler.Initialize(layout.BootStackGuard + 4096 + 65536);
+            Cpu.EnableInterrupts();
+            BootChart.Mark(BootChart.Phase.Threads);
 
             var cmdline = CommandLineOf(info);
             if (!Shell.Shell.ParseOptions(cmdline, out int status)) Power.Exit(status);
@@ -46,6 +49,7 @@ namespace Nimbus.Kernel.Boot
             ulong bootedUs = Clock.NowNs() / 1000;
             Log.Line($"Booted in {bootedUs:f3} ms");
             status = Shell.Shell.Run(cmdline);
+            Shell.Shell.BeforeExit();
             Power.Exit(status);
         }
 

@@ -27,6 +27,14 @@ namespace Nimbus.Kernel.Text
 
         public void AppendFormatted(string? s) => AppendString(s ?? "(null)");
         public void AppendFormatted(ReadOnlySpan<byte> ascii) { for (int i = 0; i < ascii.Length; i++) AppendByte(ascii[i]); }
+        public void AppendFormatted(ReadOnlySpan<byte> ascii, int alignment)
+        {
+            int pad = (alignment < 0 ? -alignment : alignment) - ascii.Length;
+            if (alignment > 0) for (int i = 0; i < pad; i++) AppendByte((byte)' ');
+            AppendFormatted(ascii);
+            if (alignment < 0) for (int i = 0; i < pad; i++) AppendByte((byte)' ');
+        }
+
         public void AppendFormatted(char c) => AppendByte(c < 128 ? (byte)c : (byte)'?');
         public void AppendFormatted(bool b) => AppendString(b ? "true" : "false");
         public void AppendFormatted(int v) => AppendFormatted((long)v);

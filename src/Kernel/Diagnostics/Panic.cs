@@ -85,7 +85,12 @@ namespace Nimbus.Kernel
         private static bool Enter()
         {
             s_depth++;
-            if (s_depth == 1) return true;
+            if (s_depth == 1)
+            {
+                var t = Sched.Scheduler.Current;
+                if (t != null) Log.Line($"PANIC in thread '{Sched.Scheduler.NameOf(t)}' (id {t->Id}):");
+                return true;
+            }
             if (s_depth == 2) Log.Line("PANIC: nested panic while reporting a panic");
             return false;
         }

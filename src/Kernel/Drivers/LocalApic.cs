@@ -82,7 +82,11 @@ namespace Nimbus.Kernel.Drivers
 
         public static void Disarm() => Write(RegInitialCount, 0);
 
-        private static void OnTimer(InterruptFrame* frame) => s_timerFired++;
+        private static void OnTimer(InterruptFrame* frame)
+        {
+            s_timerFired++;
+            Sched.Scheduler.OnTimerInterrupt();
+        }
 
         public static void EndOfInterrupt()
         {

@@ -17,7 +17,10 @@ namespace Nimbus.Kernel.Memory
         public const ulong KernelBase = 0xffffffff80000000UL;
         public const ulong StackWindowBase = 0xffffe00000000000UL;
         public const ulong StackSlotSize = 1UL << 20;
-        private static ulong s_stackSlots;
+        private const int MaxStackSlots = 4096;
+        private struct SlotMap { public fixed ulong Used[MaxStackSlots / 64]; }
+        private static SlotMap s_slots;
+        private static ulong s_stackSlots;                 // slots ever used (the window's extent)
 
         public static PageAllocator Pages;
         public static PageTables Tables;
@@ -48,12 +51,52 @@ namespace Nimbus.Kernel.Memory
             ulong top;
             using (new InterruptsDisabled())
             {
-                top = StackWindowBase + (++s_stackSlots) * StackSlotSize;
+                int slot = TakeSlot();
+                if ((ulong)slot + 1 > s_stackSlots) s_stackSlots = (ulong)slot + 1;
+                top = StackWindowBase + ((ulong)slot + 1) * StackSlotSize;
                 fixed (PageTables* t = &Tables)
                     if (!t->Map(top - size, phys, size, PageFlags.Writable | PageFlags.NoExecute | PageFlags.Global, false))
                         Panic.Fail("out of memory mapping a kernel stack");
             }
             return top;
+        }
+
+        public static void FreeStack(ulong top, int order)
+        {
+            ulong size = PageAllocator.PageSize << order;
+            ulong phys;
+            using (new InterruptsDisabled())
+            {
+                fixed (PageTables* t = &Tables)
+                {
+                    if (!t->Translate(top - size, out phys, out _)) Panic.Fail("freeing a kernel stack that is not mapped");
+                    for (ulong p = top - size; p < top; p += PageTables.Page4K)
+                    {
+                        t->Unmap(p);
+                        Cpu.InvalidatePage(p);
+                    }
+                }
+                int slot = (int)((top - StackWindowBase) / StackSlotSize) - 1;
+                fixed (SlotMap* m = &s_slots) m->Used[slot / 64] &= ~(1UL << (slot % 64));
+            }
+            FreePages(phys, order);
+        }
+
+        private static int TakeSlot()
+        {
+            fixed (SlotMap* m = &s_slots)
+            {
+                for (int w = 0; w < MaxStackSlots / 64; w++)
+                {
+                    if (m->Used[w] == ulong.MaxValue) continue;
+                    int b = 0;
+                    while ((m->Used[w] & (1UL << b)) != 0) b++;
+                    m->Used[w] |= 1UL << b;
+                    return w * 64 + b;
+                }
+            }
+            Panic.Fail("out of kernel stack slots");
+            return 0;
         }
 
         // Whether a kernel virtual address is mapped (before our tables exist, the boot tables map

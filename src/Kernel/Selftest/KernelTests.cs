@@ -37,6 +37,7 @@ namespace Nimbus.Kernel.Selftest
             Add("text.format", &Format);
             Add("shell.command_line", &CommandLineParse);
             Add("diag.symbols", &Symbols);
+            ThreadTests.RegisterAll();
         }
 
         private static void PageAllocatorOrders()

@@ -13,9 +13,10 @@ namespace Nimbus.Kernel.Shell
         private const int MaxTokens = 128, MaxText = 4096;
 
         public static bool BootChart;
+        private static bool s_traceDump;
 
-        public static string KnownCommands => "echo, exit, selftest, crash, meminfo, help";
-        public static string KnownOptions => "--bootchart";
+        public static string KnownCommands => "echo, exit, selftest, crash, meminfo, threads, sleep, help";
+        public static string KnownOptions => "--bootchart, --trace=PATTERN, --trace-dump, --perf-stat=TRACEPOINTS";
 
         // Parses options; returns false (after printing why) on a bad command line.
         public static bool ParseOptions(ReadOnlySpan<byte> cmdline, out int status)
@@ -29,6 +30,21 @@ namespace Nimbus.Kernel.Shell
                 var w = Word(text, tokens[i]);
                 if (tokens[i].IsSeparator || !CommandLine.StartsWith(w, "--")) break;
                 if (CommandLine.Equals(w, "--bootchart")) BootChart = true;
+                else if (CommandLine.StartsWith(w, "--trace=") || CommandLine.StartsWith(w, "--perf-stat="))
+                {
+                    bool record = CommandLine.StartsWith(w, "--trace=");
+                    var patterns = w.Slice(record ? 8 : 12);
+                    if (Trace.Enable(patterns, record) == 0)
+                    {
+                        Log.Line($"nimbus: no tracepoint matches '{patterns}'.");
+                        var names = TracepointNames();
+                        Log.Line(ref names);
+                        status = UsageError;
+                        return false;
+                    }
+                    if (!record) PerfStat.Start();
+                }
+                else if (CommandLine.Equals(w, "--trace-dump")) s_traceDump = true;
                 else
                 {
                     Log.Line($"nimbus: unknown option '{w}'. Known options: {KnownOptions}");
@@ -37,6 +53,25 @@ namespace Nimbus.Kernel.Shell
                 }
             }
             return true;
+        }
+
+        private static Text.KernelText TracepointNames()
+        {
+            var t = new Text.KernelText(0, 0);
+            t.AppendLiteral("Tracepoints: ");
+            for (int i = 0; i < Trace.Count; i++)
+            {
+                if (i > 0) t.AppendLiteral(", ");
+                t.AppendLiteral(Trace.NameOf(i));
+            }
+            return t;
+        }
+
+        // Runs after the last command, before power-off.
+        public static void BeforeExit()
+        {
+            PerfStat.Stop();
+            if (s_traceDump) Trace.Dump();
         }
 
         public static int Run(ReadOnlySpan<byte> cmdline)
@@ -114,6 +149,22 @@ namespace Nimbus.Kernel.Shell
                 Log.Line($"memory: {KernelMemory.TotalRamBytes / 1024} KiB RAM, {KernelMemory.Pages.FreePages * 4} KiB free, heap {KernelMemory.KernelHeap.BytesInUse} bytes in use");
                 return 0;
             }
+            if (CommandLine.Equals(name, "threads"))
+            {
+                Sched.Scheduler.PrintThreads();
+                return 0;
+            }
+            if (CommandLine.Equals(name, "sleep"))
+            {
+                if (argc != 2 || !CommandLine.TryParseInt(Word(text, args[1]), out long ms) || ms < 0)
+                {
+                    Log.Line("nimbus: usage: sleep MILLISECONDS");
+                    stop = true;
+                    return UsageError;
+                }
+                Sched.Scheduler.SleepNs((ulong)ms * 1_000_000);
+                return 0;
+            }
             if (CommandLine.Equals(name, "help"))
             {
                 Log.Line($"commands: {KnownCommands}");
@@ -121,8 +172,12 @@ namespace Nimbus.Kernel.Shell
                 Log.Line("  echo WORDS...      print the words");
                 Log.Line("  exit [N]           power off with status N");
                 Log.Line("  selftest [FILTER]  run the in-kernel tests (status = failures)");
-                Log.Line("  crash KIND         deliberate fault: null, ud, div, gp, stack, panic, oom");
+                Log.Line("  crash KIND         deliberate fault: null, ud, div, gp, stack, thread-stack, panic, oom");
                 Log.Line("  meminfo            memory statistics");
+                Log.Line("  threads            list the kernel's threads");
+                Log.Line("  sleep MS           sleep for MS milliseconds");
+                Log.Line("  --trace=PATTERN    record matching tracepoints ('*' wildcard, ',' list); --trace-dump prints them at exit");
+                Log.Line("  --perf-stat=LIST   print per-second counts of the listed tracepoints");
                 return 0;
             }
             Log.Line($"nimbus: unknown command '{name}'. Known commands: {KnownCommands}");
@@ -138,9 +193,15 @@ namespace Nimbus.Kernel.Shell
             if (CommandLine.Equals(kind, "div")) return Crashers.Divide(1, Crashers.Zero());
             if (CommandLine.Equals(kind, "gp")) { *(ulong*)0x8000000000000000UL = 1; return 0; }
             if (CommandLine.Equals(kind, "stack")) return Crashers.Recurse(1);
+            if (CommandLine.Equals(kind, "thread-stack"))
+            {
+                var t = Sched.Scheduler.Spawn(&Crashers.RecurseInThread, null, "overflower");
+                Sched.Scheduler.Join(t);
+                return 0;
+            }
             if (CommandLine.Equals(kind, "panic")) { Panic.Fail("deliberate panic (crash panic)"); return 0; }
             if (CommandLine.Equals(kind, "oom")) { while (true) KernelHeap.Alloc(64 << 20); }
-            Log.Line("nimbus: usage: crash null|ud|div|gp|stack|panic|oom");
+            Log.Line("nimbus: usage: crash null|ud|div|gp|stack|thread-stack|panic|oom");
             return UsageError;
         }
     }
@@ -154,6 +215,9 @@ namespace Nimbus.Kernel.Shell
         public static int Zero() => s_zero;
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         public static int Divide(int a, int b) => a / b;
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public static void RecurseInThread(void* unused) => Recurse(1);
+
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         public static int Recurse(int depth)
         {

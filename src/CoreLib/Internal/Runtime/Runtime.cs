@@ -134,6 +134,7 @@ namespace Internal.Runtime.CompilerHelpers
     {
         // The address of an object, without a GC to move it this is stable.
         internal static byte* Of(object o) => *(byte**)Unsafe.AsPointer(ref o);
+        internal static void* AddressOf<T>(ref T value) => Unsafe.AsPointer(ref value);
     }
 }
 

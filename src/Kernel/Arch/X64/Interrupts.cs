@@ -46,10 +46,13 @@ namespace Nimbus.Kernel.Arch.X64
             }
             if (vector == SpuriousVector) return;
             s_counts0++;
+            Trace.Irq.Hit(vector);
             ulong h;
             fixed (HandlerTable* t = &s_handlers) h = t->Entries[vector];
             if (h != 0) ((delegate*<InterruptFrame*, void>)h)(frame);
             Drivers.LocalApic.EndOfInterrupt();
+            // Handlers only wake threads; the switch to a woken thread happens here, after EOI.
+            Sched.Scheduler.PreemptIfNeeded();
         }
     }
 }

@@ -1,0 +1,49 @@
+using System.Runtime.InteropServices;
+
+namespace Nimbus.Kernel.Sched
+{
+    internal enum ThreadState { New, Runnable, Running, Waiting, Terminated }
+
+    // A kernel timer: fires Callback(Arg) from the timer interrupt at DeadlineNs (Clock.NowNs time).
+    // Embedded in its owner (e.g. a thread's sleep timer): arming allocates nothing.
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct Timer
+    {
+        public ulong DeadlineNs;
+        public delegate*<void*, void> Callback;
+        public void* Arg;
+        public Timer* Next, Prev;
+        public int Armed;
+    }
+
+    // A kernel thread. Lives on the kernel heap; its stack has an unmapped guard page below it.
+    // Ownership: a joinable thread is freed by the thread that joins it; a detached one by the
+    // scheduler once it has switched away from it for the last time.
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct KThread
+    {
+        public ulong SavedRsp;              // offset 0: context_switch saves and loads the stack here
+        public ulong FsBase;                // the thread's FS base (application TLS later)
+        public ulong StackTop;
+        public int StackOrder;              // -1: not ours (the boot stack)
+        public int Id;
+        public ThreadState State;
+        public int Nice;                    // -20 (most CPU) .. 19 (least), as Linux
+        public ulong VRuntime;              // weighted run time, ns: the scheduler runs the smallest
+        public ulong RunStartNs;
+        public ulong RuntimeNs;
+        public ulong Switches;
+        public KThread* RunNext, RunPrev;   // run-queue links
+        public KThread* AllNext, AllPrev;   // every live thread
+        public delegate*<void*, void> Entry;
+        public void* Arg;
+        public int Dead;                    // 1 once it has exited and is off its stack: join parks on this
+        public int Detached;
+        public KThread* Joiner;
+        public Timer WakeTimer;             // sleeps and timed waits
+        public int TimedOut;
+        public fixed byte Name[32];
+
+        public const int MaxName = 31;
+    }
+}
