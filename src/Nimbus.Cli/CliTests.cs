@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Nimbus.Cli;
@@ -17,6 +18,69 @@ public static class CliTests
         return problems.Count == 0 ? null : string.Join("\n", problems) + "\n--- output ---\n" + r.Output.Trim();
     }
 
+    // Runs test with a fresh temporary folder, removed afterwards.
+    private static string? InTempDir(Func<string, string?> test)
+    {
+        var dir = Directory.CreateTempSubdirectory("nimbus-cli-test-");
+        try { return test(dir.FullName); }
+        finally { dir.Delete(recursive: true); }
+    }
+
+    // A small console log: trace lines among other output, some with "\r\n". With tsc_hz=1e9 and
+    // boot_tsc=0 one TSC tick is 1 ns: main runs 1-2 us, thread 3 2-3 us, idle 3-5 us.
+    private const string SampleTraceLog =
+        "Booted in 1.000 ms\r\n" +
+        "nimbus-trace-thread 1 main\n" +
+        "nimbus-trace-begin tsc_hz=1000000000 boot_tsc=0 records=5 lost=0\r\n" +
+        "nimbus-trace-point 0 sched_switch\r\n" +
+        "nimbus-trace-point 1 sched_idle\n" +
+        "nimbus-trace-point 2 sched_wake\n" +
+        "nimbus-trace 3e8 2 0 1 3 0\n" +
+        "nimbus-trace 7d0 0 0 3 1 3\r\n" +
+        "output of the program, interleaved\n" +
+        "nimbus-trace bb8 0 0 2 3 2\n" +
+        "nimbus-trace c1c 1 0 2 0 0\n" +
+        "nimbus-trace 1388 0 0 1 2 1\n" +
+        "nimbus-trace-end\r\n" +
+        "selftest: 1 passed, 0 failed\n";
+
+    // `nimbus trace` on SampleTraceLog with its lines changed by edit; expects failure with a message.
+    private static string? TraceRejects(Func<string, string> edit, params string[] patterns) => InTempDir(dir =>
+    {
+        string log = Path.Combine(dir, "boot.log");
+        File.WriteAllText(log, edit(SampleTraceLog));
+        var fail = Expect(Nimbus("trace", log), 1, patterns);
+        if (fail != null) return fail;
+        return File.Exists(Path.Combine(dir, "boot.json")) ? "a JSON file was written anyway" : null;
+    });
+
+    // Checks the structure Perfetto and chrome://tracing need; returns the events or a failure.
+    private static (List<JsonElement> Events, string? Failure) ReadChromeTrace(string path)
+    {
+        if (!File.Exists(path)) return ([], $"{path} was not written");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("traceEvents", out var list) || list.ValueKind != JsonValueKind.Array)
+            return ([], "no traceEvents array in a top-level object");
+        if (!root.TryGetProperty("displayTimeUnit", out var unit) || unit.GetString() != "ns") return ([], "displayTimeUnit is not \"ns\"");
+        var events = list.EnumerateArray().Select(e => e.Clone()).ToList();
+        foreach (var e in events)
+        {
+            string ph = e.TryGetProperty("ph", out var p) ? p.GetString() ?? "" : "";
+            if (!e.TryGetProperty("name", out _) || !e.TryGetProperty("pid", out _) || ph is not ("M" or "X" or "i")
+                || (ph != "M" && (!e.TryGetProperty("ts", out var ts) || ts.ValueKind != JsonValueKind.Number || !e.TryGetProperty("tid", out _)))
+                || (ph == "X" && (!e.TryGetProperty("dur", out var dur) || dur.GetDouble() < 0))
+                || (ph == "i" && (e.GetProperty("s").GetString() != "t" || !e.GetProperty("args").TryGetProperty("a", out _))))
+                return ([], $"malformed event {e.GetRawText()}");
+        }
+        if (!events.Any(e => e.GetProperty("ph").GetString() == "M" && e.GetProperty("name").GetString() == "thread_name"))
+            return ([], "no thread_name metadata");
+        return (events, null);
+    }
+
+    private static string Describe(JsonElement e) =>
+        $"{e.GetProperty("name").GetString()}@{e.GetProperty("ts").GetDouble()}+{e.GetProperty("dur").GetDouble()}";
+
     public static IEnumerable<TestCase> All()
     {
         yield return new("cli.run_echo", () => Expect(Nimbus("run", "-e", "echo hello from nimbus"), 0, @"^hello from nimbus\r?$"));
@@ -25,6 +89,57 @@ public static class CliTests
         yield return new("cli.run_bad_memory", () => Expect(Nimbus("run", "--memory", "lots"), 2, @"bad --memory 'lots'"));
         yield return new("cli.unknown_subcommand", () => Expect(Nimbus("frobnicate"), 2, @"frobnicate"));
         yield return new("cli.verbose_shows_qemu", () => Expect(Nimbus("run", "-v", "-e", "exit"), 0, @"qemu-system-x86_64 .*-kernel .*nimbus\.elf"));
+        yield return new("cli.run_trace_out", () => InTempDir(dir =>
+        {
+            string json = Path.Combine(dir, "sched.json");
+            var r = Nimbus("run", "-e", "--trace=sched* --trace-dump selftest sched.sleep_accuracy", "--trace-out", json);
+            var fail = Expect(r, 0, @"^PASS sched\.sleep_accuracy", @"^nimbus-trace-end\r?$", @"^trace: \d+ records .* -> .*sched\.json$");
+            if (fail != null) return fail;
+            var (events, failure) = ReadChromeTrace(json);
+            if (failure != null) return failure;
+            if (!events.Any(e => e.GetProperty("ph").GetString() == "i" && e.GetProperty("name").GetString() == "sched_switch"))
+                return "no sched_switch instant events";
+            if (!events.Any(e => e.GetProperty("ph").GetString() == "X" && e.GetProperty("dur").GetDouble() > 0))
+                return "no complete slice with a duration";
+            return null;
+        }));
+        yield return new("cli.run_trace_out_without_trace_dump", () => InTempDir(dir =>
+        {
+            string json = Path.Combine(dir, "none.json");
+            var fail = Expect(Nimbus("run", "-e", "echo no tracing here", "--trace-out", json), 1,
+                @"^no tracing here\r?$", @"--trace-out: .*no trace block.*--trace=PATTERN --trace-dump");
+            return fail ?? (File.Exists(json) ? "a JSON file was written anyway" : null);
+        }));
+        yield return new("cli.trace_converts_log", () => InTempDir(dir =>
+        {
+            string log = Path.Combine(dir, "boot.log");
+            File.WriteAllText(log, SampleTraceLog);
+            var fail = Expect(Nimbus("trace", log), 0, @"^5 records of 3 tracepoints \(3 registered\), spanning 0\.004 ms, 3 thread slices -> .*boot\.json$");
+            if (fail != null) return fail;
+            var (events, failure) = ReadChromeTrace(Path.Combine(dir, "boot.json"));
+            if (failure != null) return failure;
+            string slices = string.Join(", ", events.Where(e => e.GetProperty("ph").GetString() == "X").Select(Describe));
+            if (slices != "main@1+1, thread 3@2+1, idle@3+2") return $"slices: {slices}";
+            var instants = events.Where(e => e.GetProperty("ph").GetString() == "i").ToList();
+            if (instants.Count != 5) return $"{instants.Count} instant events, expected 5";
+            var sw = instants[1];
+            if (sw.GetProperty("name").GetString() != "sched_switch" || sw.GetProperty("ts").GetDouble() != 2
+                || sw.GetProperty("args").GetProperty("a").GetString() != "0x1" || sw.GetProperty("args").GetProperty("b").GetString() != "0x3")
+                return $"second instant: {sw.GetRawText()}";
+            return null;
+        }));
+        yield return new("cli.trace_truncated_log", () => TraceRejects(log => log[..log.IndexOf("nimbus-trace 1388")],
+            @"boot\.log:3: the trace block begun here has no nimbus-trace-end"));
+        yield return new("cli.trace_missing_begin", () => TraceRejects(log => log.Replace("nimbus-trace-begin", "nimbus-trace-begun"),
+            @"boot\.log:4: tracepoint declaration outside a nimbus-trace-begin/-end block \(missing begin\?\)"));
+        yield return new("cli.trace_malformed_record", () => TraceRejects(log => log.Replace("nimbus-trace bb8 0 0 2 3 2", "nimbus-trace bb8 0 0 2 3zz 2"),
+            @"boot\.log:10: malformed trace record .*'nimbus-trace bb8 0 0 2 3zz 2'"));
+        yield return new("cli.trace_lost_record", () => TraceRejects(log => log.Replace("nimbus-trace c1c 1 0 2 0 0\n", ""),
+            @"boot\.log:12: the trace header \(line 3\) announces 5 records but the block holds 4"));
+        yield return new("cli.trace_unknown_tracepoint", () => TraceRejects(log => log.Replace("nimbus-trace c1c 1 0", "nimbus-trace c1c 9 0"),
+            @"boot\.log:11: record of tracepoint 9, which no nimbus-trace-point line declares"));
+        yield return new("cli.trace_no_trace_block", () => TraceRejects(_ => "Booted in 1.000 ms\nhello\n",
+            @"boot\.log: no trace block \(no nimbus-trace-begin line in 2 lines\); boot with -e ""--trace=PATTERN --trace-dump"));
         yield return new("cli.build_is_incremental", () =>
         {
             var before = File.GetLastWriteTimeUtc(Repo.KernelElf);

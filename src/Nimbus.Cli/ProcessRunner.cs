@@ -13,14 +13,17 @@ public static class ProcessRunner
 {
     public static ProcessResult Run(string file, IEnumerable<string> args, string? workingDirectory = null,
         TimeSpan? timeout = null, bool inheritOutput = false, IDictionary<string, string>? environment = null,
-        Func<string, bool>? passStderrLine = null)
+        Func<string, bool>? passStderrLine = null, Action<string>? onStdoutLine = null)
     {
         // With inheritOutput and a stderr filter, stdout goes straight to ours and stderr lines the
-        // filter accepts are forwarded.
+        // filter accepts are forwarded. With inheritOutput and onStdoutLine, stdout is read line by
+        // line: each line is echoed to ours as it arrives and handed to onStdoutLine (a partial line
+        // shows once its newline arrives).
         bool filterStderr = inheritOutput && passStderrLine != null;
+        bool teeStdout = inheritOutput && onStdoutLine != null;
         var psi = new ProcessStartInfo(file)
         {
-            RedirectStandardOutput = !inheritOutput,
+            RedirectStandardOutput = !inheritOutput || teeStdout,
             RedirectStandardError = !inheritOutput || filterStderr,
             RedirectStandardInput = false,
             UseShellExecute = false,
@@ -45,10 +48,15 @@ public static class ProcessRunner
             p.BeginOutputReadLine();
             p.BeginErrorReadLine();
         }
-        else if (filterStderr)
+        if (filterStderr)
         {
             p.ErrorDataReceived += (_, e) => { if (e.Data != null && passStderrLine!(e.Data)) Console.Error.WriteLine(e.Data); };
             p.BeginErrorReadLine();
+        }
+        if (teeStdout)
+        {
+            p.OutputDataReceived += (_, e) => { if (e.Data != null) { Console.Out.WriteLine(e.Data); onStdoutLine!(e.Data); } };
+            p.BeginOutputReadLine();
         }
         bool timedOut = false;
         if (!p.WaitForExit(timeout ?? Timeout.InfiniteTimeSpan))

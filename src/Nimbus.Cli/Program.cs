@@ -14,6 +14,7 @@ public static class Program
         root.Subcommands.Add(RunCommand());
         root.Subcommands.Add(TestCommand());
         root.Subcommands.Add(BenchCommand());
+        root.Subcommands.Add(TraceCommand());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -84,13 +85,17 @@ public static class Program
         var gdb = new Option<bool>("--gdb") { Description = "start halted with QEMU's gdbstub on :1234 (see README)" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "print the QEMU command" };
         var time = new Option<bool>("--time") { Description = "print whole-VM wall time" };
+        var traceOut = new Option<string?>("--trace-out") { Description = "convert the guest's trace dump (-e \"--trace=PATTERN --trace-dump ...\") to Chrome/Perfetto JSON in FILE", HelpName = "FILE" };
         var cmd = new Command("run", "Build if needed, boot the kernel, return the guest's exit status")
-            { exec, memory, cpus, machine, accel, gdb, verbose, time };
+            { exec, memory, cpus, machine, accel, gdb, verbose, time, traceOut };
         SetAction(cmd, p =>
         {
             int mem = ParseMemory(p.GetValue(memory)!);
             int n = p.GetValue(cpus);
             if (n < 1 || n > 64) throw new NimbusException("--cpus must be 1..64", UsageError);
+            string? traceFile = p.GetValue(traceOut);
+            if (traceFile != null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(traceFile))))
+                throw new NimbusException($"--trace-out {traceFile}: no such folder", UsageError);
             BuildKernel(p.GetValue(verbose), quiet: true);
             var o = new VmOptions
             {
@@ -99,11 +104,38 @@ public static class Program
             };
             if (o.Gdb)
                 Info($"gdb: QEMU waits on :1234. In another shell: gdb {Repo.KernelElf} -ex 'target remote :1234' -ex 'hbreak KernelMain' -ex c");
-            var r = Qemu.Run(o, passthrough: true, Info);
+            var console = new List<string>();      // the guest's console, kept only for --trace-out
+            var r = Qemu.Run(o, passthrough: true, Info, traceFile == null ? null : console.Add);
             if (p.GetValue(time)) Info($"wall time: {r.Wall.TotalMilliseconds:F1} ms");
             if (r.GuestStatus == Qemu.QemuFailedStatus && r.QemuExitCode != 0 && (r.QemuExitCode & 1) == 0)
                 Info($"nimbus: qemu exited with status {r.QemuExitCode}");
+            if (traceFile != null)
+            {
+                // A guest that failed keeps its status; a missing or broken trace is then only reported.
+                try { Info($"trace: {TraceConverter.Convert(console, "guest console", traceFile)}"); }
+                catch (NimbusException e)
+                {
+                    Info($"nimbus: --trace-out: {e.Message}");
+                    return r.GuestStatus != 0 ? r.GuestStatus : 1;
+                }
+            }
             return r.GuestStatus;
+        });
+        return cmd;
+    }
+
+    private static Command TraceCommand()
+    {
+        var log = new Argument<string>("LOGFILE") { Description = "console output of a boot with -e \"--trace=PATTERN --trace-dump ...\"" };
+        var output = new Option<string?>("--output", "-o") { Description = "the JSON file to write (default: LOGFILE with extension .json)", HelpName = "OUT.json" };
+        var cmd = new Command("trace", "Convert the kernel's trace dump in a console log to Chrome Trace Event JSON (Perfetto UI, chrome://tracing)")
+            { log, output };
+        SetAction(cmd, p =>
+        {
+            string logFile = p.GetValue(log)!;
+            string outFile = p.GetValue(output) ?? Path.ChangeExtension(logFile, ".json");
+            Console.WriteLine(TraceConverter.ConvertFile(logFile, outFile));
+            return 0;
         });
         return cmd;
     }

@@ -57,13 +57,14 @@ public static class Qemu
 
     public static int DecodeStatus(int qemuExit) => qemuExit == 0 ? 0 : (qemuExit & 1) == 1 ? qemuExit >> 1 : QemuFailedStatus;
 
-    public static VmResult Run(VmOptions o, bool passthrough, Action<string>? log = null)
+    // onOutputLine (with passthrough): also receives each line of the guest's console as it is printed.
+    public static VmResult Run(VmOptions o, bool passthrough, Action<string>? log = null, Action<string>? onOutputLine = null)
     {
         string accel = ResolveAccel(o.Accel, o.Kernel, log);
         var args = Arguments(o, accel);
         if (o.Verbose) log?.Invoke($"$ {Binary} {string.Join(' ', args.Select(Quote))}");
         var r = ProcessRunner.Run(Binary, args, Repo.Root, o.Timeout, inheritOutput: passthrough,
-            passStderrLine: line => !line.Contains("sercon-port"));
+            passStderrLine: line => !line.Contains("sercon-port"), onStdoutLine: onOutputLine);
         int status = r.TimedOut ? QemuFailedStatus : DecodeStatus(r.ExitCode);
         if (!r.TimedOut && status == QemuFailedStatus && r.ExitCode != 0 && !passthrough)
             log?.Invoke($"qemu failed (exit {r.ExitCode}): {r.Stderr.Trim()}");
