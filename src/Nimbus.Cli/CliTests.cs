@@ -81,8 +81,54 @@ public static class CliTests
     private static string Describe(JsonElement e) =>
         $"{e.GetProperty("name").GetString()}@{e.GetProperty("ts").GetDouble()}+{e.GetProperty("dur").GetDouble()}";
 
+    // A well-formed bench-sched console: every metric once, with \r\n as on a serial console.
+    private const string SampleSchedOutput =
+        "Booted in 1.000 ms\r\n" +
+        "sched-bench: ctxsw_colocated_ns 120\r\n" +
+        "sched-bench: ctxsw_apart_ns 450.5\r\n" +
+        "sched-bench: mutex_uncontended_ns 9.25\r\n" +
+        "sched-bench: mutex_contended_2_ops_per_s 3000000\r\n" +
+        "sched-bench: mutex_contended_4_ops_per_s 2500000.5\r\n" +
+        "sched-bench: thread_create_join_us 12.3\r\n";
+
+    // BenchSched.ParseMetrics must reject the output; returns null if it does with a message matching pattern.
+    private static string? SchedParseRejects(string output, string pattern)
+    {
+        try { BenchSched.ParseMetrics(output, "sample"); }
+        catch (NimbusException e) { return Regex.IsMatch(e.Message, pattern) ? null : $"message does not match /{pattern}/:\n{e.Message}"; }
+        return "accepted";
+    }
+
     public static IEnumerable<TestCase> All()
     {
+        // The Linux peer of `bench sched`, natively with tiny loops: compiles, all six metrics positive, exit 0.
+        yield return new("cli.bench_sched_peer_quick", () =>
+        {
+            string binary = BenchSched.CompilePeer(_ => { });
+            var r = ProcessRunner.Run(binary, ["--quick"], Repo.Root, TimeSpan.FromSeconds(60));
+            if (Environment.ProcessorCount < 2)
+                return Expect(r, 1, @"needs 2");
+            var fail = Expect(r, 0);
+            if (fail != null) return fail;
+            try { BenchSched.ParseMetrics(r.Stdout, "sched_bench --quick"); }
+            catch (NimbusException e) { return e.Message; }
+            int lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            return lines == BenchSched.Metrics.Length ? null : $"{lines} lines on stdout, expected {BenchSched.Metrics.Length}:\n{r.Output}";
+        });
+        yield return new("cli.bench_sched_parse", () =>
+        {
+            var values = BenchSched.ParseMetrics(SampleSchedOutput, "sample");
+            if (values.Count != 6 || values["ctxsw_apart_ns"] != 450.5 || values["mutex_contended_4_ops_per_s"] != 2500000.5)
+                return "parsed: " + string.Join(", ", values.Select(kv => $"{kv.Key}={kv.Value}"));
+            return SchedParseRejects(SampleSchedOutput.Replace("sched-bench: ctxsw_apart_ns 450.5\r\n", ""), @"no line 'sched-bench: ctxsw_apart_ns VALUE'")
+                ?? SchedParseRejects(SampleSchedOutput.Replace("ctxsw_apart_ns 450.5", "ctxsw_apart_ns skipped (one CPU)"), @"ctxsw_apart_ns has the value 'skipped \(one CPU\)'")
+                ?? SchedParseRejects(SampleSchedOutput.Replace("9.25", "-1"), @"mutex_uncontended_ns has the value '-1'")
+                ?? SchedParseRejects(SampleSchedOutput + "sched-bench: thread_create_join_us 1\n", @"thread_create_join_us is reported twice");
+        });
+        yield return new("cli.bench_sched_bad_options", () =>
+            Expect(Nimbus("bench", "sched", "--no-nimbus", "--json"), 2, @"--json needs the Nimbus side")
+            ?? Expect(Nimbus("bench", "boot", "--no-nimbus"), 2, @"--no-nimbus is only for bench sched")
+            ?? Expect(Nimbus("bench", "sched", "--runs", "0"), 2, @"--runs must be at least 1"));
         yield return new("cli.run_echo", () => Expect(Nimbus("run", "-e", "echo hello from nimbus"), 0, @"^hello from nimbus\r?$"));
         yield return new("cli.run_returns_guest_status", () => Expect(Nimbus("run", "-e", "exit 9", "--machine", "q35"), 9));
         yield return new("cli.run_bad_machine", () => Expect(Nimbus("run", "--machine", "pdp11"), 2, @"pdp11"));

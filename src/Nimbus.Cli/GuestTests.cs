@@ -47,6 +47,23 @@ public static class GuestTests
                 return r.QemuExitCode == 0 && r.Output.Contains("bye") ? null : $"qemu exit {r.QemuExitCode}\n{r.Output}";
             });
         }
+        foreach (int cpus in new[] { 2, 4 })
+            yield return new($"guest.smp{cpus}.selftest", () =>
+            {
+                var r = Qemu.Run(new VmOptions { CommandLine = "selftest; cpus", Cpus = cpus, Timeout = TimeSpan.FromSeconds(90) }, false);
+                var fail = Expect(r, 0, @"^selftest: (\d+) passed, 0 failed\r?$", $@"^cpus: {cpus} online\r?$");
+                if (fail != null) return fail;
+                return Regex.IsMatch(r.Output, @"^FAIL ", RegexOptions.Multiline) ? "a selftest failed:\n" + r.Output : null;
+            });
+        yield return new("guest.wall_clock", () =>
+        {
+            var r = Boot("date");
+            var fail = Expect(r, 0, @"^date: (\d+) seconds since 1970-01-01 UTC");
+            if (fail != null) return fail;
+            long guest = long.Parse(Regex.Match(r.Output, @"date: (\d+)").Groups[1].Value);
+            long host = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            return Math.Abs(guest - host) <= 5 ? null : $"guest wall clock {guest}, host {host}";
+        });
         yield return new("guest.exit_status", () => Expect(Boot("exit 42"), 42));
         yield return new("guest.exit_zero", () => Expect(Boot("exit"), 0));
         yield return new("guest.command_sequence", () =>

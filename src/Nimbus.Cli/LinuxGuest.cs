@@ -78,12 +78,117 @@ public static class LinuxGuest
         return (vmlinux, initrd);
     }
 
+    /// <summary>
+    /// The line the /init of <see cref="PrepareProgramInitrd"/> prints after the program, before powering off:
+    /// <c>nimbus-program-exit STATUS</c> (QEMU's own exit status does not carry the program's).
+    /// </summary>
+    public const string ProgramExitMarker = "nimbus-program-exit";
+
+    /// <summary>
+    /// Builds (once; cached under <paramref name="cacheDir"/>, keyed by a hash of the program binary, its arguments
+    /// and busybox) an initramfs whose /init mounts /proc and /sys, runs <paramref name="programPath"/> (a static
+    /// executable, installed as /bin/NAME) with <paramref name="args"/>, prints
+    /// <c>nimbus-program-exit STATUS</c> (see <see cref="ProgramExitStatus"/>) and powers off at once.
+    /// busybox comes from the boot-baseline initramfs (<see cref="Prepare"/>), downloaded if that is not cached.
+    /// Boot it with the <c>vmlinux</c> from <see cref="Prepare"/>. Returns the image's absolute path.
+    /// </summary>
+    public static string PrepareProgramInitrd(string cacheDir, string programPath, string[] args, Action<string> log)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cacheDir);
+        ArgumentException.ThrowIfNullOrEmpty(programPath);
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(log);
+
+        byte[] program = File.ReadAllBytes(programPath);
+        string name = Path.GetFileName(programPath);
+        if (name.Length == 0 || name is "busybox" or "." or ".." || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')))
+            throw new ArgumentException($"program file name '{name}' must be ASCII letters, digits, '_', '-' or '.'", nameof(programPath));
+        if (program.Length < 4 || !program.AsSpan(0, 4).SequenceEqual("\u007FELF"u8))
+            throw new InvalidOperationException($"{programPath} is not an ELF executable");
+
+        Directory.CreateDirectory(cacheDir);
+        byte[] busybox = CachedBusybox(cacheDir, log);
+        string script =
+            "#!/bin/busybox sh\n" +
+            "/bin/busybox mount -t proc proc /proc\n" +
+            "/bin/busybox mount -t sysfs sysfs /sys\n" +
+            $"/bin/{name}{string.Concat(args.Select(a => " " + ShellQuote(a)))}\n" +
+            $"/bin/busybox echo \"{ProgramExitMarker} $?\"\n" +
+            "/bin/busybox poweroff -f\n";
+
+        // The key covers everything in the image, so a rebuilt program (or other arguments) gets a new image.
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(program);
+        hash.AppendData(busybox);
+        hash.AppendData(Encoding.UTF8.GetBytes(script));
+        string key = Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+        string prefix = $"program-{name}-";
+        string initrd = Path.GetFullPath(Path.Combine(cacheDir, $"{prefix}{key}.cpio.gz"));
+        if (File.Exists(initrd))
+            return initrd;
+
+        byte[] image = BuildInitramfs(busybox, script, (name, program));
+        WriteAtomically(initrd, image);
+        log($"linux-guest: built {Path.GetFileName(initrd)} ({image.Length / 1024} KiB) running /bin/{name}");
+        foreach (string stale in Directory.GetFiles(cacheDir, prefix + "*.cpio.gz")) // images of older builds
+            if (!string.Equals(Path.GetFullPath(stale), initrd, StringComparison.Ordinal))
+                try { File.Delete(stale); }
+                catch (IOException) { } // best effort
+        return initrd;
+    }
+
+    /// <summary>The program's exit status from the console of a guest booted with <see cref="PrepareProgramInitrd"/>, or null if it never finished.</summary>
+    public static int? ProgramExitStatus(string consoleOutput)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(consoleOutput ?? "", $@"^{ProgramExitMarker} (\d+)\r?$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        return m.Success ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+    }
+
+    static string ShellQuote(string arg) =>
+        arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or '=' or ',' or ':')
+            ? arg
+            : "'" + arg.Replace("'", "'\\''") + "'";
+
+    // busybox for program images: a cached copy, else the one in the boot-baseline initramfs (so an offline
+    // machine that has run `bench boot` needs no download), else the Debian package.
+    static byte[] CachedBusybox(string cacheDir, Action<string> log)
+    {
+        string path = Path.GetFullPath(Path.Combine(cacheDir, "busybox"));
+        if (File.Exists(path))
+            return File.ReadAllBytes(path);
+
+        byte[]? busybox = null;
+        string baseline = Path.Combine(cacheDir, "initrd.cpio.gz");
+        if (File.Exists(baseline))
+            busybox = ReadFromInitramfs(File.ReadAllBytes(baseline), "bin/busybox");
+        if (busybox == null)
+        {
+            string work = Path.Combine(Path.GetFullPath(cacheDir), $".download-{Environment.ProcessId}");
+            if (Directory.Exists(work))
+                Directory.Delete(work, recursive: true);
+            Directory.CreateDirectory(work);
+            try
+            {
+                DownloadPackages(work, kernel: false, busybox: true, log);
+                busybox = ExtractFromDeb(FindDeb(work, BusyboxPackage + "_"), p => p is "bin/busybox" or "usr/bin/busybox").Data;
+            }
+            finally
+            {
+                try { Directory.Delete(work, recursive: true); }
+                catch (IOException) { }
+            }
+        }
+        WriteAtomically(path, busybox);
+        return busybox;
+    }
+
     /// <summary>QEMU arguments (without the binary) to boot the guest under TCG with the serial console on stdio.</summary>
-    public static IReadOnlyList<string> QemuArgs(string vmlinux, string initrd, string machine, int memoryMb)
+    public static IReadOnlyList<string> QemuArgs(string vmlinux, string initrd, string machine, int memoryMb, int cpus = 1)
     {
         ArgumentException.ThrowIfNullOrEmpty(vmlinux);
         ArgumentException.ThrowIfNullOrEmpty(initrd);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(memoryMb);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cpus);
 
         string machineSpec = machine switch
         {
@@ -100,6 +205,11 @@ public static class LinuxGuest
         string cmdline = machine == "microvm" && HostTscKhz.Value is int khz
             ? $"{KernelCmdline} tsc_early_khz={khz}"
             : KernelCmdline;
+        // With several vCPUs the boot-time TSC sync check sees small warps under TCG (every vCPU reads the host's
+        // synchronized TSC, but not atomically with QEMU's monotonic guard) and marks the TSC unstable; on microvm
+        // the fallback is refined-jiffies, a 4 ms clock. The TSC is what Nimbus measures with, so keep it.
+        if (cpus > 1)
+            cmdline += " tsc=reliable";
 
         return
         [
@@ -107,6 +217,7 @@ public static class LinuxGuest
             "-accel", "tcg",
             "-cpu", "max",
             "-m", $"{memoryMb}M",
+            "-smp", cpus.ToString(CultureInfo.InvariantCulture),
             "-kernel", vmlinux,
             "-initrd", initrd,
             "-append", cmdline,
@@ -420,7 +531,7 @@ public static class LinuxGuest
 
     // A gzip'd "newc" cpio, the format the kernel unpacks into its initial rootfs. /dev/console is included
     // because the kernel opens it for init's stdio before running /init; without it `echo` would go nowhere.
-    static byte[] BuildInitramfs(byte[] busybox)
+    static byte[] BuildInitramfs(byte[] busybox, string initScript = InitScript, (string Name, byte[] Data)? program = null)
     {
         using var gz = new MemoryStream();
         using (var zip = new GZipStream(gz, CompressionLevel.SmallestSize, leaveOpen: true))
@@ -432,10 +543,37 @@ public static class LinuxGuest
             cpio.Directory("proc");
             cpio.Directory("sys");
             cpio.File("bin/busybox", busybox);
-            cpio.File("init", Encoding.ASCII.GetBytes(InitScript));
+            if (program is { } p)
+                cpio.File("bin/" + p.Name, p.Data);
+            cpio.File("init", Encoding.ASCII.GetBytes(initScript));
             cpio.Trailer();
         }
         return gz.ToArray();
+    }
+
+    // The data of one regular file in a gzip'd newc cpio (the format CpioWriter writes), or null.
+    static byte[]? ReadFromInitramfs(byte[] image, string wanted)
+    {
+        using var input = new GZipStream(new MemoryStream(image), CompressionMode.Decompress);
+        using var raw = new MemoryStream();
+        input.CopyTo(raw);
+        byte[] cpio = raw.ToArray();
+        int pos = 0;
+        while (pos + 110 <= cpio.Length && Encoding.ASCII.GetString(cpio, pos, 6) == "070701")
+        {
+            int Field(int i) => int.Parse(Encoding.ASCII.GetString(cpio, pos + 6 + 8 * i, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            int mode = Field(1), size = Field(6), nameSize = Field(11);
+            if (nameSize < 1 || size < 0 || pos + 110 + nameSize > cpio.Length)
+                return null;
+            string name = Encoding.ASCII.GetString(cpio, pos + 110, nameSize - 1);
+            int data = Align4(pos + 110 + nameSize);
+            if (name == "TRAILER!!!" || data + size > cpio.Length)
+                return null;
+            if (name == wanted && (mode & 0xF000) == 0x8000)
+                return cpio.AsSpan(data, size).ToArray();
+            pos = Align4(data + size);
+        }
+        return null;
     }
 
     sealed class CpioWriter(Stream output)

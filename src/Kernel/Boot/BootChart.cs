@@ -11,7 +11,7 @@ namespace Nimbus.Kernel.Boot
         private static Table s_table;
         private static int s_count;
 
-        public enum Phase { Serial, Memory, Interrupts, Acpi, Clock, Apic, Threads, CommandLine }
+        public enum Phase { Serial, Memory, Interrupts, Acpi, Clock, Apic, Threads, Smp, CommandLine }
 
         private static string Name(int p) => (Phase)p switch
         {
@@ -22,6 +22,7 @@ namespace Nimbus.Kernel.Boot
             Phase.Clock => "clock calibration (TSC, LAPIC timer)",
             Phase.Apic => "local APIC",
             Phase.Threads => "scheduler, idle thread",
+            Phase.Smp => "application processors",
             Phase.CommandLine => "command line",
             _ => "?",
         };

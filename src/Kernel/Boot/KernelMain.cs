@@ -27,20 +27,27 @@ namespace Nimbus.Kernel.Boot
             KernelMemory.Initialize(info, in layout);
             RuntimeStartup.InitializeStatics(in layout);
             BootChart.Mark(BootChart.Phase.Memory);
+            Acpi.Initialize(info->RsdpPhys);
+            BootChart.Mark(BootChart.Phase.Acpi);
+            uint* apicIds = stackalloc uint[PerCpu.MaxCpus];
+            int cpus = Smp.Discover(apicIds, PerCpu.MaxCpus);
             LocalApic.Initialize();            // its timer calibrates in the background from here
+            PerCpu.Initialize(cpus, LocalApic.Id);
             BootChart.Mark(BootChart.Phase.Apic);
 
             Descriptors.Initialize(layout.InterruptStubTable);
             BootChart.Mark(BootChart.Phase.Interrupts);
-            Acpi.Initialize(info->RsdpPhys);
-            BootChart.Mark(BootChart.Phase.Acpi);
             Clock.Initialize(bootTsc);
             LocalApic.FinishCalibration(Pit.LapicTicksPerMs);
+            Clock.InitializeWallClock();
             BootChart.Mark(BootChart.Phase.Clock);
             Trace.RegisterCore();
             Sched.Scheduler.Initialize(layout.BootStackGuard + 4096 + 65536);
+            TlbShootdown.Initialize();
             Cpu.EnableInterrupts();
             BootChart.Mark(BootChart.Phase.Threads);
+            Smp.StartApplicationProcessors(apicIds, cpus);
+            BootChart.Mark(BootChart.Phase.Smp);
 
             var cmdline = CommandLineOf(info);
             if (!Shell.Shell.ParseOptions(cmdline, out int status)) Power.Exit(status);

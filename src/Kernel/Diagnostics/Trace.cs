@@ -120,11 +120,11 @@ namespace Nimbus.Kernel
             System.Threading.Interlocked.Increment(ref tp.Count);
             if (!tp.Recording || s_ring == null) return;
             bool irq = Cpu.SaveAndDisableInterrupts();
-            TraceRecord* r = &s_ring[s_next % RingRecords];
-            s_next++;
+            ulong slot = System.Threading.Interlocked.Increment(ref s_next) - 1;
+            TraceRecord* r = &s_ring[slot % RingRecords];
             r->Tsc = Cpu.ReadTsc();
             r->Tracepoint = tp.Id;
-            r->Cpu = 0;
+            r->Cpu = (ushort)PerCpu.CurrentIndex;
             r->Thread = (uint)Sched.Scheduler.CurrentId;
             r->A = a;
             r->B = b;

@@ -74,6 +74,25 @@ namespace Nimbus.Kernel.Drivers
             if (pm1a != 0) Cpu.OutWord((ushort)pm1a, (ushort)((slpTyp << 10) | (1 << 13)));
         }
 
+        // Local APIC ids of the enabled processors, from the MADT (types 0 and 9). Returns the count;
+        // 0 when there is no MADT.
+        public static int ProcessorApicIds(uint* ids, int max)
+        {
+            byte* madt = FindTable("APIC");
+            if (madt == null) return 0;
+            uint length = *(uint*)(madt + 4);
+            int n = 0;
+            for (uint off = 44; off + 2 <= length && n < max;)
+            {
+                byte type = madt[off], len = madt[off + 1];
+                if (len < 2) break;
+                if (type == 0 && len >= 8 && (*(uint*)(madt + off + 4) & 1) != 0) ids[n++] = madt[off + 3];
+                else if (type == 9 && len >= 16 && (*(uint*)(madt + off + 8) & 1) != 0) ids[n++] = *(uint*)(madt + off + 4);
+                off += len;
+            }
+            return n;
+        }
+
         // Finds the \_S5 package in the DSDT and returns SLP_TYPa.
         private static int S5SleepType()
         {

@@ -12,6 +12,8 @@ namespace Nimbus.Kernel.Drivers
         private const uint RegId = 0x20, RegEoi = 0xB0, RegSpurious = 0xF0, RegLvtTimer = 0x320,
             RegInitialCount = 0x380, RegCurrentCount = 0x390, RegDivide = 0x3E0;
         private const uint Masked = 1u << 16;
+        private const uint RegIcrLow = 0x300, RegIcrHigh = 0x310;
+        private const uint DeliveryPending = 1u << 12;
 
         private static byte* s_base;
         private static ulong s_ticksPerMs;           // timer ticks (after divide-by-16) per ms
@@ -24,6 +26,34 @@ namespace Nimbus.Kernel.Drivers
 
         private static uint Read(uint reg) => *(uint*)(s_base + reg);
         private static void Write(uint reg, uint value) => *(uint*)(s_base + reg) = value;
+
+        public static uint Id => s_base == null ? 0 : Read(RegId) >> 24;
+
+        // Sends an interrupt to another CPU. Waits only for this APIC to accept the command.
+        public static void SendIpi(uint apicId, int vector) => SendCommand(apicId, (uint)vector);
+
+        public static void SendInit(uint apicId) => SendCommand(apicId, 0x4500);                   // INIT, assert
+        public static void SendStartup(uint apicId, uint page) => SendCommand(apicId, 0x4600 | page); // SIPI
+
+        private static void SendCommand(uint apicId, uint low)
+        {
+            using (new InterruptsDisabled())
+            {
+                Write(RegIcrHigh, apicId << 24);
+                Write(RegIcrLow, low);
+                for (int i = 0; i < 1_000_000 && (Read(RegIcrLow) & DeliveryPending) != 0; i++) Cpu.Pause();
+            }
+        }
+
+        // On an application processor: enable its local APIC with the boot CPU's settings.
+        public static void InitializeSecondary()
+        {
+            ulong baseMsr = Cpu.ReadMsr(0x1B);
+            Cpu.WriteMsr(0x1B, baseMsr | (1UL << 11));
+            Write(RegSpurious, 0x100 | Interrupts.SpuriousVector);
+            Write(RegDivide, 0x3);
+            Write(RegLvtTimer, Masked | TimerVector);
+        }
 
         public static void Initialize()
         {

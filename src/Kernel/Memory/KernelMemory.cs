@@ -10,6 +10,15 @@ namespace Nimbus.Kernel.Memory
     //   0xffff_c000_0000_0000 + phys                      device MMIO (uncached, NX)
     //   0xffff_e000_0000_0000 + n * 1 MiB                 kernel stacks, each above an unmapped guard page
     //   0xffff_ffff_8000_0000 + phys                      kernel image (text RX, rodata R, data RW)
+    // One lock for the page allocator, the kernel heap and the kernel page tables (they call each
+    // other, and the lock is recursive). A lock-free mutex: a holder may be preempted; nobody spins.
+    internal unsafe ref struct MemoryLock
+    {
+        private static Sync.Mutex s_lock;
+        public MemoryLock() { fixed (Sync.Mutex* m = &s_lock) m->Lock(); }
+        public void Dispose() { fixed (Sync.Mutex* m = &s_lock) m->Unlock(); }
+    }
+
     internal static unsafe class KernelMemory
     {
         public const ulong DirectMapBase = 0xffff800000000000UL;
@@ -49,7 +58,7 @@ namespace Nimbus.Kernel.Memory
             ulong phys = AllocatePages(order);
             if (phys == 0) Panic.Fail("out of memory allocating a kernel stack");
             ulong top;
-            using (new InterruptsDisabled())
+            using (new MemoryLock())
             {
                 int slot = TakeSlot();
                 if ((ulong)slot + 1 > s_stackSlots) s_stackSlots = (ulong)slot + 1;
@@ -65,7 +74,7 @@ namespace Nimbus.Kernel.Memory
         {
             ulong size = PageAllocator.PageSize << order;
             ulong phys;
-            using (new InterruptsDisabled())
+            using (new MemoryLock())
             {
                 fixed (PageTables* t = &Tables)
                 {
@@ -76,6 +85,12 @@ namespace Nimbus.Kernel.Memory
                         Cpu.InvalidatePage(p);
                     }
                 }
+            }
+            // Other CPUs may still cache the old translations: flush them before the pages or the
+            // slot can be reused.
+            TlbShootdown.FlushOthers();
+            using (new MemoryLock())
+            {
                 int slot = (int)((top - StackWindowBase) / StackSlotSize) - 1;
                 fixed (SlotMap* m = &s_slots) m->Used[slot / 64] &= ~(1UL << (slot % 64));
             }
@@ -205,6 +220,22 @@ namespace Nimbus.Kernel.Memory
                 Panic.Fail("out of memory mapping the kernel image");
         }
 
+        // Temporary identity mappings (the AP trampoline runs at its physical address).
+        public static void IdentityMap(ulong phys, ulong size)
+        {
+            using (new MemoryLock())
+                fixed (PageTables* t = &Tables)
+                    if (!t->Map(phys, phys, size, PageFlags.Writable, false)) Panic.Fail("out of memory for an identity mapping");
+        }
+
+        public static void IdentityUnmap(ulong phys, ulong size)
+        {
+            using (new MemoryLock())
+                fixed (PageTables* t = &Tables)
+                    for (ulong p = phys; p < phys + size; p += PageTables.Page4K) { t->Unmap(p); Cpu.InvalidatePage(p); }
+            TlbShootdown.FlushOthers();
+        }
+
         // Maps device registers uncached into the MMIO window; returns their virtual address.
         public static void* MapMmio(ulong phys, ulong size)
         {
@@ -226,13 +257,13 @@ namespace Nimbus.Kernel.Memory
 
         public static ulong AllocatePages(int order)
         {
-            using (new InterruptsDisabled())
+            using (new MemoryLock())
                 fixed (PageAllocator* pages = &Pages) return pages->Allocate(order);
         }
 
         public static void FreePages(ulong phys, int order)
         {
-            using (new InterruptsDisabled())
+            using (new MemoryLock())
                 fixed (PageAllocator* pages = &Pages) pages->Free(phys, order);
         }
     }
@@ -245,7 +276,7 @@ namespace Nimbus.Kernel.Memory
         {
             if (!KernelMemory.Ready) Panic.Fail("heap used before memory initialisation");
             void* p;
-            using (new InterruptsDisabled())
+            using (new MemoryLock())
                 fixed (Heap* heap = &KernelMemory.KernelHeap) p = heap->Allocate(size);
             if (p == null) Panic.OutOfMemory(size);
             return p;
@@ -260,7 +291,7 @@ namespace Nimbus.Kernel.Memory
 
         public static void Free(void* p)
         {
-            using (new InterruptsDisabled())
+            using (new MemoryLock())
                 fixed (Heap* heap = &KernelMemory.KernelHeap) heap->Free(p);
         }
 

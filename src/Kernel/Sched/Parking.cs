@@ -11,21 +11,26 @@ namespace Nimbus.Kernel.Sched
     {
         private static int s_bootIdentity;
 
+        // Before a CPU runs threads, its identity is its CpuData (or, before those exist, one boot token).
         public static void* CurrentThread()
         {
-            KThread* t = Scheduler.Current;
-            return t != null ? t : (void*)Internal.Runtime.CompilerHelpers.ObjectAddress.AddressOf(ref s_bootIdentity);
+            if (!PerCpu.Ready) return Internal.Runtime.CompilerHelpers.ObjectAddress.AddressOf(ref s_bootIdentity);
+            CpuData* cpu = PerCpu.Current;
+            return cpu->Current != null ? cpu->Current : cpu;
         }
 
         public static void Park(int* flag)
         {
             if (Volatile.Read(ref *flag) != 0) return;
             if (!Scheduler.Ready) Panic.Fail("a thread would block before the scheduler runs");
+            KThread* self = Scheduler.Current;
+            if (self == null || self == PerCpu.Current->Idle) Panic.Fail("an idle context would block");
             using (new InterruptsDisabled())
             {
                 while (Volatile.Read(ref *flag) == 0)
                 {
-                    Scheduler.Current->State = ThreadState.Waiting;
+                    Scheduler.PrepareToWait(self);
+                    if (Volatile.Read(ref *flag) != 0 && Scheduler.CancelWait(self)) break;
                     Scheduler.Schedule();
                 }
             }
@@ -44,7 +49,8 @@ namespace Nimbus.Kernel.Sched
                     if (Volatile.Read(ref *flag) != 0) { result = true; break; }
                     if (Clock.NowNs() >= deadlineNs) { result = false; break; }
                     Timers.Arm(&self->WakeTimer, deadlineNs, &Scheduler.WakeFromTimer, self);
-                    self->State = ThreadState.Waiting;
+                    Scheduler.PrepareToWait(self);
+                    if (Volatile.Read(ref *flag) != 0 && Scheduler.CancelWait(self)) { result = true; break; }
                     Scheduler.Schedule();
                 }
                 Timers.Cancel(&self->WakeTimer);

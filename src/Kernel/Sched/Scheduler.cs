@@ -9,43 +9,47 @@ using Nimbus.Kernel.Time;
 
 namespace Nimbus.Kernel.Sched
 {
-    // Preemptive, fair scheduler (one CPU for now). Each thread accumulates virtual run time: real
+    // Preemptive, fair scheduler with a run queue per CPU. Each thread accumulates virtual run time: real
     // run time scaled by its weight (nice 0 = 1024; each nice step is ~1.25x, as in Linux CFS). The
     // runnable thread with the least virtual run time runs next, for at most one slice; a thread that
     // wakes up is placed no further back than one slice behind the queue's minimum, so sleepers get
     // the CPU promptly without starving the others. Chosen over OSv's exponentially decaying run
     // time because it needs no floating point and has a clear fairness invariant.
     //
-    // Switches happen with interrupts disabled; the run queue and timer list are CPU-local and
-    // protected by disabling interrupts, briefly. Interrupt handlers only wake threads: preemption
+    // Switches happen with interrupts disabled; a CPU's run queue and timer list are touched only by
+    // that CPU, with interrupts disabled, briefly. A thread woken by another CPU is pushed on its CPU's
+    // lock-free incoming stack (and that CPU is sent an IPI if it is halted or the stack was empty);
+    // the owning CPU moves it into its run queue. Interrupt handlers only wake threads: preemption
     // happens at the end of interrupt dispatch when a wake-up or the slice's end asks for it.
+    // Load balancing pushes, never pulls: each CPU's balancer thread hands surplus runnable threads
+    // to the least loaded CPU, so no CPU ever edits another's queue.
     internal static unsafe class Scheduler
     {
         public const ulong SliceNs = 4_000_000;
         public const int DefaultStackOrder = 4;          // 64 KiB
+        public const int WakeVector = 0xF0;
         private const uint FsBaseMsr = 0xC0000100;
+        private const ulong BalanceIntervalNs = 20_000_000;
 
-        private static KThread* s_current, s_idle, s_previous;
-        private static KThread* s_runHead;
         private static KThread* s_all;
-        private static int s_runnable, s_nextId, s_liveThreads;
-        private static bool s_needResched, s_ready;
-        private static ulong s_sliceEndNs;
+        private static Sync.Mutex s_allLock;             // the all-threads list
+        private static int s_nextId, s_liveThreads;
+        private static bool s_ready;
 
-        public static Tracepoint SwitchTrace, WakeTrace, IdleTrace, CreateTrace, ExitTrace;
+        public static Tracepoint SwitchTrace, WakeTrace, IdleTrace, CreateTrace, ExitTrace, MigrateTrace;
 
         public static bool Ready => s_ready;
-        public static KThread* Current => s_current;
-        public static int CurrentId => s_current == null ? 0 : s_current->Id;
+        public static KThread* Current => PerCpu.Ready ? PerCpu.Current->Current : null;
+        public static int CurrentId => Current == null ? 0 : Current->Id;
         public static int LiveThreads => s_liveThreads;
-        public static int RunnableCount => s_runnable;
+        public static int RunnableCount => PerCpu.Current->Runnable;
 
         [RuntimeImport("*", "context_switch")] [MethodImpl(MethodImplOptions.InternalCall)]
         private static extern void ContextSwitch(ulong* saveRsp, ulong newRsp);
         [RuntimeImport("*", "thread_trampoline_address")] [MethodImpl(MethodImplOptions.InternalCall)]
         private static extern ulong TrampolineAddress();
 
-        // Turns the boot context into thread 1 ("main") and creates the idle thread.
+        // Boot CPU: turns the boot context into thread 1 ("main") and creates this CPU's idle thread.
         public static void Initialize(ulong bootStackTop)
         {
             Trace.Register(ref SwitchTrace, "sched_switch");
@@ -53,30 +57,90 @@ namespace Nimbus.Kernel.Sched
             Trace.Register(ref IdleTrace, "sched_idle");
             Trace.Register(ref CreateTrace, "thread_create");
             Trace.Register(ref ExitTrace, "thread_exit");
+            Trace.Register(ref MigrateTrace, "sched_migrate");
+            Interrupts.Register(WakeVector, &OnWakeIpi);
+            CpuData* cpu = PerCpu.Current;
             KThread* main = NewThread("main", -1);
             main->StackTop = bootStackTop;
             main->State = ThreadState.Running;
             main->RunStartNs = Clock.NowNs();
-            s_current = main;
-            s_idle = Create(&IdleLoop, null, "idle", 2);
-            s_idle->Nice = 19;
-            s_idle->State = ThreadState.Runnable;     // never queued: chosen when the queue is empty
+            cpu->Current = main;
+            KThread* idle = Create(&IdleLoop, null, "idle0", 2);
+            idle->Nice = 19;
+            idle->State = ThreadState.Runnable;          // never queued: chosen when the queue is empty
+            idle->Cpu = 0;
+            cpu->Idle = idle;
             s_ready = true;
+            SpawnHousekeeper(cpu);
+        }
+
+        // For an application processor, made by the boot CPU before it starts the AP: the AP's boot
+        // context becomes this idle thread, so the AP allocates nothing and never blocks on its own.
+        public static KThread* PrepareIdle(CpuData* cpu, ulong stackTop)
+        {
+            var name = new Text.KernelText(0, 0);
+            name.AppendLiteral("idle");
+            name.AppendFormatted(cpu->Index);
+            KThread* idle = NewThread(name.Bytes, -1);
+            idle->StackTop = stackTop;
+            idle->Nice = 19;
+            idle->Cpu = cpu->Index;
+            idle->State = ThreadState.Running;
+            return idle;
+        }
+
+        // On an application processor, once its idle thread is prepared: never returns.
+        public static void RunIdleOnThisCpu()
+        {
+            CpuData* cpu = PerCpu.Current;
+            cpu->Current = cpu->Idle;
+            cpu->Idle->RunStartNs = Clock.NowNs();
+            IdleLoop(null);
+        }
+
+        // Each CPU has a housekeeper thread: it frees detached threads that died there and, with
+        // several CPUs, balances the load.
+        public static void SpawnHousekeeper(CpuData* cpu)
+        {
+            KThread* h = Create(&HousekeeperLoop, null, "housekeeper", 2);
+            h->Pinned = 1;
+            cpu->Housekeeper = h;
+            // Queued behind the current thread: it has nothing to do yet, so it must not preempt boot.
+            KThread* cur = Current;
+            if (cur != null && cur->Cpu == cpu->Index) h->VRuntime = cur->VRuntime + SliceNs;
+            StartOn(h, cpu->Index);
         }
 
         private static KThread* NewThread(string name, int stackOrder)
         {
-            var t = (KThread*)KernelHeap.AllocZeroed((ulong)sizeof(KThread));
-            t->Id = ++s_nextId;
-            t->StackOrder = stackOrder;
+            var t = NewThreadRecord(stackOrder);
             int n = name.Length < KThread.MaxName ? name.Length : KThread.MaxName;
             for (int i = 0; i < n; i++) t->Name[i] = (byte)name[i];
-            using (new InterruptsDisabled())
+            return t;
+        }
+
+        private static KThread* NewThread(System.ReadOnlySpan<byte> name, int stackOrder)
+        {
+            var t = NewThreadRecord(stackOrder);
+            int n = name.Length < KThread.MaxName ? name.Length : KThread.MaxName;
+            for (int i = 0; i < n; i++) t->Name[i] = name[i];
+            return t;
+        }
+
+        private static KThread* NewThreadRecord(int stackOrder)
+        {
+            var t = (KThread*)KernelHeap.AllocZeroed((ulong)sizeof(KThread));
+            t->Id = Interlocked.Increment(ref s_nextId);
+            t->StackOrder = stackOrder;
+            t->Cpu = PerCpu.CurrentIndex;
+            fixed (Sync.Mutex* m = &s_allLock)
             {
+                m->Lock();
                 t->AllNext = s_all;
                 if (s_all != null) s_all->AllPrev = t;
                 s_all = t;
                 s_liveThreads++;
+                m->Unlock();
             }
             return t;
         }
@@ -104,15 +168,25 @@ namespace Nimbus.Kernel.Sched
             return t;
         }
 
+        // Starts a new thread on the least loaded CPU.
         public static void Start(KThread* t)
         {
-            using (new InterruptsDisabled())
+            int best = PerCpu.CurrentIndex;
+            for (int i = 0; i < PerCpu.Count; i++)
             {
-                if (t->State != ThreadState.New) Panic.Fail("starting a thread twice");
-                t->VRuntime = MinVRuntime();
-                t->State = ThreadState.Runnable;
-                Enqueue(t);
+                CpuData* c = PerCpu.Get(i);
+                if (Volatile.Read(ref c->Online) != 0 && Volatile.Read(ref c->Runnable) < Volatile.Read(ref PerCpu.Get(best)->Runnable)) best = i;
             }
+            StartOn(t, best);
+        }
+
+        public static void StartOn(KThread* t, int cpuIndex)
+        {
+            if (t->State != ThreadState.New) Panic.Fail("starting a thread twice");
+            if ((uint)cpuIndex >= (uint)PerCpu.Count || Volatile.Read(ref PerCpu.Get(cpuIndex)->Online) == 0) cpuIndex = PerCpu.CurrentIndex;
+            t->Cpu = cpuIndex;
+            t->State = ThreadState.Waiting;
+            Wake(t);
         }
 
         public static KThread* Spawn(delegate*<void*, void> entry, void* arg, string name)
@@ -135,8 +209,8 @@ namespace Nimbus.Kernel.Sched
         public static void Exit()
         {
             Cpu.DisableInterrupts();
-            KThread* self = s_current;
-            if (self->StackOrder < 0) Panic.Fail("the main thread cannot exit");
+            KThread* self = Current;
+            if (self->StackOrder < 0) Panic.Fail("the main and idle threads cannot exit");
             ExitTrace.Hit((ulong)self->Id);
             self->State = ThreadState.Terminated;
             Schedule();
@@ -146,61 +220,78 @@ namespace Nimbus.Kernel.Sched
         // Waits for t to exit, then frees it. Each thread is joined at most once, or detached.
         public static void Join(KThread* t)
         {
-            if (t == s_current) Panic.Fail("a thread cannot join itself");
-            using (new InterruptsDisabled())
-            {
-                if (t->Detached != 0 || t->Joiner != null) Panic.Fail("join of a detached or already joined thread");
-                t->Joiner = s_current;
-            }
+            if (t == Current) Panic.Fail("a thread cannot join itself");
+            if (Interlocked.CompareExchange(ref *(nint*)&t->Joiner, (nint)Current, 0) != 0 || t->Detached != 0)
+                Panic.Fail("join of a detached or already joined thread");
             Parking.Park(&t->Dead);
             Free(t);
         }
 
         public static void Detach(KThread* t)
         {
-            bool freeNow;
-            using (new InterruptsDisabled())
-            {
-                if (t->Joiner != null) Panic.Fail("detach of a thread being joined");
-                t->Detached = 1;
-                freeNow = Volatile.Read(ref t->Dead) != 0;
-            }
-            if (freeNow) Free(t);
+            if (t->Joiner != null) Panic.Fail("detach of a thread being joined");
+            Volatile.Write(ref t->Detached, 1);
+            // Whoever sees both "detached" and "dead" frees it: here, or the CPU it died on.
+            if (Volatile.Read(ref t->Dead) != 0 && Interlocked.Exchange(ref t->Freeing, 1) == 0) Free(t);
         }
 
         private static void Free(KThread* t)
         {
-            using (new InterruptsDisabled())
+            fixed (Sync.Mutex* m = &s_allLock)
             {
+                m->Lock();
                 if (t->AllPrev != null) t->AllPrev->AllNext = t->AllNext; else s_all = t->AllNext;
                 if (t->AllNext != null) t->AllNext->AllPrev = t->AllPrev;
                 s_liveThreads--;
+                m->Unlock();
             }
             if (t->StackOrder >= 0) KernelMemory.FreeStack(t->StackTop, t->StackOrder);
             KernelHeap.Free(t);
         }
 
-        // Runs after every switch, on the new thread: settles the thread we switched away from.
+        // Runs after every switch, on the new thread (interrupts off): settles the thread we left.
         private static void FinishSwitch()
         {
-            KThread* prev = s_previous;
-            s_previous = null;
+            CpuData* cpu = PerCpu.Current;
+            KThread* prev = cpu->Previous;
+            cpu->Previous = null;
             if (prev == null || prev->State != ThreadState.Terminated) return;
+            KThread* joiner = prev->Joiner;
             Volatile.Write(ref prev->Dead, 1);
-            if (prev->Detached != 0) Free(prev);
-            else if (prev->Joiner != null) Wake(prev->Joiner);
+            if (Volatile.Read(ref prev->Detached) != 0 && Interlocked.Exchange(ref prev->Freeing, 1) == 0)
+            {
+                // Freeing takes locks and may block: leave it to this CPU's housekeeper.
+                prev->RunNext = cpu->Reap;
+                cpu->Reap = prev;
+                Volatile.Write(ref cpu->HousekeepRequest, 1);
+                if (cpu->Housekeeper != null) Wake(cpu->Housekeeper);
+            }
+            else if (joiner != null) Wake(joiner);
+        }
+
+        private static void ReapDead(CpuData* cpu)
+        {
+            KThread* list;
+            using (new InterruptsDisabled()) { list = cpu->Reap; cpu->Reap = null; }
+            while (list != null)
+            {
+                KThread* next = list->RunNext;
+                Free(list);
+                list = next;
+            }
         }
 
         public static void Yield()
         {
             using (new InterruptsDisabled())
             {
+                CpuData* cpu = PerCpu.Current;
                 // Go behind every runnable thread of the same weight.
-                if (s_runHead != null)
+                if (cpu->RunHead != null)
                 {
-                    KThread* last = s_runHead;
+                    KThread* last = cpu->RunHead;
                     while (last->RunNext != null) last = last->RunNext;
-                    if (s_current->VRuntime < last->VRuntime) s_current->VRuntime = last->VRuntime;
+                    if (cpu->Current->VRuntime < last->VRuntime) cpu->Current->VRuntime = last->VRuntime;
                 }
                 Schedule();
             }
@@ -210,28 +301,32 @@ namespace Nimbus.Kernel.Sched
         // or yields the CPU; returns when this thread runs again.
         public static void Schedule()
         {
-            KThread* prev = s_current;
+            CpuData* cpu = PerCpu.Current;
+            DrainIncoming(cpu);
+            KThread* prev = cpu->Current;
             ulong now = Clock.NowNs();
             Account(prev, now);
+            MinVRuntime(cpu);
             if (prev->State == ThreadState.Running)
             {
                 prev->State = ThreadState.Runnable;
-                if (prev != s_idle) Enqueue(prev);
+                if (prev != cpu->Idle) Enqueue(cpu, prev);
             }
-            KThread* next = Dequeue();
-            if (next == null) next = prev->State == ThreadState.Runnable && prev == s_idle ? prev : s_idle;
-            s_needResched = false;
-            s_sliceEndNs = now + SliceNs;
+            KThread* next = Dequeue(cpu);
+            if (next == null) next = cpu->Idle;
+            cpu->NeedResched = false;
+            cpu->SliceEndNs = now + SliceNs;
             next->State = ThreadState.Running;
             next->RunStartNs = now;
+            next->Cpu = cpu->Index;
             if (next != prev)
             {
                 next->Switches++;
-                s_current = next;
-                s_previous = prev;
+                cpu->Current = next;
+                cpu->Previous = prev;
                 if (next->FsBase != prev->FsBase) Cpu.WriteMsr(FsBaseMsr, next->FsBase);
                 SwitchTrace.Hit((ulong)prev->Id, (ulong)next->Id);
-                if (next == s_idle) IdleTrace.Hit();
+                if (next == cpu->Idle) IdleTrace.Hit();
                 ReprogramTimer();
                 ContextSwitch(&prev->SavedRsp, next->SavedRsp);
                 FinishSwitch();
@@ -255,53 +350,105 @@ namespace Nimbus.Kernel.Sched
             return w == 0 ? 1 : w;
         }
 
-        private static ulong MinVRuntime()
+        // The CPU's minimum virtual run time only moves forward (as in CFS): new, woken and migrated
+        // threads are placed relative to it, so a thread's old debt or credit cannot starve others.
+        private static ulong MinVRuntime(CpuData* cpu)
         {
-            ulong min = s_current == null || s_current == s_idle ? ulong.MaxValue : s_current->VRuntime;
-            if (s_runHead != null && s_runHead->VRuntime < min) min = s_runHead->VRuntime;
-            return min == ulong.MaxValue ? 0 : min;
+            KThread* cur = cpu->Current;
+            ulong min = cur == null || cur == cpu->Idle || cur->State != ThreadState.Running ? ulong.MaxValue : cur->VRuntime;
+            if (cpu->RunHead != null && cpu->RunHead->VRuntime < min) min = cpu->RunHead->VRuntime;
+            if (min != ulong.MaxValue && min > cpu->MinVRuntime) cpu->MinVRuntime = min;
+            return cpu->MinVRuntime;
         }
 
         // Run queue: sorted by virtual run time, smallest first.
-        private static void Enqueue(KThread* t)
+        private static void Enqueue(CpuData* cpu, KThread* t)
         {
             KThread* prev = null;
-            KThread* next = s_runHead;
+            KThread* next = cpu->RunHead;
             while (next != null && next->VRuntime <= t->VRuntime) { prev = next; next = next->RunNext; }
             t->RunNext = next;
             t->RunPrev = prev;
             if (next != null) next->RunPrev = t;
-            if (prev != null) prev->RunNext = t; else s_runHead = t;
-            s_runnable++;
+            if (prev != null) prev->RunNext = t; else cpu->RunHead = t;
+            t->Cpu = cpu->Index;
+            Interlocked.Increment(ref cpu->Runnable);
         }
 
-        private static KThread* Dequeue()
+        private static void Unlink(CpuData* cpu, KThread* t)
         {
-            KThread* t = s_runHead;
-            if (t == null) return null;
-            s_runHead = t->RunNext;
-            if (s_runHead != null) s_runHead->RunPrev = null;
+            if (t->RunPrev != null) t->RunPrev->RunNext = t->RunNext; else cpu->RunHead = t->RunNext;
+            if (t->RunNext != null) t->RunNext->RunPrev = t->RunPrev;
             t->RunNext = t->RunPrev = null;
-            s_runnable--;
+            Interlocked.Decrement(ref cpu->Runnable);
+        }
+
+        private static KThread* Dequeue(CpuData* cpu)
+        {
+            KThread* t = cpu->RunHead;
+            if (t != null) Unlink(cpu, t);
             return t;
         }
 
-        // Makes a waiting thread runnable. From threads or interrupt handlers.
+        // A thread made runnable on this CPU (state Waking -> Runnable).
+        private static void MakeRunnable(CpuData* cpu, KThread* t)
+        {
+            t->State = ThreadState.Runnable;
+            ulong min = MinVRuntime(cpu);
+            if (t->Migrated != 0) { t->VRuntime += min; t->Migrated = 0; }
+            if (t->VRuntime + SliceNs < min) t->VRuntime = min - SliceNs;
+            Enqueue(cpu, t);
+            if (cpu->Current == cpu->Idle || t->VRuntime < cpu->Current->VRuntime) cpu->NeedResched = true;
+        }
+
+        private static void DrainIncoming(CpuData* cpu)
+        {
+            if (Volatile.Read(ref *(nint*)&cpu->Incoming) == 0) return;
+            KThread* list = (KThread*)Interlocked.Exchange(ref *(nint*)&cpu->Incoming, 0);
+            // The stack is newest first: reverse it so threads run in the order they were woken.
+            KThread* fifo = null;
+            while (list != null) { KThread* n = list->IncomingNext; list->IncomingNext = fifo; fifo = list; list = n; }
+            while (fifo != null)
+            {
+                KThread* n = fifo->IncomingNext;
+                fifo->IncomingNext = null;
+                MakeRunnable(cpu, fifo);
+                fifo = n;
+            }
+        }
+
+        private static void PushIncoming(CpuData* target, KThread* t)
+        {
+            nint head;
+            do
+            {
+                head = Volatile.Read(ref *(nint*)&target->Incoming);
+                t->IncomingNext = (KThread*)head;
+            } while (Interlocked.CompareExchange(ref *(nint*)&target->Incoming, (nint)t, head) != head);
+            // An IPI when the target sleeps in hlt, or when this is the first wake-up it has not seen yet.
+            if (Volatile.Read(ref target->Halted) != 0 || head == 0) LocalApic.SendIpi(target->ApicId, WakeVector);
+        }
+
+        // Makes a waiting thread runnable, on its own CPU. From threads, interrupt handlers, any CPU.
         public static void Wake(KThread* t)
         {
             bool wasEnabled = Cpu.SaveAndDisableInterrupts();
-            if (t->State == ThreadState.Waiting)
+            if (Interlocked.CompareExchange(ref *(int*)&t->State, (int)ThreadState.Waking, (int)ThreadState.Waiting) == (int)ThreadState.Waiting)
             {
                 WakeTrace.Hit((ulong)t->Id);
-                t->State = ThreadState.Runnable;
-                ulong min = MinVRuntime();
-                if (t->VRuntime + SliceNs < min) t->VRuntime = min - SliceNs;
-                Enqueue(t);
-                if (s_current == s_idle || t->VRuntime < s_current->VRuntime) s_needResched = true;
-                ReprogramTimer();
+                CpuData* cpu = PerCpu.Current;
+                if (t->Cpu == cpu->Index) { MakeRunnable(cpu, t); ReprogramTimer(); }
+                else PushIncoming(PerCpu.Get(t->Cpu), t);
             }
-            if (wasEnabled && s_needResched) Schedule();
+            if (wasEnabled && PerCpu.Current->NeedResched) Schedule();
             Cpu.RestoreInterrupts(wasEnabled);
+        }
+
+        private static void OnWakeIpi(InterruptFrame* frame)
+        {
+            CpuData* cpu = PerCpu.Current;
+            cpu->Ipis++;
+            DrainIncoming(cpu);
         }
 
         // Called at the end of interrupt dispatch (interrupts off): switch if a wake-up or the end of
@@ -309,8 +456,10 @@ namespace Nimbus.Kernel.Sched
         public static void PreemptIfNeeded()
         {
             if (!s_ready) return;
-            if (!s_needResched && s_runHead != null && Clock.NowNs() >= s_sliceEndNs) s_needResched = true;
-            if (s_needResched) Schedule();
+            CpuData* cpu = PerCpu.Current;
+            if (cpu->Current == null) return;
+            if (!cpu->NeedResched && cpu->RunHead != null && Clock.NowNs() >= cpu->SliceEndNs) cpu->NeedResched = true;
+            if (cpu->NeedResched) Schedule();
         }
 
         // From the timer interrupt.
@@ -318,7 +467,8 @@ namespace Nimbus.Kernel.Sched
         {
             ulong now = Clock.NowNs();
             Timers.ExpireDue(now);
-            if (s_ready && s_runHead != null && now >= s_sliceEndNs) s_needResched = true;
+            CpuData* cpu = PerCpu.Current;
+            if (s_ready && cpu->RunHead != null && now >= cpu->SliceEndNs) cpu->NeedResched = true;
             ReprogramTimer();
         }
 
@@ -326,21 +476,85 @@ namespace Nimbus.Kernel.Sched
         // another thread is waiting for the CPU. Nothing at all when idle with no timers (tickless).
         public static void ReprogramTimer()
         {
-            if (!LocalApic.Present) return;
+            if (!LocalApic.Present || !PerCpu.Ready) return;
+            CpuData* cpu = PerCpu.Current;
             ulong deadline = Timers.NextDeadline;
-            if (s_ready && s_runHead != null && s_sliceEndNs < deadline) deadline = s_sliceEndNs;
+            if (s_ready && cpu->RunHead != null && cpu->SliceEndNs < deadline) deadline = cpu->SliceEndNs;
             if (deadline == ulong.MaxValue) { LocalApic.Disarm(); return; }
             ulong now = Clock.NowNs();
             LocalApic.ArmOneShot(deadline > now ? deadline - now : 1000);
         }
 
+        // Halts when there is nothing to run, after polling briefly for wake-ups from other CPUs
+        // (cheaper than an IPI round trip when they come quickly, as OSv does).
         private static void IdleLoop(void* unused)
         {
+            CpuData* cpu = PerCpu.Current;
             while (true)
             {
                 Cpu.DisableInterrupts();
-                if (s_runHead != null) Schedule();
-                else Cpu.EnableInterruptsAndHalt();
+                if (cpu->RunHead != null || Volatile.Read(ref *(nint*)&cpu->Incoming) != 0) { Schedule(); continue; }
+                Cpu.EnableInterrupts();
+                for (int i = 0; i < 100 && Volatile.Read(ref *(nint*)&cpu->Incoming) == 0; i++) Cpu.Pause();
+                Cpu.DisableInterrupts();
+                Interlocked.Exchange(ref cpu->Halted, 1);     // full barrier before re-checking
+                if (cpu->RunHead != null || Volatile.Read(ref *(nint*)&cpu->Incoming) != 0)
+                {
+                    Volatile.Write(ref cpu->Halted, 0);
+                    continue;
+                }
+                Cpu.EnableInterruptsAndHalt();
+                Volatile.Write(ref cpu->Halted, 0);
+            }
+        }
+
+        private static void HousekeeperLoop(void* unused)
+        {
+            CpuData* self = PerCpu.Current;
+            while (true)
+            {
+                if (PerCpu.Count > 1) Parking.Park(&self->HousekeepRequest, Clock.NowNs() + BalanceIntervalNs);
+                else Parking.Park(&self->HousekeepRequest);
+                Volatile.Write(ref self->HousekeepRequest, 0);
+                if (self->Reap != null) ReapDead(self);
+                if (PerCpu.Count > 1) Balance(self);
+            }
+        }
+
+        // If this CPU has at least two more runnable threads than the least loaded CPU, hand one (the
+        // one that would run last) over to it.
+        public static long BalanceRuns, Migrations;
+
+        private static void Balance(CpuData* self)
+        {
+            Interlocked.Increment(ref BalanceRuns);
+            CpuData* target = null;
+            int min = int.MaxValue;
+            for (int i = 0; i < PerCpu.Count; i++)
+            {
+                CpuData* c = PerCpu.Get(i);
+                if (c == self || Volatile.Read(ref c->Online) == 0) continue;
+                int r = Volatile.Read(ref c->Runnable) + (c->Current != c->Idle ? 1 : 0);
+                if (r < min) { min = r; target = c; }
+            }
+            if (target == null) return;
+            using (new InterruptsDisabled())
+            {
+                int mine = self->Runnable;      // the housekeeper itself is running, not counted
+                if (mine < min + 2) return;
+                KThread* t = self->RunHead;
+                while (t != null && t->RunNext != null) t = t->RunNext;
+                while (t != null && t->Pinned != 0) t = t->RunPrev;
+                if (t == null) return;
+                Unlink(self, t);
+                Interlocked.Increment(ref Migrations);
+                MigrateTrace.Hit((ulong)t->Id, (ulong)target->Index);
+                // Virtual run times are per CPU: carry it relative to this CPU's minimum.
+                t->VRuntime = t->VRuntime > self->MinVRuntime ? t->VRuntime - self->MinVRuntime : 0;
+                t->Migrated = 1;
+                t->State = ThreadState.Waking;
+                t->Cpu = target->Index;
+                PushIncoming(target, t);
             }
         }
 
@@ -348,18 +562,29 @@ namespace Nimbus.Kernel.Sched
 
         public static void SleepUntil(ulong deadlineNs)
         {
-            KThread* self = s_current;
+            KThread* self = Current;
             using (new InterruptsDisabled())
             {
                 while (Clock.NowNs() < deadlineNs)
                 {
                     Timers.Arm(&self->WakeTimer, deadlineNs, &WakeFromTimer, self);
-                    self->State = ThreadState.Waiting;
+                    PrepareToWait(self);
                     Schedule();
                 }
                 Timers.Cancel(&self->WakeTimer);
             }
         }
+
+        // The waiting protocol: publish "Waiting" with a full barrier, then re-check the condition;
+        // a waker sets the condition first, then CASes Waiting -> Waking. One of the two always sees
+        // the other, so no wake-up is lost.
+        public static void PrepareToWait(KThread* self) =>
+            Interlocked.Exchange(ref *(int*)&self->State, (int)ThreadState.Waiting);
+
+        // The condition turned out true after PrepareToWait: become Running again unless a waker has
+        // already claimed us (then Schedule() settles it and returns soon).
+        public static bool CancelWait(KThread* self) =>
+            Interlocked.CompareExchange(ref *(int*)&self->State, (int)ThreadState.Running, (int)ThreadState.Waiting) == (int)ThreadState.Waiting;
 
         public static void WakeFromTimer(void* thread)
         {
@@ -369,9 +594,13 @@ namespace Nimbus.Kernel.Sched
 
         public static void PrintThreads()
         {
-            using (new InterruptsDisabled())
+            fixed (Sync.Mutex* m = &s_allLock)
+            {
+                m->Lock();
                 for (KThread* t = s_all; t != null; t = t->AllNext)
-                    Log.Line($"  {t->Id,4} {NameOf(t),-16} {StateName(t->State),-10} runtime {t->RuntimeNs / 1000:f3} ms  switches {t->Switches}");
+                    Log.Line($"  {t->Id,4} {NameOf(t),-16} cpu {t->Cpu,-3} {StateName(t->State),-10} runtime {t->RuntimeNs / 1000:f3} ms  switches {t->Switches}");
+                m->Unlock();
+            }
         }
 
         public static System.ReadOnlySpan<byte> NameOf(KThread* t)
@@ -384,7 +613,7 @@ namespace Nimbus.Kernel.Sched
         private static string StateName(ThreadState s) => s switch
         {
             ThreadState.New => "new", ThreadState.Runnable => "runnable", ThreadState.Running => "running",
-            ThreadState.Waiting => "waiting", _ => "terminated",
+            ThreadState.Waiting => "waiting", ThreadState.Waking => "waking", _ => "terminated",
         };
     }
 }

@@ -2,7 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace Nimbus.Kernel.Sched
 {
-    internal enum ThreadState { New, Runnable, Running, Waiting, Terminated }
+    // Waiting -> Waking is the one transition another CPU makes (by CAS); everything else is done by
+    // the thread's own CPU.
+    internal enum ThreadState { New, Runnable, Running, Waiting, Waking, Terminated }
 
     // A kernel timer: fires Callback(Arg) from the timer interrupt at DeadlineNs (Clock.NowNs time).
     // Embedded in its owner (e.g. a thread's sleep timer): arming allocates nothing.
@@ -27,7 +29,9 @@ namespace Nimbus.Kernel.Sched
         public ulong StackTop;
         public int StackOrder;              // -1: not ours (the boot stack)
         public int Id;
-        public ThreadState State;
+        public ThreadState State;           // int-sized: CAS'd by Scheduler.Wake
+        public int Cpu;                     // index of the CPU whose run queue owns the thread
+        public KThread* IncomingNext;       // link in a CPU's incoming (woken elsewhere) stack
         public int Nice;                    // -20 (most CPU) .. 19 (least), as Linux
         public ulong VRuntime;              // weighted run time, ns: the scheduler runs the smallest
         public ulong RunStartNs;
@@ -39,6 +43,9 @@ namespace Nimbus.Kernel.Sched
         public void* Arg;
         public int Dead;                    // 1 once it has exited and is off its stack: join parks on this
         public int Detached;
+        public int Freeing;                 // set by whoever frees a detached thread (exactly once)
+        public int Pinned;                  // never migrated by the load balancer
+        public int Migrated;                // VRuntime is relative until the new CPU places it
         public KThread* Joiner;
         public Timer WakeTimer;             // sleeps and timed waits
         public int TimedOut;

@@ -38,6 +38,7 @@ namespace Nimbus.Kernel.Selftest
             Add("shell.command_line", &CommandLineParse);
             Add("diag.symbols", &Symbols);
             ThreadTests.RegisterAll();
+            Sync.SyncSelftests.RegisterAll();
         }
 
         private static void PageAllocatorOrders()
@@ -266,17 +267,24 @@ namespace Nimbus.Kernel.Selftest
             Check(Clock.TscHz > 100_000_000, $"implausible TSC frequency {Clock.TscHz} Hz");
         }
 
+        private static int s_timerHits;
+        private static void CountTimer(void* arg) => System.Threading.Interlocked.Increment(ref s_timerHits);
+
         private static void LapicTimer()
         {
             Check(LocalApic.TicksPerMs > 0, "LAPIC timer not calibrated");
             ulong fired = LocalApic.TimerFiredCount;
+            s_timerHits = 0;
+            Sched.Timer timer = default;
             ulong start = Clock.NowNs();
-            LocalApic.ArmOneShot(3_000_000);
-            while (LocalApic.TimerFiredCount == fired && Clock.NowNs() - start < 1_000_000_000UL)
-                Cpu.EnableInterruptsAndHalt();
+            Sched.Timers.Arm(&timer, start + 3_000_000, &CountTimer, null);
+            while (System.Threading.Volatile.Read(ref s_timerHits) == 0 && Clock.NowNs() - start < 1_000_000_000UL)
+                Sched.Scheduler.SleepNs(500_000);
             ulong elapsed = Clock.NowNs() - start;
-            Check(LocalApic.TimerFiredCount == fired + 1, "timer interrupt did not fire");
-            Check(elapsed >= 2_500_000, $"3 ms timer fired after {elapsed} ns");
+            Sched.Timers.Cancel(&timer);
+            Check(s_timerHits == 1, "the timer callback did not run exactly once");
+            Check(LocalApic.TimerFiredCount > fired, "no LAPIC timer interrupt");
+            Check(elapsed >= 3_000_000, $"3 ms timer fired after {elapsed} ns");
         }
 
         private static void Format()

@@ -1,4 +1,5 @@
 using System.Threading;
+using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Time;
@@ -20,6 +21,10 @@ namespace Nimbus.Kernel.Selftest
             Add("sched.detached_thread_frees_itself", &Detached);
             Add("sched.timed_park", &TimedPark);
             Add("sched.yield_pingpong", &YieldPingPong);
+            Add("smp.all_cpus_online", &AllCpusOnline);
+            Add("smp.cross_cpu_wake", &CrossCpuWake);
+            Add("smp.load_balancing", &LoadBalancing);
+            Add("smp.parallel_counter", &ParallelCounter);
         }
 
         private static int s_counter;
@@ -97,8 +102,12 @@ namespace Nimbus.Kernel.Selftest
             KThread* b = Scheduler.Create(&BusyUntilStopped, &cb, "busy-b");
             a->Nice = niceA;
             b->Nice = niceB;
-            Scheduler.Start(a);
-            Scheduler.Start(b);
+            // Both on one CPU's run queue: fairness is a per-CPU property. (This thread may migrate
+            // meanwhile, so the CPU is chosen once.)
+            a->Pinned = b->Pinned = 1;
+            int cpu = PerCpu.CurrentIndex;
+            Scheduler.StartOn(a, cpu);
+            Scheduler.StartOn(b, cpu);
             Scheduler.SleepNs(120_000_000);
             Volatile.Write(ref s_stopBusy, 1);
             runtimeA = a->RuntimeNs;
@@ -166,6 +175,85 @@ namespace Nimbus.Kernel.Selftest
             took = Clock.NowNs() - start;
             Scheduler.Join(t);
             Check(got && took < 500_000_000, $"park woken by another thread: result {got} after {took} ns");
+        }
+
+        private static void AllCpusOnline()
+        {
+            int online = 0;
+            for (int i = 0; i < PerCpu.Count; i++) if (Volatile.Read(ref PerCpu.Get(i)->Online) != 0) online++;
+            Check(online == PerCpu.Count, $"{online} of {PerCpu.Count} CPUs online");
+            Check(Smp.Started == PerCpu.Count - 1, $"{Smp.Started} application processors started");
+        }
+
+        private static int s_wakeFlag, s_ranOn;
+        private static ulong s_wokenAt;
+        private static void ParkThenRecord(void* unused)
+        {
+            fixed (int* f = &s_wakeFlag) Parking.Park(f);
+            s_wokenAt = Clock.NowNs();
+            s_ranOn = PerCpu.CurrentIndex;
+        }
+
+        private static void CrossCpuWake()
+        {
+            if (PerCpu.Count < 2) { Check(true, ""); return; }
+            int other = PerCpu.CurrentIndex == 0 ? 1 : 0;
+            for (int round = 0; round < 5; round++)
+            {
+                s_wakeFlag = 0;
+                s_ranOn = -1;
+                KThread* t = Scheduler.Create(&ParkThenRecord, null, "far-waiter");
+                t->Pinned = 1;
+                Scheduler.StartOn(t, other);
+                Scheduler.SleepNs(2_000_000);        // let it park (and its CPU halt)
+                ulong start = Clock.NowNs();
+                Volatile.Write(ref s_wakeFlag, 1);
+                Parking.Unpark(t);
+                Scheduler.Join(t);
+                Check(s_ranOn == other, $"woken thread ran on CPU {s_ranOn}, expected {other}");
+                Check(s_wokenAt - start < 50_000_000, $"cross-CPU wake-up took {s_wokenAt - start} ns");
+            }
+        }
+
+        private static void CpuRecorder(void* slot)
+        {
+            ulong end = Clock.NowNs() + 150_000_000;
+            while (Clock.NowNs() < end) *(int*)slot |= 1 << PerCpu.CurrentIndex;   // every CPU it ran on
+        }
+
+        private static void LoadBalancing()
+        {
+            if (PerCpu.Count < 2) { Check(true, ""); return; }
+            int* where = stackalloc int[4];
+            KThread** ts = stackalloc KThread*[4];
+            int cpu = PerCpu.CurrentIndex;
+            long runs = Scheduler.BalanceRuns, moves = Scheduler.Migrations;
+            for (int i = 0; i < 4; i++)
+            {
+                where[i] = 0;
+                ts[i] = Scheduler.Create(&CpuRecorder, &where[i], "spinner");
+                Scheduler.StartOn(ts[i], cpu);      // all on one CPU: the balancer must spread them
+            }
+            for (int i = 0; i < 4; i++) Scheduler.Join(ts[i]);
+            int union = 0, distinct = 0;
+            for (int i = 0; i < 4; i++) union |= where[i];
+            for (int c = 0; c < PerCpu.Count && c < 31; c++) if ((union & (1 << c)) != 0) distinct++;
+            Check(distinct >= 2, $"4 busy threads started on CPU {cpu} only ever ran on {distinct} CPU(s) (mask {union}); balancer runs {Scheduler.BalanceRuns - runs}, migrations {Scheduler.Migrations - moves}");
+        }
+
+        private static long s_parallel;
+        private static void AddMany(void* unused)
+        {
+            for (int i = 0; i < 20000; i++) Interlocked.Increment(ref s_parallel);
+        }
+
+        private static void ParallelCounter()
+        {
+            s_parallel = 0;
+            KThread** ts = stackalloc KThread*[8];
+            for (int i = 0; i < 8; i++) ts[i] = Scheduler.Spawn(&AddMany, null, "adder");
+            for (int i = 0; i < 8; i++) Scheduler.Join(ts[i]);
+            Check(s_parallel == 160000, $"atomic counter {s_parallel}, expected 160000");
         }
 
         private static int s_turn, s_rounds;

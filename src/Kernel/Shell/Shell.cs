@@ -15,7 +15,7 @@ namespace Nimbus.Kernel.Shell
         public static bool BootChart;
         private static bool s_traceDump;
 
-        public static string KnownCommands => "echo, exit, selftest, crash, meminfo, threads, sleep, help";
+        public static string KnownCommands => "echo, exit, selftest, crash, meminfo, cpus, threads, sleep, date, bench-sched, help";
         public static string KnownOptions => "--bootchart, --trace=PATTERN, --trace-dump, --perf-stat=TRACEPOINTS";
 
         // Parses options; returns false (after printing why) on a bad command line.
@@ -149,6 +149,19 @@ namespace Nimbus.Kernel.Shell
                 Log.Line($"memory: {KernelMemory.TotalRamBytes / 1024} KiB RAM, {KernelMemory.Pages.FreePages * 4} KiB free, heap {KernelMemory.KernelHeap.BytesInUse} bytes in use");
                 return 0;
             }
+            if (CommandLine.Equals(name, "bench-sched")) return Bench.SchedBench.Run();
+            if (CommandLine.Equals(name, "date"))
+            {
+                Log.Line($"date: {Time.Clock.WallNs() / 1_000_000_000} seconds since 1970-01-01 UTC");
+                return 0;
+            }
+            if (CommandLine.Equals(name, "cpus"))
+            {
+                int online = 0;
+                for (int i = 0; i < Arch.X64.PerCpu.Count; i++) if (System.Threading.Volatile.Read(ref Arch.X64.PerCpu.Get(i)->Online) != 0) online++;
+                Log.Line($"cpus: {online} online");
+                return 0;
+            }
             if (CommandLine.Equals(name, "threads"))
             {
                 Sched.Scheduler.PrintThreads();
@@ -174,8 +187,11 @@ namespace Nimbus.Kernel.Shell
                 Log.Line("  selftest [FILTER]  run the in-kernel tests (status = failures)");
                 Log.Line("  crash KIND         deliberate fault: null, ud, div, gp, stack, thread-stack, panic, oom");
                 Log.Line("  meminfo            memory statistics");
+                Log.Line("  cpus               how many CPUs are online");
+                Log.Line("  date               wall clock (CMOS RTC at boot + monotonic time)");
                 Log.Line("  threads            list the kernel's threads");
                 Log.Line("  sleep MS           sleep for MS milliseconds");
+                Log.Line("  bench-sched        scheduling and mutex micro-benchmarks (see nimbus bench sched)");
                 Log.Line("  --trace=PATTERN    record matching tracepoints ('*' wildcard, ',' list); --trace-dump prints them at exit");
                 Log.Line("  --perf-stat=LIST   print per-second counts of the listed tracepoints");
                 return 0;

@@ -11,7 +11,19 @@ namespace Nimbus.Kernel.Time
         private static int s_source;       // 0 none, 1 cpuid, 2 hypervisor leaf, 3 PIT
         public static string Source => s_source switch { 1 => "cpuid 0x15", 2 => "hypervisor leaf 0x40000010", 3 => "PIT", _ => "none" };
 
+        private static ulong s_wallAtBootNs;
+
         public static ulong TscHz => s_tscHz;
+
+        // Wall clock: the RTC's reading at boot plus monotonic time since (ns since 1970, UTC).
+        public static ulong WallNs() => s_wallAtBootNs + NowNs();
+
+        public static void InitializeWallClock()
+        {
+            ulong seconds = Rtc.ReadUnixSeconds();
+            ulong now = NowNs();
+            s_wallAtBootNs = seconds == 0 ? 0 : seconds * 1_000_000_000UL - now;
+        }
         public static ulong BootTsc => s_bootTsc;
 
         public static void Initialize(ulong bootTsc)

@@ -22,62 +22,89 @@ namespace Nimbus.Kernel.Arch.X64
         public ushort IoMapBase;
     }
 
-    // GDT (code 0x08, data 0x10, TSS 0x18) and IDT. Double faults and NMIs run on their own
-    // stacks (IST), so a kernel stack overflow still reaches the panic handler.
+    // GDT (code 0x08, data 0x10, TSS 0x18) per CPU, one shared IDT. Double faults and NMIs run on
+    // their own stacks (IST), so a kernel stack overflow still reaches the panic handler.
     internal static unsafe class Descriptors
     {
         public const ushort KernelCode = 0x08, KernelData = 0x10, TssSelector = 0x18;
         public const int DoubleFaultIst = 1, NmiIst = 2;
         private const int IstStackOrder = 2;    // 16 KiB
 
-        private struct Tables
-        {
-            public fixed ulong Gdt[5];
-            public fixed ulong Idt[512];
-            public TaskStateSegment Tss;
-        }
-
-        private static Tables s_tables;
+        private struct IdtTable { public fixed ulong Entries[512]; }
+        private struct EarlyTables { public fixed ulong Gdt[5]; public TaskStateSegment Tss; }
+        private static IdtTable s_idt;
+        private static EarlyTables s_early;
 
         // Before memory is up: the same tables without IST stacks, so early faults panic cleanly.
-        public static void InitializeEarly(ulong stubTable) => Load(stubTable, false);
-
-        public static void Initialize(ulong stubTable) => Load(stubTable, true);
-
-        private static void Load(ulong stubTable, bool withIst)
+        public static void InitializeEarly(ulong stubTable)
         {
-            fixed (Tables* t = &s_tables)
-            {
-                t->Gdt[0] = 0;
-                t->Gdt[1] = 0x00af9a000000ffffUL;   // 64-bit code, DPL 0
-                t->Gdt[2] = 0x00cf92000000ffffUL;   // data
-                if (withIst)
-                {
-                    t->Tss.Ist1 = NewStack();
-                    t->Tss.Ist2 = NewStack();
-                }
-                t->Tss.IoMapBase = (ushort)sizeof(TaskStateSegment);
-                ulong tss = (ulong)&t->Tss;
-                ulong limit = (ulong)sizeof(TaskStateSegment) - 1;
-                t->Gdt[3] = (limit & 0xFFFF) | ((tss & 0xFFFFFF) << 16) | (0x89UL << 40) | (((limit >> 16) & 0xF) << 48) | (((tss >> 24) & 0xFF) << 56);
-                t->Gdt[4] = tss >> 32;
+            BuildIdt(stubTable, false);
+            fixed (EarlyTables* e = &s_early) LoadGdt(e->Gdt, &e->Tss);
+            LoadIdt();
+        }
 
-                ulong* stubs = (ulong*)stubTable;
+        // Boot CPU, once memory works: IST stacks, and the tables every CPU will load.
+        public static void Initialize(ulong stubTable)
+        {
+            BuildIdt(stubTable, true);
+            InitializeCpu(PerCpu.Current);
+        }
+
+        // Per CPU: the boot CPU allocates a CPU's IST stacks (PrepareCpu), the CPU loads its tables.
+        public static void InitializeCpu(CpuData* cpu)
+        {
+            PrepareCpu(cpu);
+            LoadCpu(cpu);
+        }
+
+        public static void PrepareCpu(CpuData* cpu)
+        {
+            cpu->Tss.Ist1 = KernelMemory.AllocateStack(IstStackOrder);
+            cpu->Tss.Ist2 = KernelMemory.AllocateStack(IstStackOrder);
+        }
+
+        public static void LoadCpu(CpuData* cpu)
+        {
+            LoadGdt(cpu->Gdt, &cpu->Tss);
+            LoadIdt();
+        }
+
+        private static void LoadGdt(ulong* gdt, TaskStateSegment* tssPtr)
+        {
+            gdt[0] = 0;
+            gdt[1] = 0x00af9a000000ffffUL;   // 64-bit code, DPL 0
+            gdt[2] = 0x00cf92000000ffffUL;   // data
+            tssPtr->IoMapBase = (ushort)sizeof(TaskStateSegment);
+            ulong tss = (ulong)tssPtr;
+            ulong limit = (ulong)sizeof(TaskStateSegment) - 1;
+            gdt[3] = (limit & 0xFFFF) | ((tss & 0xFFFFFF) << 16) | (0x89UL << 40) | (((limit >> 16) & 0xF) << 48) | (((tss >> 24) & 0xFF) << 56);
+            gdt[4] = tss >> 32;
+            DescriptorPointer gdtr = new DescriptorPointer { Limit = 5 * 8 - 1, Base = (ulong)gdt };
+            Cpu.LoadGdt(&gdtr, TssSelector);
+        }
+
+        private static void BuildIdt(ulong stubTable, bool withIst)
+        {
+            ulong* stubs = (ulong*)stubTable;
+            fixed (IdtTable* t = &s_idt)
+            {
                 for (int v = 0; v < 256; v++)
                 {
                     int ist = !withIst ? 0 : v == 8 ? DoubleFaultIst : v == 2 ? NmiIst : 0;
                     ulong handler = stubs[v];
-                    t->Idt[v * 2] = (handler & 0xFFFF) | ((ulong)KernelCode << 16) | ((ulong)ist << 32) | (0x8EUL << 40) | (((handler >> 16) & 0xFFFF) << 48);
-                    t->Idt[v * 2 + 1] = handler >> 32;
+                    t->Entries[v * 2] = (handler & 0xFFFF) | ((ulong)KernelCode << 16) | ((ulong)ist << 32) | (0x8EUL << 40) | (((handler >> 16) & 0xFFFF) << 48);
+                    t->Entries[v * 2 + 1] = handler >> 32;
                 }
-
-                DescriptorPointer gdtr = new DescriptorPointer { Limit = 5 * 8 - 1, Base = (ulong)t->Gdt };
-                Cpu.LoadGdt(&gdtr, TssSelector);
-                DescriptorPointer idtr = new DescriptorPointer { Limit = 256 * 16 - 1, Base = (ulong)t->Idt };
-                Cpu.LoadIdt(&idtr);
             }
         }
 
-        private static ulong NewStack() => KernelMemory.AllocateStack(IstStackOrder);
+        private static void LoadIdt()
+        {
+            fixed (IdtTable* t = &s_idt)
+            {
+                DescriptorPointer idtr = new DescriptorPointer { Limit = 256 * 16 - 1, Base = (ulong)t->Entries };
+                Cpu.LoadIdt(&idtr);
+            }
+        }
     }
 }

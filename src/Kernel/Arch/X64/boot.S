@@ -104,15 +104,7 @@ boot_pd:        .skip 4096
 higher_half_entry:
     movabs rsp, offset boot_stack_top
     xor  ebp, ebp
-    # SSE on before any managed code: CR0.EM=0, CR0.MP=1; CR4.OSFXSR|OSXMMEXCPT.
-    mov  rax, cr0
-    and  rax, ~(1 << 2)
-    or   rax, (1 << 1)
-    mov  cr0, rax
-    mov  rax, cr4
-    or   rax, (1 << 9) | (1 << 10)
-    mov  cr4, rax
-    fninit
+    call cpu_enable_sse                  # before any managed code
     movabs rax, offset boot_start_info
     mov  edi, [rax]                      # arg0: hvm_start_info (physical)
     movabs rax, offset boot_tsc

@@ -132,10 +132,7 @@ FUNC cpu_load_gdt
     mov  ds, ax
     mov  es, ax
     mov  ss, ax
-    xor  eax, eax
-    mov  fs, ax
-    mov  gs, ax
-    ltr  si
+    ltr  si                       # FS/GS selectors untouched: their bases are the TLS and per-CPU pointers
     lea  rax, [rip + 1f]
     push 0x08
     push rax
@@ -146,6 +143,18 @@ FUNC cpu_load_idt
     ret
 FUNC cpu_ud2
     ud2
+    ret
+
+# SSE on (the compiler's code uses it everywhere): CR0.EM=0, CR0.MP=1; CR4.OSFXSR|OSXMMEXCPT.
+FUNC cpu_enable_sse
+    mov  rax, cr0
+    and  rax, ~(1 << 2)
+    or   rax, (1 << 1)
+    mov  cr0, rax
+    mov  rax, cr4
+    or   rax, (1 << 9) | (1 << 10)
+    mov  cr4, rax
+    fninit
     ret
 
 # Runtime helpers the ILCompiler's code calls with special conventions.
@@ -204,4 +213,9 @@ __security_cookie: .quad 0x2f6b3e1d9a5c4b87
 .global cpu_int3
 cpu_int3:
     int3
+    ret
+
+.global cpu_local
+cpu_local:
+    mov  rax, gs:[0]
     ret

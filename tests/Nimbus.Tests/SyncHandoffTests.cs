@@ -1,0 +1,215 @@
+using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Sync;
+using Xunit;
+using Mutex = Nimbus.Kernel.Sync.Mutex;
+
+namespace Nimbus.Tests;
+
+// Each branch of the responsibility hand-off protocol, forced deterministically: the mutex calls
+// SyncStats.TestHook at its interleaving points, and a thread with a script stops there until the
+// test lets it go. (The stress tests reach these branches too, but only by chance.)
+[Collection("Sync")]
+public unsafe class SyncHandoffTests : IDisposable
+{
+    private readonly SyncHarness.NativeBlock _mem = new();
+    [ThreadStatic] private static Action<int>? t_script;
+
+    private static void Dispatch(int point) => t_script?.Invoke(point);
+
+    public SyncHandoffTests() => SyncStats.TestHook = &Dispatch;
+
+    public void Dispose()
+    {
+        SyncStats.TestHook = null;
+        _mem.Dispose();
+    }
+
+    private static void Await(ManualResetEventSlim e, string what)
+    {
+        if (!e.Wait(TimeSpan.FromSeconds(10))) throw new TimeoutException("timed out waiting for: " + what);
+    }
+
+    private readonly record struct Stats(long Offered, long Taken, long Retracted)
+    {
+        public static Stats Now => new(Interlocked.Read(ref SyncStats.HandoffsOffered), Interlocked.Read(ref SyncStats.HandoffsTaken), Interlocked.Read(ref SyncStats.HandoffsRetracted));
+        public static Stats operator -(Stats a, Stats b) => new(a.Offered - b.Offered, a.Taken - b.Taken, a.Retracted - b.Retracted);
+    }
+
+    // The unlocker finds the locker counted but not queued: it publishes an offer, sees the queue
+    // still empty and leaves; the locker, once queued, takes the offer and pops its own record.
+    [Fact]
+    public void LockerQueuedAfterTheOfferTakesIt() => SyncHarness.Guard(LockerQueuedAfterTheOfferTakesItBody);
+
+    private void LockerQueuedAfterTheOfferTakesItBody()
+    {
+        var m = _mem.Alloc<Mutex>();
+        m->Lock();
+        var atBeforePush = new ManualResetEventSlim();
+        var go = new ManualResetEventSlim();
+        int acquired = 0;
+        long lockerParks = -1;
+        var g = new SyncHarness.Group();
+        g.Start("locker", () =>
+        {
+            t_script = p => { if (p == SyncStats.PointBeforePush) { atBeforePush.Set(); Await(go, "go"); } };
+            long parks = Interlocked.Read(ref Parking.ParkCalls);
+            m->Lock();
+            lockerParks = Interlocked.Read(ref Parking.ParkCalls) - parks;
+            t_script = null;
+            Assert.True(m->IsLockedByCurrentThread);
+            Volatile.Write(ref acquired, 1);
+            m->Unlock();
+        });
+        Await(atBeforePush, "locker counted");
+        var before = Stats.Now;
+        m->Unlock();
+        Assert.Equal(new Stats(1, 0, 0), Stats.Now - before);
+        Assert.True(m->IsLocked);                   // nobody holds it, but it is promised
+        Assert.Equal(0, Volatile.Read(ref acquired));
+        go.Set();
+        g.Join(TimeSpan.FromSeconds(10));
+        Assert.Equal(new Stats(1, 1, 0), Stats.Now - before);
+        Assert.Equal(1, acquired);
+        Assert.Equal(0, lockerParks);               // it took the mutex through the offer, never slept
+        Assert.False(m->IsLocked);
+    }
+
+    // The locker queues between the offer and the unlocker's second look at the queue, and has not
+    // looked for the offer yet: the unlocker takes its offer back and wakes the locker itself.
+    [Fact]
+    public void UnlockerTakesItsOfferBackWhenALockerQueuedMeanwhile() => SyncHarness.Guard(UnlockerTakesItsOfferBackWhenALockerQueuedMeanwhileBody);
+
+    private void UnlockerTakesItsOfferBackWhenALockerQueuedMeanwhileBody()
+    {
+        var m = _mem.Alloc<Mutex>();
+        m->Lock();
+        var atBeforePush = new ManualResetEventSlim();
+        var atAfterPush = new ManualResetEventSlim();
+        var go1 = new ManualResetEventSlim();
+        var go2 = new ManualResetEventSlim();
+        int acquired = 0;
+        var g = new SyncHarness.Group();
+        g.Start("locker", () =>
+        {
+            t_script = p =>
+            {
+                if (p == SyncStats.PointBeforePush) { atBeforePush.Set(); Await(go1, "go1"); }
+                if (p == SyncStats.PointAfterPush) { atAfterPush.Set(); Await(go2, "go2"); }
+            };
+            m->Lock();
+            t_script = null;
+            Assert.True(m->IsLockedByCurrentThread);
+            Volatile.Write(ref acquired, 1);
+            m->Unlock();
+        });
+        Await(atBeforePush, "locker counted");
+        var before = Stats.Now;
+        t_script = p => { if (p == SyncStats.PointAfterOffer) { go1.Set(); Await(atAfterPush, "locker queued"); } };
+        m->Unlock();
+        t_script = null;
+        Assert.Equal(new Stats(1, 0, 1), Stats.Now - before);
+        go2.Set();
+        g.Join(TimeSpan.FromSeconds(10));
+        Assert.Equal(new Stats(1, 0, 1), Stats.Now - before);
+        Assert.Equal(1, acquired);
+        Assert.False(m->IsLocked);
+    }
+
+    // The unlocker sees the queued locker and is about to take its offer back, but the locker takes
+    // the offer first: the unlocker's CAS fails and it leaves; the locker holds the mutex.
+    [Fact]
+    public void LockerWinsTheOfferAgainstTheUnlockersRetraction() => SyncHarness.Guard(LockerWinsTheOfferAgainstTheUnlockersRetractionBody);
+
+    private void LockerWinsTheOfferAgainstTheUnlockersRetractionBody()
+    {
+        var m = _mem.Alloc<Mutex>();
+        m->Lock();
+        var atBeforePush = new ManualResetEventSlim();
+        var atAfterPush = new ManualResetEventSlim();
+        var go1 = new ManualResetEventSlim();
+        var go2 = new ManualResetEventSlim();
+        var acquired = new ManualResetEventSlim();
+        var release = new ManualResetEventSlim();
+        void* lockerId = null;
+        var g = new SyncHarness.Group();
+        g.Start("locker", () =>
+        {
+            t_script = p =>
+            {
+                if (p == SyncStats.PointBeforePush) { atBeforePush.Set(); Await(go1, "go1"); }
+                if (p == SyncStats.PointAfterPush) { atAfterPush.Set(); Await(go2, "go2"); }
+            };
+            m->Lock();
+            t_script = null;
+            lockerId = Parking.CurrentThread();
+            acquired.Set();
+            Await(release, "release");
+            m->Unlock();
+        });
+        Await(atBeforePush, "locker counted");
+        var before = Stats.Now;
+        t_script = p =>
+        {
+            if (p == SyncStats.PointAfterOffer) { go1.Set(); Await(atAfterPush, "locker queued"); }
+            if (p == SyncStats.PointBeforeRetract) { go2.Set(); Await(acquired, "locker took the offer"); }
+        };
+        m->Unlock();
+        t_script = null;
+        Assert.Equal(new Stats(1, 1, 0), Stats.Now - before);
+        Assert.True(m->Owner == lockerId);
+        Assert.False(m->IsLockedByCurrentThread);
+        release.Set();
+        g.Join(TimeSpan.FromSeconds(10));
+        Assert.False(m->IsLocked);
+    }
+
+    // Wait morphing meets the hand-off: the mutex is in limbo (offer outstanding, locker not queued
+    // yet) when a condition variable is signalled. SendLock queues the waiter's record, takes the
+    // offer and wakes the waiter, which then holds the mutex before the locker that was first in line
+    // to count itself; the locker gets it next.
+    [Fact]
+    public void SignalledWaiterTakesAnOutstandingOffer() => SyncHarness.Guard(SignalledWaiterTakesAnOutstandingOfferBody);
+
+    private void SignalledWaiterTakesAnOutstandingOfferBody()
+    {
+        var m = _mem.Alloc<Mutex>();
+        var cv = _mem.Alloc<CondVar>();
+        var order = new List<string>();
+        var waiterIn = new ManualResetEventSlim();
+        var waiterGo = new ManualResetEventSlim();
+        var g = new SyncHarness.Group();
+        g.StartParked("waiter", () =>
+        {
+            m->Lock();
+            cv->Wait(m);
+            order.Add("waiter");
+            waiterIn.Set();
+            Await(waiterGo, "waiterGo");
+            m->Unlock();
+        });
+        m->Lock();
+        var atBeforePush = new ManualResetEventSlim();
+        var go = new ManualResetEventSlim();
+        g.Start("locker", () =>
+        {
+            t_script = p => { if (p == SyncStats.PointBeforePush) { atBeforePush.Set(); Await(go, "go"); } };
+            m->Lock();
+            t_script = null;
+            order.Add("locker");
+            m->Unlock();
+        });
+        Await(atBeforePush, "locker counted");
+        var before = Stats.Now;
+        m->Unlock();                                   // offer outstanding
+        Assert.Equal(new Stats(1, 0, 0), Stats.Now - before);
+        cv->Signal();                                  // SendLock takes it and wakes the waiter
+        Assert.Equal(new Stats(1, 1, 0), Stats.Now - before);
+        Await(waiterIn, "waiter holds the mutex");
+        go.Set();                                      // the locker queues and sleeps
+        Thread.Sleep(20);
+        waiterGo.Set();
+        g.Join(TimeSpan.FromSeconds(10));
+        Assert.Equal(new[] { "waiter", "locker" }, order);
+        Assert.False(m->IsLocked);
+    }
+}
