@@ -32,3 +32,14 @@ namespace Nimbus.Tests
         public void Dispose() => NativeMemory.AlignedFree(Base);
     }
 }
+
+namespace Nimbus.Kernel.Sync
+{
+    // Hosted stand-in for the kernel's tracepoints: Hit does nothing.
+    internal struct HostedTracepoint { public void Hit(ulong a = 0, ulong b = 0) { } }
+
+    internal static class SyncTrace
+    {
+        public static HostedTracepoint MutexLock, MutexLockWait, MutexUnlock;
+    }
+}

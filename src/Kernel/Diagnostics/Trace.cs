@@ -73,6 +73,7 @@ namespace Nimbus.Kernel
         {
             Register(ref TimerFire, "timer_fire");
             Register(ref Irq, "irq");
+            Sync.SyncTrace.Register();
         }
 
         // --trace=PATTERN: '*' is a wildcard; several patterns separated by ','. Returns how many matched.

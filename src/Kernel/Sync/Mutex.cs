@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Nimbus.Kernel.Sched;
 
@@ -117,6 +118,7 @@ namespace Nimbus.Kernel.Sync
             if (Interlocked.Increment(ref _count) == 1)
             {
                 Acquired(me, 1);
+                SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
                 return;
             }
             if (Volatile.Read(in _owner) == me)
@@ -125,7 +127,9 @@ namespace Nimbus.Kernel.Sync
                 Deepen();
                 return;
             }
+            SyncTrace.MutexLockWait.Hit((ulong)Unsafe.AsPointer(ref this));
             LockSlow(me);
+            SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
         }
 
         public bool TryLock()
@@ -157,6 +161,7 @@ namespace Nimbus.Kernel.Sync
                 Volatile.Write(ref _word, word - 1);
                 return;
             }
+            SyncTrace.MutexUnlock.Hit((ulong)Unsafe.AsPointer(ref this));
             Release();
         }
 
