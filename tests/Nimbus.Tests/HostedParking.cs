@@ -14,13 +14,16 @@ namespace Nimbus.Kernel.Sched
         {
             public readonly SemaphoreSlim Permits = new(0, int.MaxValue);
             public nint Handle;
+            public long Unparks;
         }
 
         [ThreadStatic] private static HostThread? t_self;
 
-        // Test statistics.
+        // Test statistics: process-wide, and per target thread (not disturbed by other tests' threads).
         public static long UnparkCalls;
         public static long ParkCalls;
+
+        public static long UnparksOf(void* thread) => Interlocked.Read(ref ((HostThread)GCHandle.FromIntPtr((nint)thread).Target!).Unparks);
 
         public static void* CurrentThread()
         {
@@ -68,6 +71,7 @@ namespace Nimbus.Kernel.Sched
         {
             Interlocked.Increment(ref UnparkCalls);
             var target = (HostThread)GCHandle.FromIntPtr((nint)thread).Target!;
+            Interlocked.Increment(ref target.Unparks);
             target.Permits.Release();
         }
 

@@ -47,15 +47,17 @@ public unsafe class SyncRwLockTests(ITestOutputHelper output) : IDisposable
         var l = _mem.Alloc<RwLock>();
         var s = _mem.Alloc<Shared>();
         const int ReaderThreads = 4, WriterThreads = 2, WritesPerWriter = 30_000;
-        long reads = 0;
-        var stop = 0;
+        long reads = 0, writes = 0;
+        int stop = 0, writersLeft = WriterThreads;
         var sw = Stopwatch.StartNew();
         var g = new SyncHarness.Group();
         for (int w = 0; w < WriterThreads; w++)
             g.Start($"writer {w}", () =>
             {
-                for (int i = 0; i < WritesPerWriter; i++)
+                int i = 0;
+                for (; i < WritesPerWriter; i++)
                 {
+                    if ((i & 255) == 0 && sw.ElapsedMilliseconds > SyncHarness.StressBudgetMs) break;
                     bool viaTry = (i & 7) == 0 && l->TryWriteLock();
                     if (!viaTry) l->WriteLock();
                     if (Interlocked.Increment(ref s->Writers) != 1 || Volatile.Read(ref s->Readers) != 0) Interlocked.Increment(ref s->Violations);
@@ -67,6 +69,8 @@ public unsafe class SyncRwLockTests(ITestOutputHelper output) : IDisposable
                     Interlocked.Decrement(ref s->Writers);
                     l->WriteUnlock();
                 }
+                Interlocked.Add(ref writes, i);
+                Interlocked.Decrement(ref writersLeft);
             });
         for (int r = 0; r < ReaderThreads; r++)
             g.Start($"reader {r}", () =>
@@ -84,13 +88,13 @@ public unsafe class SyncRwLockTests(ITestOutputHelper output) : IDisposable
                     Interlocked.Increment(ref reads);
                 }
             });
-        Assert.True(SyncHarness.WaitFor(() => Volatile.Read(ref s->A) == (long)WriterThreads * WritesPerWriter, TimeSpan.FromSeconds(20)),
-            $"writers did not finish (A = {s->A})");
+        Assert.True(SyncHarness.WaitFor(() => Volatile.Read(ref writersLeft) == 0, TimeSpan.FromSeconds(20)), $"writers did not finish (A = {s->A})");
         Volatile.Write(ref stop, 1);
         g.Join();
-        output.WriteLine($"{WriterThreads * WritesPerWriter} writes and {reads} reads in {sw.ElapsedMilliseconds} ms");
+        output.WriteLine($"{writes} writes and {reads} reads in {sw.ElapsedMilliseconds} ms");
         Assert.Equal(0, s->Violations);
-        Assert.Equal((long)WriterThreads * WritesPerWriter, s->A);
+        Assert.Equal(writes, s->A);
+        Assert.True(writes >= 1000, $"only {writes} writes");
         Assert.Equal(s->A, s->B);
         Assert.True(reads > 0);
         Assert.Equal(0, l->Readers);

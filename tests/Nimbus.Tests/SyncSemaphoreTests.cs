@@ -72,7 +72,8 @@ public unsafe class SyncSemaphoreTests(ITestOutputHelper output) : IDisposable
     }
 
     // Units are conserved under a mix of blocking, non-blocking and timed waits (timed-out waiters
-    // must leave without taking a unit, granted ones must not lose theirs).
+    // must leave without taking a unit, granted ones must not lose theirs). Producers stop at their
+    // quota or the time budget; consumers drain exactly what was posted.
     [Fact]
     public void UnitsAreConservedUnderStress() => SyncHarness.Guard(UnitsAreConservedUnderStressBody);
 
@@ -80,8 +81,8 @@ public unsafe class SyncSemaphoreTests(ITestOutputHelper output) : IDisposable
     {
         var s = _mem.Alloc<Semaphore>();
         const int Consumers = 4, Producers = 2, PerProducer = 40_000;
-        const long Total = (long)Producers * PerProducer;
-        long consumed = 0, timeouts = 0;
+        long posted = 0, consumed = 0, timeouts = 0;
+        int producersLeft = Producers;
         var g = new SyncHarness.Group();
         var sw = Stopwatch.StartNew();
         for (int p = 0; p < Producers; p++)
@@ -91,13 +92,15 @@ public unsafe class SyncSemaphoreTests(ITestOutputHelper output) : IDisposable
             {
                 var rng = new Random(id);
                 int left = PerProducer;
-                while (left > 0)
+                while (left > 0 && sw.ElapsedMilliseconds < SyncHarness.StressBudgetMs)
                 {
                     int n = Math.Min(left, rng.Next(1, 4));
+                    Interlocked.Add(ref posted, n);         // before the units exist: consumed <= posted
                     s->Post(n);
                     left -= n;
                     if (rng.Next(8) == 0) Thread.Yield();
                 }
+                Interlocked.Decrement(ref producersLeft);
             });
         }
         for (int c = 0; c < Consumers; c++)
@@ -106,7 +109,8 @@ public unsafe class SyncSemaphoreTests(ITestOutputHelper output) : IDisposable
             g.Start($"consumer {id}", () =>
             {
                 var rng = new Random(50 + id);
-                while (Interlocked.Read(ref consumed) < Total)
+                // Until the producers are done and every posted unit has been taken.
+                while (Volatile.Read(ref producersLeft) > 0 || Interlocked.Read(ref consumed) < Interlocked.Read(ref posted))
                 {
                     bool got = (rng.Next(3)) switch
                     {
@@ -121,9 +125,10 @@ public unsafe class SyncSemaphoreTests(ITestOutputHelper output) : IDisposable
         }
         g.Join();
         sw.Stop();
-        output.WriteLine($"{Total} units in {sw.ElapsedMilliseconds} ms, {timeouts} empty waits");
-        Assert.Equal(Total, consumed);
+        output.WriteLine($"{consumed} units in {sw.ElapsedMilliseconds} ms, {timeouts} empty waits");
+        Assert.Equal(posted, consumed);
         Assert.Equal(0, s->Count);
+        Assert.True(posted >= 1000, $"only {posted} units posted");
     }
 
     // Two threads pass a token back and forth through two semaphores with untimed waits: every Post
@@ -136,16 +141,33 @@ public unsafe class SyncSemaphoreTests(ITestOutputHelper output) : IDisposable
         var ping = _mem.Alloc<Semaphore>();
         var pong = _mem.Alloc<Semaphore>();
         const int Rounds = 50_000;
+        int stop = 0;
+        long rounds = 0;
         var sw = Stopwatch.StartNew();
         SyncHarness.Run(2, id =>
         {
-            for (int i = 0; i < Rounds; i++)
+            if (id == 0)
             {
-                if (id == 0) { ping->Post(); pong->Wait(); }
-                else { ping->Wait(); pong->Post(); }
+                for (; rounds < Rounds && sw.ElapsedMilliseconds < SyncHarness.StressBudgetMs; rounds++)
+                {
+                    ping->Post();
+                    pong->Wait();
+                }
+                Volatile.Write(ref stop, 1);
+                ping->Post();
+            }
+            else
+            {
+                while (true)
+                {
+                    ping->Wait();
+                    if (Volatile.Read(ref stop) != 0) break;
+                    pong->Post();
+                }
             }
         });
-        output.WriteLine($"{Rounds} round trips in {sw.ElapsedMilliseconds} ms");
+        output.WriteLine($"{rounds} round trips in {sw.ElapsedMilliseconds} ms");
+        Assert.True(rounds >= 100, $"only {rounds} round trips");
         Assert.Equal(0, ping->Count);
         Assert.Equal(0, pong->Count);
     }
@@ -159,9 +181,12 @@ public unsafe class SyncSemaphoreTests(ITestOutputHelper output) : IDisposable
         *s = new Semaphore(1);
         long counter = 0;
         int inside = 0, overlaps = 0;
+        long total = 0;
+        var sw = Stopwatch.StartNew();
         SyncHarness.Run(4, _ =>
         {
-            for (int i = 0; i < 30_000; i++)
+            int i = 0;
+            for (; i < 30_000 && ((i & 255) != 0 || sw.ElapsedMilliseconds < SyncHarness.StressBudgetMs); i++)
             {
                 s->Wait();
                 if (Interlocked.Increment(ref inside) != 1) Interlocked.Increment(ref overlaps);
@@ -170,9 +195,10 @@ public unsafe class SyncSemaphoreTests(ITestOutputHelper output) : IDisposable
                 Interlocked.Decrement(ref inside);
                 s->Post();
             }
+            Interlocked.Add(ref total, i);
         });
         Assert.Equal(0, overlaps);
-        Assert.Equal(120_000, counter);
+        Assert.Equal(total, counter);
         Assert.Equal(1, s->Count);
     }
 }

@@ -67,12 +67,14 @@ public unsafe class SyncWaitQueueTests(ITestOutputHelper output) : IDisposable
     private struct Turn
     {
         public int Who;         // the thread this state belongs to
-        public int* Shared;
+        public int* Shared;     // whose turn it is
+        public int* Stop;
     }
 
-    private static bool MyTurn(void* state) => *((Turn*)state)->Shared == ((Turn*)state)->Who;
+    private static bool MyTurn(void* state) => *((Turn*)state)->Shared == ((Turn*)state)->Who || *((Turn*)state)->Stop != 0;
 
-    // Two threads alternate strictly through WakeOne: any lost wake-up stops the ping-pong.
+    // Two threads alternate strictly through WakeOne: any lost wake-up stops the ping-pong. Thread 0
+    // ends the game at 20000 rounds or the time budget.
     [Fact]
     public void PingPongWithWakeOneNeverStalls() => SyncHarness.Guard(PingPongWithWakeOneNeverStallsBody);
 
@@ -81,21 +83,37 @@ public unsafe class SyncWaitQueueTests(ITestOutputHelper output) : IDisposable
         var m = _mem.Alloc<Mutex>();
         var q = _mem.Alloc<WaitQueue>();
         var turn = _mem.Alloc<int>();
-        const int Rounds = 20_000;
+        var stop = _mem.Alloc<int>();
+        var rounds = new long[2];
         var sw = Stopwatch.StartNew();
         SyncHarness.Run(2, id =>
         {
-            Turn t = new() { Who = id, Shared = turn };
-            for (int i = 0; i < Rounds; i++)
+            Turn t = new() { Who = id, Shared = turn, Stop = stop };
+            long n = 0;
+            while (true)
             {
                 m->Lock();
                 q->WaitUntil(m, &MyTurn, &t);
-                *turn = 1 - id;
+                Assert.True(m->IsLockedByCurrentThread);
+                if (*stop != 0)
+                {
+                    m->Unlock();
+                    break;
+                }
+                if (id == 0 && (n == 20_000 || sw.ElapsedMilliseconds > SyncHarness.StressBudgetMs)) *stop = 1;
+                else
+                {
+                    n++;
+                    *turn = 1 - id;
+                }
                 q->WakeOne();
                 m->Unlock();
             }
+            rounds[id] = n;
         });
-        output.WriteLine($"{2 * Rounds} turns in {sw.ElapsedMilliseconds} ms");
+        output.WriteLine($"{rounds[0] + rounds[1]} turns in {sw.ElapsedMilliseconds} ms");
+        Assert.Equal(rounds[0], rounds[1]);         // strict alternation: thread 0 stops on its own turn
+        Assert.True(rounds[0] >= 100, $"only {rounds[0]} rounds");
         Assert.Equal(0, *turn);
     }
 

@@ -127,9 +127,36 @@ namespace Nimbus.Kernel.Sched
             return t;
         }
 
+        // Thread records are type-stable: a freed record goes to this list, never back to the heap, so
+        // a late Wake(t) by a waker that read t before the thread exited touches a thread record (whose
+        // state CAS fails, or at worst wakes its new owner spuriously, which every wait tolerates),
+        // never foreign memory.
+        private static KThread* s_freeRecords;
+        private static int s_freeRecordCount;
+
         private static KThread* NewThreadRecord(int stackOrder)
         {
-            var t = (KThread*)KernelHeap.AllocZeroed((ulong)sizeof(KThread));
+            KThread* t = null;
+            fixed (Sync.Mutex* m = &s_allLock)
+            {
+                m->Lock();
+                if (s_freeRecords != null)
+                {
+                    t = s_freeRecords;
+                    s_freeRecords = t->AllNext;
+                    s_freeRecordCount--;
+                }
+                m->Unlock();
+            }
+            if (t == null) t = (KThread*)KernelHeap.AllocZeroed((ulong)sizeof(KThread));
+            else
+            {
+                // Clear everything but the state word first, then the state (Terminated -> New).
+                byte* b = (byte*)t;
+                int stateOffset = (int)((byte*)&t->State - b);
+                for (int i = 0; i < sizeof(KThread); i++) if (i < stateOffset || i >= stateOffset + 4) b[i] = 0;
+                Volatile.Write(ref *(int*)&t->State, (int)ThreadState.New);
+            }
             t->Id = Interlocked.Increment(ref s_nextId);
             t->StackOrder = stackOrder;
             t->Cpu = PerCpu.CurrentIndex;
@@ -246,8 +273,18 @@ namespace Nimbus.Kernel.Sched
                 m->Unlock();
             }
             if (t->StackOrder >= 0) KernelMemory.FreeStack(t->StackTop, t->StackOrder);
-            KernelHeap.Free(t);
+            Volatile.Write(ref *(int*)&t->State, (int)ThreadState.Terminated);
+            fixed (Sync.Mutex* m = &s_allLock)
+            {
+                m->Lock();
+                t->AllNext = s_freeRecords;
+                s_freeRecords = t;
+                s_freeRecordCount++;
+                m->Unlock();
+            }
         }
+
+        public static int CachedThreadRecords => Volatile.Read(ref s_freeRecordCount);
 
         // Runs after every switch, on the new thread (interrupts off): settles the thread we left.
         private static void FinishSwitch()
