@@ -19,9 +19,27 @@ namespace Nimbus.Kernel.Sched
             return cpu->Current != null ? cpu->Current : cpu;
         }
 
+        // With other CPUs running and nothing else to run here, the waker is often microseconds away
+        // on another CPU (a mutex holder about to hand over): poll briefly before paying for a switch
+        // and an IPI, as the idle loop does. Bounded, and correctness never depends on it.
+        private const ulong PollNs = 5_000;
+
+        private static bool PollBriefly(int* flag)
+        {
+            // Only when nothing else could run here: otherwise the waker may be waiting for this CPU.
+            if (PerCpu.Count < 2 || Volatile.Read(ref PerCpu.Current->Runnable) != 0) return false;
+            ulong end = Clock.NowNs() + PollNs;
+            while (Clock.NowNs() < end)
+            {
+                if (Volatile.Read(ref *flag) != 0) return true;
+                Cpu.Pause();
+            }
+            return false;
+        }
+
         public static void Park(int* flag)
         {
-            if (Volatile.Read(ref *flag) != 0) return;
+            if (Volatile.Read(ref *flag) != 0 || PollBriefly(flag)) return;
             if (!Scheduler.Ready) Panic.Fail("a thread would block before the scheduler runs");
             KThread* self = Scheduler.Current;
             if (self == null || self == PerCpu.Current->Idle) Panic.Fail("an idle context would block");
