@@ -99,6 +99,9 @@ public static class GuestTests
             Expect(Boot("crash gp"), PanicStatus, @"PANIC: CPU exception 13 \(general protection\)", @"Backtrace:"));
         yield return new("guest.panic.stack_overflow", () =>
             Expect(Boot("crash stack"), PanicStatus, @"PANIC: CPU exception (8 \(double fault\)|14 \(page fault\): kernel stack overflow)", @"Crashers__Recurse"));
+        yield return new("guest.panic.thread_stack_overflow", () =>
+            Expect(Boot("crash thread-stack"), PanicStatus, @"PANIC in thread 'overflower' \(id \d+\)",
+                @"kernel stack overflow \(guard page hit\)", @"Crashers__Recurse"));
         yield return new("guest.panic.explicit", () =>
             Expect(Boot("crash panic"), PanicStatus, @"PANIC: deliberate panic", @"Panic__Fail", @"Shell__Crash"));
         yield return new("guest.panic.out_of_memory", () =>

@@ -25,20 +25,26 @@ namespace Nimbus.Kernel.Memory
             fixed (Sync.Mutex* m = &s_lock)
             {
                 m->Lock();
-                int self = PerCpu.CurrentIndex;
                 int targets = 0;
-                for (int i = 0; i < PerCpu.Count; i++)
-                    if (i != self && Volatile.Read(ref PerCpu.Get(i)->Online) != 0) targets++;
+                using (new InterruptsDisabled())      // no migration while we pick "the others"
+                {
+                    int self = PerCpu.CurrentIndex;
+                    for (int i = 0; i < PerCpu.Count; i++)
+                        if (i != self && Volatile.Read(ref PerCpu.Get(i)->Online) != 0) targets++;
+                    if (targets > 0)
+                    {
+                        s_done = 0;
+                        s_waiter = Parking.CurrentThread();
+                        Volatile.Write(ref s_pending, targets);
+                        for (int i = 0; i < PerCpu.Count; i++)
+                        {
+                            CpuData* c = PerCpu.Get(i);
+                            if (i != self && Volatile.Read(ref c->Online) != 0) LocalApic.SendIpi(c->ApicId, Vector);
+                        }
+                    }
+                }
                 if (targets > 0)
                 {
-                    s_done = 0;
-                    s_waiter = Parking.CurrentThread();
-                    Volatile.Write(ref s_pending, targets);
-                    for (int i = 0; i < PerCpu.Count; i++)
-                    {
-                        CpuData* c = PerCpu.Get(i);
-                        if (i != self && Volatile.Read(ref c->Online) != 0) LocalApic.SendIpi(c->ApicId, Vector);
-                    }
                     fixed (int* done = &s_done) Parking.Park(done);
                     Count++;
                 }

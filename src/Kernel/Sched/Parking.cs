@@ -15,8 +15,8 @@ namespace Nimbus.Kernel.Sched
         public static void* CurrentThread()
         {
             if (!PerCpu.Ready) return Internal.Runtime.CompilerHelpers.ObjectAddress.AddressOf(ref s_bootIdentity);
-            CpuData* cpu = PerCpu.Current;
-            return cpu->Current != null ? cpu->Current : cpu;
+            KThread* t = PerCpu.CurrentThread();      // one instruction: migration cannot split it
+            return t != null ? t : PerCpu.Current;    // no thread yet: only this CPU runs this code
         }
 
         // With other CPUs running and nothing else to run here, the waker is often microseconds away

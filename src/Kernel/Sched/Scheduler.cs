@@ -39,7 +39,7 @@ namespace Nimbus.Kernel.Sched
         public static Tracepoint SwitchTrace, WakeTrace, IdleTrace, CreateTrace, ExitTrace, MigrateTrace;
 
         public static bool Ready => s_ready;
-        public static KThread* Current => PerCpu.Ready ? PerCpu.Current->Current : null;
+        public static KThread* Current => PerCpu.Ready ? PerCpu.CurrentThread() : null;
         public static int CurrentId => Current == null ? 0 : Current->Id;
         public static int LiveThreads => s_liveThreads;
         public static int RunnableCount => PerCpu.Current->Runnable;

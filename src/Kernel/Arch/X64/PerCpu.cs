@@ -43,6 +43,11 @@ namespace Nimbus.Kernel.Arch.X64
         [RuntimeImport("*", "cpu_local")] [MethodImpl(MethodImplOptions.InternalCall)]
         private static extern CpuData* ReadSelf();
 
+        // gs:[offsetof(CpuData.Current)] in one instruction (see cpu.S): safe against migration,
+        // unlike PerCpu.Current->Current, which a preemption between the two loads can split.
+        [RuntimeImport("*", "cpu_current_thread")] [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern KThread* CurrentThread();
+
         public static int Count => s_count;
         public static bool Ready => s_ready;
         public static CpuData* Current => ReadSelf();
@@ -54,6 +59,8 @@ namespace Nimbus.Kernel.Arch.X64
         {
             if (count < 1) count = 1;
             if (count > MaxCpus) count = MaxCpus;
+            CpuData probe;
+            if ((byte*)&probe.Current - (byte*)&probe != 24) Panic.Fail("CpuData.Current is not at offset 24 (cpu.S CPUDATA_CURRENT)");
             s_cpus = (CpuData*)KernelHeap.AllocZeroed((ulong)(count * sizeof(CpuData)));
             s_count = count;
             for (int i = 0; i < count; i++) { s_cpus[i].Self = &s_cpus[i]; s_cpus[i].Index = i; }

@@ -219,3 +219,11 @@ cpu_int3:
 cpu_local:
     mov  rax, gs:[0]
     ret
+
+# The running thread (CpuData.Current) in one instruction: a thread that is preempted and
+# migrated can never read another CPU's value. The offset is checked at boot (PerCpu.Initialize).
+.set CPUDATA_CURRENT, 24
+.global cpu_current_thread
+cpu_current_thread:
+    mov  rax, gs:[CPUDATA_CURRENT]
+    ret
