@@ -12,6 +12,7 @@ namespace Nimbus.Kernel.Sched
         private static int s_bootIdentity;
 
         // Before a CPU runs threads, its identity is its CpuData (or, before those exist, one boot token).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void* CurrentThread()
         {
             if (!PerCpu.Ready) return Internal.Runtime.CompilerHelpers.ObjectAddress.AddressOf(ref s_bootIdentity);

@@ -165,6 +165,7 @@ namespace Nimbus.Kernel.Sync
             Release();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Acquired(nint me, int depth)
         {
             Volatile.Write(ref _owner, me);
@@ -201,6 +202,7 @@ namespace Nimbus.Kernel.Sync
         }
 
         // Drops ownership completely (depth already accounted for) and passes the mutex on if needed.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Release()
         {
             Volatile.Write(ref _word, Volatile.Read(in _word) & ~DepthMask);
