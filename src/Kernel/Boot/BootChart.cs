@@ -29,6 +29,7 @@ namespace Nimbus.Kernel.Boot
 
         public static void Mark(Phase phase)
         {
+            Pit.Sample();                       // keeps the boot-long clock calibration window exact
             if (s_count == MaxPhases) return;
             fixed (Table* t = &s_table) { t->Tsc[s_count] = Cpu.ReadTsc(); t->Name[s_count] = (int)phase; }
             s_count++;

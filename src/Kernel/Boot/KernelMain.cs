@@ -39,7 +39,6 @@ namespace Nimbus.Kernel.Boot
             BootChart.Mark(BootChart.Phase.Interrupts);
             Clock.Initialize(bootTsc);
             LocalApic.FinishCalibration(Pit.LapicTicksPerMs);
-            Clock.InitializeWallClock();
             BootChart.Mark(BootChart.Phase.Clock);
             Trace.RegisterCore();
             Sched.Scheduler.Initialize(layout.BootStackGuard + 4096 + 65536);

@@ -71,7 +71,17 @@ namespace Nimbus.Kernel.Sched
             idle->Cpu = 0;
             cpu->Idle = idle;
             s_ready = true;
-            SpawnHousekeeper(cpu);
+            // The housekeepers start when first needed (a detached thread, or a second CPU): a
+            // single-CPU boot that never detaches a thread does not pay for one.
+        }
+
+        public static void EnsureHousekeepers()
+        {
+            for (int i = 0; i < PerCpu.Count; i++)
+            {
+                CpuData* c = PerCpu.Get(i);
+                if (Volatile.Read(ref c->Online) != 0 && Volatile.Read(ref *(nint*)&c->Housekeeper) == 0) SpawnHousekeeper(c);
+            }
         }
 
         // For an application processor, made by the boot CPU before it starts the AP: the AP's boot
@@ -100,7 +110,19 @@ namespace Nimbus.Kernel.Sched
 
         // Each CPU has a housekeeper thread: it frees detached threads that died there and, with
         // several CPUs, balances the load.
+        private static Sync.Mutex s_housekeeperLock;
+
         public static void SpawnHousekeeper(CpuData* cpu)
+        {
+            fixed (Sync.Mutex* m = &s_housekeeperLock)
+            {
+                m->Lock();
+                if (cpu->Housekeeper == null) StartHousekeeper(cpu);
+                m->Unlock();
+            }
+        }
+
+        private static void StartHousekeeper(CpuData* cpu)
         {
             KThread* h = Create(&HousekeeperLoop, null, "housekeeper", 2);
             h->Pinned = 1;
@@ -257,6 +279,7 @@ namespace Nimbus.Kernel.Sched
         public static void Detach(KThread* t)
         {
             if (t->Joiner != null) Panic.Fail("detach of a thread being joined");
+            EnsureHousekeepers();                   // they free detached threads
             Volatile.Write(ref t->Detached, 1);
             // Whoever sees both "detached" and "dead" frees it: here, or the CPU it died on.
             if (Volatile.Read(ref t->Dead) != 0 && Interlocked.Exchange(ref t->Freeing, 1) == 0) Free(t);

@@ -12,17 +12,23 @@ namespace Nimbus.Kernel.Time
         public static string Source => s_source switch { 1 => "cpuid 0x15", 2 => "hypervisor leaf 0x40000010", 3 => "PIT", _ => "none" };
 
         private static ulong s_wallAtBootNs;
+        private static int s_wallRead;         // 1 once the RTC has been read
 
         public static ulong TscHz => s_tscHz;
 
-        // Wall clock: the RTC's reading at boot plus monotonic time since (ns since 1970, UTC).
-        public static ulong WallNs() => s_wallAtBootNs + NowNs();
-
-        public static void InitializeWallClock()
+        // Wall clock: the RTC's reading plus monotonic time (ns since 1970, UTC). The RTC is read on
+        // first use, not at boot: reading it costs ~0.4 ms under TCG, a lot of a 5 ms boot.
+        public static ulong WallNs()
         {
-            ulong seconds = Rtc.ReadUnixSeconds();
-            ulong now = NowNs();
-            s_wallAtBootNs = seconds == 0 ? 0 : seconds * 1_000_000_000UL - now;
+            if (System.Threading.Volatile.Read(ref s_wallRead) == 0)
+            {
+                // Two first readers may both read the RTC: harmless, they store the same value.
+                ulong seconds = Rtc.ReadUnixSeconds();
+                ulong now = NowNs();
+                System.Threading.Volatile.Write(ref s_wallAtBootNs, seconds == 0 ? 0 : seconds * 1_000_000_000UL - now);
+                System.Threading.Volatile.Write(ref s_wallRead, 1);
+            }
+            return System.Threading.Volatile.Read(ref s_wallAtBootNs) + NowNs();
         }
         public static ulong BootTsc => s_bootTsc;
 
@@ -84,19 +90,19 @@ namespace Nimbus.Kernel.Time
     // The legacy PIT, used only to measure the TSC and the LAPIC timer at boot. We poll latched
     // counts of channel 0 (its IRQ stays masked), which needs nothing but the PIT itself (microvm has
     // no port 0x61 speaker gate). To keep boot short, the measurement window spans the boot itself:
-    // Begin() runs first thing, Finish() when the clock is needed, and a 0.1 ms synchronous window
-    // tells how many times the 16-bit counter wrapped in between.
+    // Begin() runs first thing, Sample() at every boot phase (so the 16-bit counter, which wraps every
+    // 55 ms, is never read more than one wrap apart), Finish() when the clock is needed.
     internal static class Pit
     {
         private const ushort Channel0 = 0x40, Command = 0x43;
         public const ulong Hz = 1193182;
-        private const int RoughWindowTicks = 119;     // ~0.1 ms
+        private const ulong MinimumLapicWindowTicks = 600;   // ~0.5 ms: the LAPIC rate within ~0.2%
 
         private static bool s_present;
-        private static int s_count0;
+        private static int s_last;
+        private static ulong s_ticks;                 // PIT ticks since Begin
         private static ulong s_tsc0;
-        private static int s_lapicStartCount;
-        private static ulong s_lapicTsc0;
+        private static ulong s_lapicStartTicks;
         public static ulong LapicTicksPerMs;
 
         private static int ReadCount()
@@ -116,62 +122,34 @@ namespace Nimbus.Kernel.Time
             int first = ReadCount();
             for (int i = 0; i < 1000 && !s_present; i++) s_present = ReadCount() != first;
             if (!s_present) return;
-            s_count0 = ReadCount();
+            s_last = ReadCount();
             s_tsc0 = Cpu.ReadTsc();
         }
 
-        // Marks where the LAPIC timer started counting down, so its rate comes out of the same window.
-        public static void NoteLapicStart()
+        // Accumulates elapsed PIT ticks; must run at least every ~50 ms while the window is open.
+        public static ulong Sample()
         {
-            if (!s_present) return;
-            s_lapicStartCount = ReadCount();
-            s_lapicTsc0 = Cpu.ReadTsc();
+            if (!s_present) return 0;
+            int now = ReadCount();
+            s_ticks += (ulong)((s_last - now) & 0xFFFF);
+            s_last = now;
+            return s_ticks;
         }
+
+        // Marks where the LAPIC timer started counting down, so its rate comes out of the same window.
+        public static void NoteLapicStart() => s_lapicStartTicks = Sample();
 
         // Returns the TSC frequency in Hz, or 0 when there is no PIT.
         public static ulong Finish()
         {
             if (!s_present) return 0;
-            ulong rough = RoughTscHz();
-            if (rough == 0) return 0;
-            // The LAPIC window (the shorter one) must be at least 0.5 ms: its rate is then within ~0.2%.
-            while (Cpu.ReadTsc() - s_lapicTsc0 < rough / 2000) Cpu.Pause();
-            int count1 = ReadCount();
+            ulong ticks;
+            while ((ticks = Sample()) - s_lapicStartTicks < MinimumLapicWindowTicks) Cpu.Pause();
             ulong tsc1 = Cpu.ReadTsc();
             ulong lapicElapsed = Drivers.LocalApic.StopCalibration();
-
-            ulong tscHz = Exact(s_count0, s_tsc0, count1, tsc1, rough);
-            ulong lapicPitTicks = PitTicks(s_lapicStartCount, s_lapicTsc0, count1, tsc1, rough);
-            LapicTicksPerMs = lapicPitTicks == 0 ? 0 : lapicElapsed * Hz / lapicPitTicks / 1000;
-            return tscHz;
-        }
-
-        // PIT ticks between two (count, tsc) samples, including whole wraps of the 16-bit counter,
-        // which the rough TSC rate tells apart.
-        private static ulong PitTicks(int countA, ulong tscA, int countB, ulong tscB, ulong roughHz)
-        {
-            ulong observed = (ulong)((countA - countB) & 0xFFFF);
-            ulong expected = (tscB - tscA) * Hz / roughHz;
-            ulong wraps = expected > observed ? (expected - observed + 32768) / 65536 : 0;
-            return observed + wraps * 65536;
-        }
-
-        private static ulong Exact(int countA, ulong tscA, int countB, ulong tscB, ulong roughHz)
-        {
-            ulong ticks = PitTicks(countA, tscA, countB, tscB, roughHz);
-            return ticks == 0 ? roughHz : (tscB - tscA) * Hz / ticks;
-        }
-
-        private static ulong RoughTscHz()
-        {
-            int start = ReadCount(), c;
-            ulong guard = 0;
-            while ((c = ReadCount()) == start) if (++guard > 10_000_000) return 0;
-            ulong t0 = Cpu.ReadTsc();
-            int begin = c;
-            while (((begin - (c = ReadCount())) & 0xFFFF) < RoughWindowTicks) if (++guard > 50_000_000) return 0;
-            ulong t1 = Cpu.ReadTsc();
-            return (t1 - t0) * Hz / (ulong)((begin - c) & 0xFFFF);
+            ulong lapicTicks = ticks - s_lapicStartTicks;
+            LapicTicksPerMs = lapicTicks == 0 ? 0 : lapicElapsed * Hz / lapicTicks / 1000;
+            return ticks == 0 ? 0 : (tsc1 - s_tsc0) * Hz / ticks;
         }
     }
 }

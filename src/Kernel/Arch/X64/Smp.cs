@@ -32,6 +32,7 @@ namespace Nimbus.Kernel.Arch.X64
         public static void StartApplicationProcessors(uint* apicIds, int count)
         {
             if (count <= 1) return;
+            Scheduler.SpawnHousekeeper(PerCpu.Current);     // load balancing starts with the second CPU
             ulong* layout = stackalloc ulong[4];
             TrampolineLayout(layout);
             ulong size = layout[1] - layout[0];
