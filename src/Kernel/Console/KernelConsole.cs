@@ -48,7 +48,8 @@ namespace Nimbus.Kernel
         }
     }
 
-    // Kernel log: `Log.Line($"...")` prints one line atomically, allocating nothing.
+    // Kernel log: `Log.Line($"...")` formats a line into a fixed buffer and writes it with interrupts off
+    // (whole on its CPU; lines printed by two CPUs at once may interleave), allocating nothing.
     internal static class Log
     {
         public static void Line(ref KernelText text)

@@ -9,8 +9,7 @@ namespace Nimbus.Kernel.Memory
     // Metadata: one state byte per frame, plus 8 link bytes per frame that are written only for
     // free-block heads. Pure logic over memory it is given: tested on the host.
     //
-    // Not thread-safe by itself: the kernel wraps it in a CPU-local critical section (one CPU for
-    // now; per-CPU page caches come with SMP).
+    // Not thread-safe by itself: the kernel serialises it with the memory lock (KernelMemory.cs).
     public unsafe struct PageAllocator
     {
         public const int PageShift = 12;

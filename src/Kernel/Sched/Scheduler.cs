@@ -21,7 +21,7 @@ namespace Nimbus.Kernel.Sched
     // lock-free incoming stack (and that CPU is sent an IPI if it is halted or the stack was empty);
     // the owning CPU moves it into its run queue. Interrupt handlers only wake threads: preemption
     // happens at the end of interrupt dispatch when a wake-up or the slice's end asks for it.
-    // Load balancing pushes, never pulls: each CPU's balancer thread hands surplus runnable threads
+    // Load balancing pushes, never pulls: each CPU's housekeeper thread hands surplus runnable threads
     // to the least loaded CPU, so no CPU ever edits another's queue.
     internal static unsafe class Scheduler
     {
