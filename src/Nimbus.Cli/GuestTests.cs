@@ -55,6 +55,12 @@ public static class GuestTests
                 if (fail != null) return fail;
                 return Regex.IsMatch(r.Output, @"^FAIL ", RegexOptions.Multiline) ? "a selftest failed:\n" + r.Output : null;
             });
+        yield return new("guest.smp_from_mp_table", () =>
+        {
+            // microvm without ACPI: the CPUs come from the MultiProcessor table instead of the MADT.
+            var r = Qemu.Run(new VmOptions { CommandLine = "cpus; selftest smp", Cpus = 2, MachineOptions = "acpi=off", Timeout = TimeSpan.FromSeconds(60) }, false);
+            return Expect(r, 0, @"^cpus: 2 online\r?$", @"^selftest: 4 passed, 0 failed\r?$");
+        });
         yield return new("guest.wall_clock", () =>
         {
             var r = Boot("date");

@@ -14,6 +14,7 @@ public sealed record VmOptions
     public string Kernel { get; init; } = Repo.KernelElf;
     public TimeSpan? Timeout { get; init; }
     public bool DebugExit { get; init; } = true;    // without it the guest powers off through ACPI (status lost)
+    public string? MachineOptions { get; init; }     // appended to -M, e.g. "acpi=off" (tests)
 }
 
 public sealed record VmResult(int GuestStatus, string Output, TimeSpan Wall, bool TimedOut, int QemuExitCode)
@@ -44,7 +45,7 @@ public static class Qemu
         if (!Machines.Contains(o.Machine)) throw new NimbusException($"unknown machine '{o.Machine}' (use microvm or q35)", 2);
         var args = new List<string>
         {
-            "-M", o.Machine, "-accel", accel, "-cpu", accel == "kvm" ? "host" : "max",
+            "-M", o.MachineOptions == null ? o.Machine : $"{o.Machine},{o.MachineOptions}", "-accel", accel, "-cpu", accel == "kvm" ? "host" : "max",
             "-m", $"{o.MemoryMb}M", "-smp", o.Cpus.ToString(),
             "-nographic", "-nodefaults", "-no-reboot", "-serial", "stdio",
             "-kernel", o.Kernel, "-append", o.CommandLine,

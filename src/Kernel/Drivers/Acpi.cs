@@ -27,9 +27,20 @@ namespace Nimbus.Kernel.Drivers
 
         private static ulong ScanForRsdp()
         {
-            for (ulong p = 0xE0000; p < 0x100000; p += 16)
-                if (SignatureIs((byte*)KernelMemory.PhysToVirt(p), "RSD PTR ")) return p;
-            return 0;
+            byte* p = Scan(0xE0000, 0x100000, "RSD PTR ");
+            return p == null ? 0 : (ulong)p - KernelMemory.DirectMapBase;
+        }
+
+        // Looks for a signature on 16-byte boundaries of physical [start, end), skipping unmapped pages.
+        private static byte* Scan(ulong start, ulong end, string signature)
+        {
+            for (ulong p = start; p < end; p += 16)
+            {
+                if (!KernelMemory.IsMapped(KernelMemory.DirectMapBase + (p & ~0xFFFUL))) { p = (p | 0xFFF) - 15; continue; }
+                byte* v = (byte*)KernelMemory.PhysToVirt(p);
+                if (SignatureIs(v, signature)) return v;
+            }
+            return null;
         }
 
         private static bool SignatureIs(byte* p, string sig)
@@ -89,6 +100,38 @@ namespace Nimbus.Kernel.Drivers
                 if (type == 0 && len >= 8 && (*(uint*)(madt + off + 4) & 1) != 0) ids[n++] = madt[off + 3];
                 else if (type == 9 && len >= 16 && (*(uint*)(madt + off + 8) & 1) != 0) ids[n++] = *(uint*)(madt + off + 4);
                 off += len;
+            }
+            return n;
+        }
+
+        // Without ACPI (e.g. microvm,acpi=off), the Intel MultiProcessor table lists the CPUs: find the
+        // "_MP_" floating pointer in the BIOS area, then processor entries (type 0, 20 bytes) in its
+        // configuration table. Returns the count of enabled processors' APIC ids, 0 when absent.
+        public static int MpTableApicIds(uint* ids, int max)
+        {
+            // The spec's places: the first KiB of the EBDA, the last KiB of base memory, the BIOS ROM.
+            ulong ebda = (ulong)*(ushort*)KernelMemory.PhysToVirt(0x40E) << 4;
+            byte* fp = null;
+            if (ebda != 0 && ebda < 0xA0000) fp = Scan(ebda, ebda + 1024, "_MP_");
+            if (fp == null) fp = Scan(0x9FC00, 0xA0000, "_MP_");
+            if (fp == null) fp = Scan(0xF0000, 0x100000, "_MP_");
+            if (fp == null || *(uint*)(fp + 4) == 0) return 0;
+            byte* table = (byte*)KernelMemory.PhysToVirt(*(uint*)(fp + 4));
+            if (!SignatureIs(table, "PCMP")) return 0;
+            // Walk by the table's length: some firmware (qboot) leaves the entry count at 0.
+            byte* end = table + *(ushort*)(table + 4);
+            byte* e = table + 44;
+            int n = 0;
+            while (e < end && n < max)
+            {
+                byte type = *e;
+                if (type == 0)
+                {
+                    if ((e[3] & 1) != 0) ids[n++] = e[1];
+                    e += 20;
+                }
+                else if (type <= 4) e += 8;
+                else break;                                 // unknown entry: its size is unknown
             }
             return n;
         }

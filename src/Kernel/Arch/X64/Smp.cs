@@ -8,7 +8,7 @@ using Nimbus.Kernel.Time;
 
 namespace Nimbus.Kernel.Arch.X64
 {
-    // Brings up the application processors listed in the ACPI MADT: INIT-SIPI-SIPI through the
+    // Brings up the application processors listed in the ACPI MADT (or, without ACPI, the MP table): INIT-SIPI-SIPI through the
     // local APIC into a real-mode trampoline (ap_trampoline.S) copied below 1 MiB. Each AP gets its
     // stack, IST stacks and idle thread from the boot CPU, so it allocates nothing while starting.
     internal static unsafe class Smp
@@ -25,7 +25,8 @@ namespace Nimbus.Kernel.Arch.X64
         public static int Discover(uint* apicIds, int max)
         {
             int n = Acpi.ProcessorApicIds(apicIds, max);
-            if (n == 0) { apicIds[0] = LocalApic.Id; n = 1; }
+            if (n == 0) n = Acpi.MpTableApicIds(apicIds, max);
+            if (n == 0) { apicIds[0] = 0; n = 1; }
             return n;
         }
 
