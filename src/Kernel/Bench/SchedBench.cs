@@ -124,7 +124,16 @@ namespace Nimbus.Kernel.Bench
             return (Clock.NowNs() - start) / N;
         }
 
+        // Measured on an ordinary kernel thread (the boot thread's stack is not a thread stack).
         public static int Run()
+        {
+            KThread* t = Scheduler.Create(&RunOnThread, null, "bench-sched");
+            Scheduler.StartOn(t, PerCpu.CurrentIndex);
+            Scheduler.Join(t);
+            return 0;
+        }
+
+        private static void RunOnThread(void* unused)
         {
             int here = PerCpu.CurrentIndex;
             int other = PerCpu.Count > 1 ? (here == 0 ? 1 : 0) : here;
@@ -136,7 +145,6 @@ namespace Nimbus.Kernel.Bench
             Log.Line($"sched-bench: mutex_contended_4_ops_per_s {ContendedOpsPerSecond(4)}");
             ulong ns = CreateJoinNs();
             Log.Line($"sched-bench: thread_create_join_us {ns / 1000}.{ns % 1000 / 100}");
-            return 0;
         }
     }
 }

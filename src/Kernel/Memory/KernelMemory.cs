@@ -48,9 +48,12 @@ namespace Nimbus.Kernel.Memory
             return !IsMapped(page) && IsMapped(page + PageTables.Page4K);
         }
 
+        public const ulong StackWindowSize = MaxStackSlots * StackSlotSize;
+
         // A kernel stack of 2^order pages, mapped at the top of its own 1 MiB slot: the pages below it,
         // including the guard page right under it, stay unmapped, so an overflow faults cleanly.
-        // Returns the stack top (16-byte aligned), or panics when memory is exhausted.
+        // The slot's last 16 bytes are reserved: [end - 8] holds the owning thread (see OwnerOfStack).
+        // Returns the usable stack top (16-byte aligned), or panics when memory is exhausted.
         public static ulong AllocateStack(int order)
         {
             ulong size = PageAllocator.PageSize << order;
@@ -67,11 +70,25 @@ namespace Nimbus.Kernel.Memory
                     if (!t->Map(top - size, phys, size, PageFlags.Writable | PageFlags.NoExecute | PageFlags.Global, false))
                         Panic.Fail("out of memory mapping a kernel stack");
             }
-            return top;
+            *(ulong*)(top - 8) = 0;
+            *(ulong*)(top - 16) = 0;
+            return top - 16;
         }
 
-        public static void FreeStack(ulong top, int order)
+        // The thread that owns the stack `sp` is on, found by masking (no call, no GS load: this is
+        // the mutex fast path's identity); null when sp is not on a thread's kernel stack.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static Sched.KThread* OwnerOfStack(ulong sp)
         {
+            if (sp - StackWindowBase >= StackWindowSize) return null;
+            return *(Sched.KThread**)((sp | (StackSlotSize - 1)) - 7);
+        }
+
+        public static void SetStackOwner(ulong usableTop, Sched.KThread* owner) => *(Sched.KThread**)(usableTop + 8) = owner;
+
+        public static void FreeStack(ulong usableTop, int order)
+        {
+            ulong top = (usableTop | (StackSlotSize - 1)) + 1;     // the slot's end
             ulong size = PageAllocator.PageSize << order;
             ulong phys;
             using (new MemoryLock())

@@ -1,5 +1,6 @@
 using System.Threading;
 using Nimbus.Kernel.Arch.X64;
+using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Time;
 
 namespace Nimbus.Kernel.Sched
@@ -15,8 +16,11 @@ namespace Nimbus.Kernel.Sched
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void* CurrentThread()
         {
+            byte onStack;
+            KThread* t = KernelMemory.OwnerOfStack((ulong)&onStack);   // threads' own stacks: a mask
+            if (t != null) return t;
             if (!PerCpu.Ready) return Internal.Runtime.CompilerHelpers.ObjectAddress.AddressOf(ref s_bootIdentity);
-            KThread* t = PerCpu.CurrentThread();      // one instruction: migration cannot split it
+            t = PerCpu.CurrentThread();               // the boot stack: one gs-relative load
             return t != null ? t : PerCpu.Current;    // no thread yet: only this CPU runs this code
         }
 

@@ -39,7 +39,16 @@ namespace Nimbus.Kernel.Sched
         public static Tracepoint SwitchTrace, WakeTrace, IdleTrace, CreateTrace, ExitTrace, MigrateTrace;
 
         public static bool Ready => s_ready;
-        public static KThread* Current => PerCpu.Ready ? PerCpu.CurrentThread() : null;
+        public static KThread* Current
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get
+            {
+                byte onStack;
+                KThread* t = KernelMemory.OwnerOfStack((ulong)&onStack);
+                return t != null ? t : PerCpu.Ready ? PerCpu.CurrentThread() : null;
+            }
+        }
         public static int CurrentId => Current == null ? 0 : Current->Id;
         public static int LiveThreads => s_liveThreads;
         public static int RunnableCount => PerCpu.Current->Runnable;
@@ -93,6 +102,7 @@ namespace Nimbus.Kernel.Sched
             name.AppendFormatted(cpu->Index);
             KThread* idle = NewThread(name.Bytes, -1);
             idle->StackTop = stackTop;
+            KernelMemory.SetStackOwner(stackTop, idle);
             idle->Nice = 19;
             idle->Cpu = cpu->Index;
             idle->State = ThreadState.Running;
@@ -201,6 +211,7 @@ namespace Nimbus.Kernel.Sched
             t->Entry = entry;
             t->Arg = arg;
             t->StackTop = KernelMemory.AllocateStack(stackOrder);
+            KernelMemory.SetStackOwner(t->StackTop, t);
             // The frame context_switch pops: mxcsr/fcw, r15, r14, r13, r12 (= thread), rbx, rbp, return.
             ulong* sp = (ulong*)t->StackTop;
             *--sp = TrampolineAddress();               // after `ret`, rsp = StackTop: 16-byte aligned for the call

@@ -185,13 +185,17 @@ namespace Nimbus.Kernel.Selftest
         private static void StackGuard()
         {
             ulong top = KernelMemory.AllocateStack(2);
-            ulong bottom = top - 4 * PageAllocator.PageSize;
+            ulong bottom = top + 16 - 4 * PageAllocator.PageSize;     // 16 bytes at the top are reserved
             Check(KernelMemory.IsMapped(top - 8) && KernelMemory.IsMapped(bottom), "stack pages unmapped");
             Check(!KernelMemory.IsMapped(bottom - 8), "no guard page below the stack");
             Check(KernelMemory.IsStackGuard(bottom - 8), "guard page not recognised");
             Check(!KernelMemory.IsStackGuard(top - 8), "stack page taken for a guard");
             *(ulong*)(top - 8) = 0x1234;
             Check(*(ulong*)(top - 8) == 0x1234, "stack not writable");
+            Check(KernelMemory.OwnerOfStack(top - 100) == null, "a fresh stack has an owner");
+            byte here;
+            Check(KernelMemory.OwnerOfStack((ulong)&here) == null || KernelMemory.OwnerOfStack((ulong)&here) == Sched.Scheduler.Current, "stack owner lookup disagrees with the scheduler");
+            KernelMemory.FreeStack(top, 2);
         }
 
         // Reference-type statics: the compiler pre-initialises some (frozen data copied at boot),
