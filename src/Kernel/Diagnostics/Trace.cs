@@ -37,17 +37,22 @@ namespace Nimbus.Kernel
     internal static unsafe class Trace
     {
         public const int MaxTracepoints = 64;
-        public const int RingRecords = 1 << 15;        // 1 MiB of records
+        public const int RingRecords = 1 << 14;        // per CPU: 512 KiB of records
 
         private struct Registry { public fixed ulong Points[MaxTracepoints]; }
         private static Registry s_registry;
         private static string[]? s_names;
         private static int s_count;
-        private static TraceRecord* s_ring;
-        private static ulong s_next;                   // total records written (ring index = s_next % size)
+        // One ring per CPU: a CPU appends to its own with interrupts off, no atomics, no shared lines.
+        private static TraceRecord** s_rings;          // [cpu] -> ring
+        private static ulong* s_next;                  // [cpu] -> records written (index = next % size)
+        private static int s_ringCount;
 
         public static int Count => s_count;
-        public static ulong RecordsWritten => s_next;
+        public static ulong RecordsWritten
+        {
+            get { ulong n = 0; for (int i = 0; i < s_ringCount; i++) n += s_next[i]; return n; }
+        }
 
         // Tracepoints of subsystems that have no initialisation of their own.
         public static Tracepoint TimerFire, Irq;
@@ -88,8 +93,16 @@ namespace Nimbus.Kernel
                 tp->Enabled = true;
                 matched++;
             }
-            if (record && matched > 0 && s_ring == null)
-                s_ring = (TraceRecord*)KernelHeap.AllocZeroed((ulong)(RingRecords * sizeof(TraceRecord)));
+            if (record && matched > 0 && s_rings == null)
+            {
+                int cpus = PerCpu.Count < 1 ? 1 : PerCpu.Count;
+                s_next = (ulong*)KernelHeap.AllocZeroed((ulong)(cpus * 8));
+                var rings = (TraceRecord**)KernelHeap.AllocZeroed((ulong)(cpus * 8));
+                for (int i = 0; i < cpus; i++) rings[i] = (TraceRecord*)KernelHeap.AllocZeroed((ulong)(RingRecords * sizeof(TraceRecord)));
+                s_ringCount = cpus;
+                System.Threading.Interlocked.MemoryBarrier();   // rings complete before they are published
+                s_rings = rings;
+            }
             return matched;
         }
 
@@ -119,10 +132,12 @@ namespace Nimbus.Kernel
         public static void Fire(ref Tracepoint tp, ulong a, ulong b)
         {
             System.Threading.Interlocked.Increment(ref tp.Count);
-            if (!tp.Recording || s_ring == null) return;
+            if (!tp.Recording || s_rings == null) return;
             bool irq = Cpu.SaveAndDisableInterrupts();
-            ulong slot = System.Threading.Interlocked.Increment(ref s_next) - 1;
-            TraceRecord* r = &s_ring[slot % RingRecords];
+            int cpu = PerCpu.CurrentIndex;
+            if (cpu >= s_ringCount) { Cpu.RestoreInterrupts(irq); return; }
+            TraceRecord* r = &s_rings[cpu][s_next[cpu] % RingRecords];
+            s_next[cpu]++;
             r->Tsc = Cpu.ReadTsc();
             r->Tracepoint = tp.Id;
             r->Cpu = (ushort)PerCpu.CurrentIndex;
@@ -132,17 +147,28 @@ namespace Nimbus.Kernel
             Cpu.RestoreInterrupts(irq);
         }
 
-        // Writes the ring to the console between markers, for `nimbus trace`: a header line with the
-        // TSC rate and tracepoint names, then one hex line per record, oldest first.
+        // Writes the rings to the console between markers, for `nimbus trace`: a header line with the
+        // TSC rate and tracepoint names, then one hex line per record, all CPUs merged by time.
         public static void Dump()
         {
-            if (s_ring == null) return;
-            ulong first = s_next > RingRecords ? s_next - RingRecords : 0;
-            Log.Line($"nimbus-trace-begin tsc_hz={Time.Clock.TscHz} boot_tsc={Time.Clock.BootTsc} records={s_next - first} lost={first}");
-            for (int i = 0; i < s_count; i++) Log.Line($"nimbus-trace-point {i} {NameOf(i)}");
-            for (ulong k = first; k < s_next; k++)
+            if (s_rings == null) return;
+            ulong* pos = stackalloc ulong[s_ringCount];
+            ulong total = 0, lost = 0;
+            for (int c = 0; c < s_ringCount; c++)
             {
-                TraceRecord* r = &s_ring[k % RingRecords];
+                pos[c] = s_next[c] > RingRecords ? s_next[c] - RingRecords : 0;
+                lost += pos[c];
+                total += s_next[c] - pos[c];
+            }
+            Log.Line($"nimbus-trace-begin tsc_hz={Time.Clock.TscHz} boot_tsc={Time.Clock.BootTsc} records={total} lost={lost}");
+            for (int i = 0; i < s_count; i++) Log.Line($"nimbus-trace-point {i} {NameOf(i)}");
+            for (ulong k = 0; k < total; k++)
+            {
+                int best = -1;
+                for (int c = 0; c < s_ringCount; c++)
+                    if (pos[c] < s_next[c] && (best < 0 || s_rings[c][pos[c] % RingRecords].Tsc < s_rings[best][pos[best] % RingRecords].Tsc)) best = c;
+                TraceRecord* r = &s_rings[best][pos[best] % RingRecords];
+                pos[best]++;
                 Log.Line($"nimbus-trace {r->Tsc:x} {(ulong)r->Tracepoint:x} {(ulong)r->Cpu:x} {(ulong)r->Thread:x} {r->A:x} {r->B:x}");
             }
             Log.Line("nimbus-trace-end");
