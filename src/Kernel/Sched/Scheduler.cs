@@ -536,6 +536,7 @@ namespace Nimbus.Kernel.Sched
         // From the timer interrupt.
         public static void OnTimerInterrupt()
         {
+            PerCpu.Current->ArmedDeadline = ulong.MaxValue;   // the one-shot has fired
             ulong now = Clock.NowNs();
             Timers.ExpireDue(now);
             CpuData* cpu = PerCpu.Current;
@@ -544,15 +545,19 @@ namespace Nimbus.Kernel.Sched
         }
 
         // Arms the one-shot timer for the next event: the earliest timer, or the slice's end when
-        // another thread is waiting for the CPU. Nothing at all when idle with no timers (tickless).
+        // another thread is waiting for the CPU (tickless: nothing periodic). Programming the LAPIC is
+        // a device access, slow under emulation, so an interrupt already due no later than the new
+        // deadline is left alone: firing early only re-runs this.
         public static void ReprogramTimer()
         {
             if (!LocalApic.Present || !PerCpu.Ready) return;
             CpuData* cpu = PerCpu.Current;
             ulong deadline = Timers.NextDeadline;
             if (s_ready && cpu->RunHead != null && cpu->SliceEndNs < deadline) deadline = cpu->SliceEndNs;
-            if (deadline == ulong.MaxValue) { LocalApic.Disarm(); return; }
+            if (deadline == ulong.MaxValue) return;       // a pending early interrupt is harmless
             ulong now = Clock.NowNs();
+            if (cpu->ArmedDeadline <= deadline && cpu->ArmedDeadline > now) return;
+            cpu->ArmedDeadline = deadline;
             LocalApic.ArmOneShot(deadline > now ? deadline - now : 1000);
         }
 

@@ -24,6 +24,7 @@ namespace Nimbus.Kernel.Arch.X64
         public bool NeedResched;
         public ulong SliceEndNs;
         public ulong MinVRuntime;             // monotonic: placement base for new and woken threads
+        public ulong ArmedDeadline;           // when the LAPIC one-shot will fire (ulong.MaxValue: not armed)
         public KThread* Incoming;             // shared: lock-free stack of threads woken by other CPUs
         public Timer* TimerHead;              // Sched/Timers.cs
         public ulong Interrupts, Ipis;
@@ -63,7 +64,7 @@ namespace Nimbus.Kernel.Arch.X64
             if ((byte*)&probe.Current - (byte*)&probe != 24) Panic.Fail("CpuData.Current is not at offset 24 (cpu.S CPUDATA_CURRENT)");
             s_cpus = (CpuData*)KernelHeap.AllocZeroed((ulong)(count * sizeof(CpuData)));
             s_count = count;
-            for (int i = 0; i < count; i++) { s_cpus[i].Self = &s_cpus[i]; s_cpus[i].Index = i; }
+            for (int i = 0; i < count; i++) { s_cpus[i].Self = &s_cpus[i]; s_cpus[i].Index = i; s_cpus[i].ArmedDeadline = ulong.MaxValue; }
             s_cpus[0].ApicId = bootApicId;
             s_cpus[0].Online = 1;
             Enter(&s_cpus[0]);
