@@ -28,7 +28,8 @@ namespace Nimbus.Kernel.Sync
     //  _owner   the holder's identity (for recursion, IsLockedByCurrentThread and the owner check in
     //           Unlock). Written only by the holder; a thread can only ever read its own identity here
     //           while it really holds the mutex, so a racy read by others is harmless.
-    //  _word    bits 0..15: recursion depth (holder-private). Bit 16: "a hand-off is offered".
+    //  _word    bits 0..15: recursion depth minus one (holder-private; 0 while free, so taking a free
+    //           mutex does not write _word). Bit 16: "a hand-off is offered".
     //           Bits 17..31: the offer's sequence number. Depth shares this word with the hand-off
     //           only to stay within 32 bytes; this is safe because an offer is outstanding only while
     //           the mutex has no holder (see the invariant below), so the holder's plain writes to the
@@ -48,9 +49,9 @@ namespace Nimbus.Kernel.Sync
     //
     // Unlock
     // ------
-    //  1. Recursive: depth > 1 only drops a level. Otherwise clear depth and _owner (before the
-    //     decrement: once _count drops, another thread may become the holder), then atomically
-    //     decrement _count. If it went 1 -> 0, nobody wants the mutex: done.
+    //  1. Recursive: depth > 1 only drops a level. Otherwise clear _owner (the depth field, which
+    //     stores depth - 1, is already 0) before the decrement (once _count drops, another thread may
+    //     become the holder), then atomically decrement _count. If it went 1 -> 0, nobody wants the mutex: done.
     //  2. Otherwise some thread is in Lock() and it is our job to hand the mutex to a waiter.
     //     Pop the queue: if there is a record, wake it (it is the new holder) and return.
     //  3. The queue is empty: the lockers counted in _count have incremented it but not yet pushed.
@@ -110,7 +111,7 @@ namespace Nimbus.Kernel.Sync
         public bool IsLocked => Volatile.Read(in _count) != 0;
 
         // The holder's recursion depth (meaningful to the holder only).
-        public int Depth => Volatile.Read(in _word) & DepthMask;
+        public int Depth => (Volatile.Read(in _word) & DepthMask) + 1;
 
         public void Lock()
         {
@@ -154,9 +155,7 @@ namespace Nimbus.Kernel.Sync
                 Panic.Fail(Volatile.Read(in _owner) == 0 ? "mutex: unlock of a mutex that is not locked"
                                                          : "mutex: unlock by a thread that does not own the mutex");
             int word = Volatile.Read(in _word);
-            int depth = word & DepthMask;
-            if (depth == 0) Panic.Fail("mutex: held with a recursion depth of 0 (corrupted)");
-            if (depth > 1)
+            if ((word & DepthMask) != 0)                // recursive: drop one level
             {
                 Volatile.Write(ref _word, word - 1);
                 return;
@@ -169,7 +168,7 @@ namespace Nimbus.Kernel.Sync
         private void Acquired(nint me, int depth)
         {
             Volatile.Write(ref _owner, me);
-            Volatile.Write(ref _word, (Volatile.Read(in _word) & ~DepthMask) | depth);
+            if (depth != 1) Volatile.Write(ref _word, (Volatile.Read(in _word) & ~DepthMask) | (depth - 1));
         }
 
         private void Deepen()
@@ -205,7 +204,7 @@ namespace Nimbus.Kernel.Sync
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Release()
         {
-            Volatile.Write(ref _word, Volatile.Read(in _word) & ~DepthMask);
+            // The depth field is already 0 (one level left); only the owner is cleared.
             Volatile.Write(ref _owner, 0);
             if (Interlocked.Decrement(ref _count) == 0) return;
             WakeNext();
@@ -252,9 +251,11 @@ namespace Nimbus.Kernel.Sync
         {
             if (Volatile.Read(in _owner) != (nint)Parking.CurrentThread())
                 Panic.Fail("condvar: wait without holding the mutex");
-            int depth = Volatile.Read(in _word) & DepthMask;
+            int word = Volatile.Read(in _word);
+            int extra = word & DepthMask;
+            if (extra != 0) Volatile.Write(ref _word, word & ~DepthMask);
             Release();
-            return depth;
+            return extra + 1;
         }
 
         // Acquires the mutex for the thread parked on `w`, without running on that thread: the thread
