@@ -69,6 +69,7 @@ namespace Nimbus.Kernel.Arch.X64
         public ulong KernelStart, TextEnd, RodataEnd, KernelEnd, BootStackGuard;
         public ulong SymbolsStart, SymbolsEnd, ModulesStart, ModulesEnd, BootStart, BootEnd;
         public ulong InterruptStubTable, DataStart;
+        public ulong ApTrampolineStart, ApTrampolineEnd, ApTrampolineParams, ApEntry;   // Arch/X64/ap_trampoline.S
     }
 
     // CPU-local critical section: `using (new InterruptsDisabled()) { ... }`.

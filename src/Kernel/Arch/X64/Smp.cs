@@ -1,5 +1,3 @@
-using System.Runtime;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Memory;
@@ -16,9 +14,6 @@ namespace Nimbus.Kernel.Arch.X64
         private const ulong TrampolinePhys = 0x8000;
         private const int ApStackOrder = 4;
 
-        [RuntimeImport("*", "ap_trampoline_layout")] [MethodImpl(MethodImplOptions.InternalCall)]
-        private static extern void TrampolineLayout(ulong* layout);
-
         private static int s_started;
 
         // Discovers the CPUs (boot CPU only). Returns how many there are.
@@ -34,13 +29,13 @@ namespace Nimbus.Kernel.Arch.X64
         {
             if (count <= 1) return;
             Scheduler.SpawnHousekeeper(PerCpu.Current);     // load balancing starts with the second CPU
-            ulong* layout = stackalloc ulong[4];
-            TrampolineLayout(layout);
-            ulong size = layout[1] - layout[0];
+            KernelLayout layout;
+            Cpu.GetKernelLayout(&layout);
+            ulong size = layout.ApTrampolineEnd - layout.ApTrampolineStart;
             if (size > 0x1000) Panic.Fail("AP trampoline larger than a page");
             byte* dst = (byte*)KernelMemory.PhysToVirt(TrampolinePhys);
-            Mem.Move(dst, (byte*)layout[0], (nuint)size);
-            ulong* parameters = (ulong*)(dst + (layout[2] - layout[0]));
+            Mem.Move(dst, (byte*)layout.ApTrampolineStart, (nuint)size);
+            ulong* parameters = (ulong*)(dst + (layout.ApTrampolineParams - layout.ApTrampolineStart));
             KernelMemory.IdentityMap(TrampolinePhys, 0x1000);
 
             uint bootId = LocalApic.Id;
@@ -56,7 +51,7 @@ namespace Nimbus.Kernel.Arch.X64
                 parameters[0] = KernelMemory.Tables.Root;
                 parameters[1] = stack;
                 parameters[2] = (ulong)cpu;
-                parameters[3] = layout[3];
+                parameters[3] = layout.ApEntry;
                 System.Threading.Interlocked.MemoryBarrier();
 
                 LocalApic.SendInit(cpu->ApicId);

@@ -84,16 +84,3 @@ ap_entry:
 1:  cli
     hlt
     jmp  1b
-
-.global ap_trampoline_layout
-# void ap_trampoline_layout(ulong* out): start, end, params, entry
-ap_trampoline_layout:
-    movabs rax, offset ap_trampoline_start
-    mov  [rdi], rax
-    movabs rax, offset ap_trampoline_end
-    mov  [rdi + 8], rax
-    movabs rax, offset ap_trampoline_params
-    mov  [rdi + 16], rax
-    movabs rax, offset ap_entry
-    mov  [rdi + 24], rax
-    ret

@@ -171,7 +171,7 @@ FUNC RhpInitialDynamicInterfaceDispatch
     lea  rdi, [rip + dispatch_message]
     jmp  PanicFromAsm
 
-# void* nimbus_kernel_layout(ulong* out): section boundaries from the linker script.
+# void nimbus_kernel_layout(KernelLayout* out): section boundaries and asm entry points.
 FUNC nimbus_kernel_layout
     movabs rax, offset __kernel_start
     mov  [rdi + 0], rax
@@ -199,6 +199,14 @@ FUNC nimbus_kernel_layout
     mov  [rdi + 88], rax
     movabs rax, offset __data_start
     mov  [rdi + 96], rax
+    movabs rax, offset ap_trampoline_start
+    mov  [rdi + 104], rax
+    movabs rax, offset ap_trampoline_end
+    mov  [rdi + 112], rax
+    movabs rax, offset ap_trampoline_params
+    mov  [rdi + 120], rax
+    movabs rax, offset ap_entry
+    mov  [rdi + 128], rax
     ret
 
 .section .rodata
