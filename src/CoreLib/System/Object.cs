@@ -14,8 +14,19 @@ namespace System
         public Object() { }
         ~Object() { }
         public virtual bool Equals(object? obj) => (object)this == obj;
-        public virtual int GetHashCode() => 0;
-        public virtual string? ToString() => null;
+        // Identity hash: without a GC an object never moves, so its address is stable.
+        public virtual int GetHashCode()
+        {
+            ulong a = (ulong)Internal.Runtime.CompilerHelpers.ObjectAddress.Of(this);
+            return (int)(a >> 4) ^ (int)(a >> 36);
+        }
+
+        // No type names at run time in the kernel: fail loudly rather than return something wrong.
+        public virtual string? ToString()
+        {
+            Nimbus.Kernel.Panic.Fail("Object.ToString is not supported in the kernel");
+            return null;
+        }
     }
 
     public abstract class ValueType { }
@@ -63,7 +74,14 @@ namespace System
         internal T value;
         public Nullable(T value) { this.value = value; hasValue = true; }
         public bool HasValue => hasValue;
-        public T Value => value;
+        public T Value
+        {
+            get
+            {
+                if (!hasValue) Nimbus.Kernel.Panic.Fail("Nullable<T>.Value of a null value");
+                return value;
+            }
+        }
         public T GetValueOrDefault() => value;
         public static implicit operator Nullable<T>(T value) => new Nullable<T>(value);
         public static explicit operator T(Nullable<T> value) => value.value;

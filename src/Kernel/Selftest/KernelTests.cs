@@ -137,6 +137,7 @@ namespace Nimbus.Kernel.Selftest
             objs[1] = s;
             Check(objs[1] == (object)s && objs[0] == null, "reference array store lost");
             Check("abc" == "abc" && "abc" != "abd", "string equality");
+            Check(s.GetHashCode() == s.GetHashCode() && s.GetHashCode() != s.Next.GetHashCode(), "identity hash codes");
             KernelHeap.Free(s.Next);
             KernelHeap.Free(s);
             KernelHeap.Free(a);
