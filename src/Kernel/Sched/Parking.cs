@@ -1,6 +1,5 @@
 using System.Threading;
 using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Time;
 
 namespace Nimbus.Kernel.Sched
@@ -16,12 +15,10 @@ namespace Nimbus.Kernel.Sched
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void* CurrentThread()
         {
-            byte onStack;
-            KThread* t = KernelMemory.OwnerOfStack((ulong)&onStack);   // threads' own stacks: a mask
+            KThread* t = Scheduler.Current;
             if (t != null) return t;
             if (!PerCpu.Ready) return Internal.Runtime.CompilerHelpers.ObjectAddress.AddressOf(ref s_bootIdentity);
-            t = PerCpu.CurrentThread();               // the boot stack: one gs-relative load
-            return t != null ? t : PerCpu.Current;    // no thread yet: only this CPU runs this code
+            return PerCpu.Current;                    // no thread yet: only this CPU runs this code
         }
 
         // With other CPUs running and nothing else to run here, the waker is often microseconds away
