@@ -61,6 +61,7 @@ namespace Nimbus.Kernel.Sched
         // Boot CPU: turns the boot context into thread 1 ("main") and creates this CPU's idle thread.
         public static void Initialize(ulong bootStackTop)
         {
+            ComputeWeights();
             Trace.Register(ref SwitchTrace, "sched_switch");
             Trace.Register(ref WakeTrace, "sched_wake");
             Trace.Register(ref IdleTrace, "sched_idle");
@@ -413,12 +414,27 @@ namespace Nimbus.Kernel.Sched
             t->RunStartNs = now;
         }
 
+        // Weight of each nice level (-20..19), computed once: Account runs on every switch.
+        private struct WeightTable { public fixed ulong Weights[40]; }
+        private static WeightTable s_weights;
+
+        private static void ComputeWeights()
+        {
+            fixed (WeightTable* t = &s_weights)
+                for (int nice = -20; nice < 20; nice++)
+                {
+                    ulong w = 1024;
+                    for (int i = 0; i < nice; i++) w = w * 4 / 5;
+                    for (int i = 0; i > nice; i--) w = w * 5 / 4;
+                    t->Weights[nice + 20] = w == 0 ? 1 : w;
+                }
+        }
+
         public static ulong Weight(int nice)
         {
-            ulong w = 1024;
-            for (int i = 0; i < nice; i++) w = w * 4 / 5;
-            for (int i = 0; i > nice; i--) w = w * 5 / 4;
-            return w == 0 ? 1 : w;
+            if (nice < -20) nice = -20;
+            if (nice > 19) nice = 19;
+            fixed (WeightTable* t = &s_weights) return t->Weights[nice + 20];
         }
 
         // The CPU's minimum virtual run time only moves forward (as in CFS): new, woken and migrated

@@ -194,8 +194,11 @@ namespace Nimbus.Kernel.Selftest
             *(ulong*)(top - 8) = 0x1234;
             Check(*(ulong*)(top - 8) == 0x1234, "stack not writable");
             Check(KernelMemory.OwnerOfStack(top - 100) == null, "a fresh stack has an owner");
+            // On a thread's own stack the owner is that thread; the boot thread's stack has none.
             byte here;
-            Check(KernelMemory.OwnerOfStack((ulong)&here) == null || KernelMemory.OwnerOfStack((ulong)&here) == Sched.Scheduler.Current, "stack owner lookup disagrees with the scheduler");
+            Sched.KThread* self = Arch.X64.PerCpu.CurrentThread();
+            Sched.KThread* owner = KernelMemory.OwnerOfStack((ulong)&here);
+            Check(self != null && (self->StackOrder < 0 ? owner == null : owner == self), "stack owner lookup disagrees with the CPU's current thread");
             KernelMemory.FreeStack(top, 2);
         }
 
