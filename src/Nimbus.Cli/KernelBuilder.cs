@@ -52,9 +52,11 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         var symbols = TextSymbols(pass1);
         string ksymsObj = Path.Combine(Repo.KernelOut, "ksyms.o");
         WriteSymbolObject(symbols, ksymsObj);
-        log($"ld     pass 2 ({symbols.Count} symbols)");
+        string exportsObj = Path.Combine(Repo.KernelOut, "kexports.o");
+        int exportCount = WriteExportObject(pass1, exportsObj);
+        log($"ld     pass 2 ({symbols.Count} symbols, {exportCount} ABI exports)");
         string tmpElf = Repo.KernelElf + ".tmp";
-        Link(linkerScript, objects.Append(ksymsObj), tmpElf);
+        Link(linkerScript, objects.Append(ksymsObj).Append(exportsObj), tmpElf);
         var finalSymbols = TextSymbols(tmpElf);
         if (!finalSymbols.SequenceEqual(symbols))
             throw new NimbusException("internal build error: code moved between link passes (.ksyms must follow the code)");
@@ -139,6 +141,34 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         string asm = Path.Combine(Repo.KernelOut, "ksyms.S");
         File.WriteAllText(asm, $".section .ksyms, \"a\"\n.balign 8\n.incbin \"{bin}\"\n");
         Run("as", ["--64", "-o", obj, asm], "as");
+    }
+
+    // The application ABI: every kernel symbol named abi_NAME (C# [UnmanagedCallersOnly(EntryPoint =
+    // "abi_NAME")] functions, asm trampolines and data) is what an application importing NAME gets.
+    // .kexports: u64 count, count x { u64 address, u64 name }, sorted by name for binary search. The
+    // addresses are relocations the second link fills in, so they are right even if data moves.
+    public const string AbiPrefix = "abi_";
+
+    private int WriteExportObject(string pass1Elf, string obj)
+    {
+        var r = Run("nm", ["--defined-only", pass1Elf], "nm");
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var line in r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split(' ', 3);
+            if (parts.Length == 3 && parts[2].StartsWith(AbiPrefix, StringComparison.Ordinal) && parts[2].Length > AbiPrefix.Length)
+                names.Add(parts[2]);
+        }
+        var asm = new StringBuilder(".section .kexports, \"a\"\n.balign 8\n");
+        asm.Append($".quad {names.Count}\n");
+        int i = 0;
+        foreach (var n in names) asm.Append($".quad {n}, .Lexport_name{i++}\n");
+        i = 0;
+        foreach (var n in names) asm.Append($".Lexport_name{i++}: .asciz \"{n[AbiPrefix.Length..]}\"\n");
+        string path = Path.Combine(Repo.KernelOut, "kexports.S");
+        File.WriteAllText(path, asm.ToString());
+        Run("as", ["--64", "-o", obj, path], "as");
+        return names.Count;
     }
 
     private ProcessResult Run(string tool, IEnumerable<string> args, string what)

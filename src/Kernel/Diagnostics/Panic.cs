@@ -68,8 +68,20 @@ namespace Nimbus.Kernel
             Power.Exit(PanicExitStatus);
         }
 
+        // The interrupted stack had no room for the interrupt frame (interrupts.S): report the
+        // original interrupt or fault, naming the overflow.
+        public static void EntryStackOverflow(InterruptFrame* f)
+        {
+            s_entryOverflow = true;
+            CpuException(f);
+        }
+
+        private static bool s_entryOverflow;
+
         private static string Detail(InterruptFrame* f, ulong cr2)
         {
+            if (s_entryOverflow)
+                return KernelMemory.IsStackGuard(cr2) ? ": kernel stack overflow (guard page hit)" : ": stack overflow (no room for the interrupt frame)";
             if (f->Vector == 14)
             {
                 if (cr2 < 4096) return ": null pointer dereference";

@@ -72,9 +72,13 @@ namespace Nimbus.Kernel.Sched
             CpuData* cpu = PerCpu.Current;
             KThread* main = NewThread("main", -1);
             main->StackTop = bootStackTop;
+            main->StackLow = bootStackTop - 65536;
+            main->EntryStackTop = bootStackTop;
             main->State = ThreadState.Running;
             main->RunStartNs = Clock.NowNs();
             cpu->Current = main;
+            cpu->EntryStackTop = main->EntryStackTop;
+            cpu->EntryStackLow = main->StackLow;
             KThread* idle = Create(&IdleLoop, null, "idle0", 2);
             idle->Nice = 19;
             idle->State = ThreadState.Runnable;          // never queued: chosen when the queue is empty
@@ -103,6 +107,8 @@ namespace Nimbus.Kernel.Sched
             name.AppendFormatted(cpu->Index);
             KThread* idle = NewThread(name.Bytes, -1);
             idle->StackTop = stackTop;
+            idle->StackLow = stackTop + 16 - (PageAllocator.PageSize << Smp.ApStackOrder);
+            idle->EntryStackTop = stackTop;
             KernelMemory.SetStackOwner(stackTop, idle);
             idle->Nice = 19;
             idle->Cpu = cpu->Index;
@@ -115,6 +121,8 @@ namespace Nimbus.Kernel.Sched
         {
             CpuData* cpu = PerCpu.Current;
             cpu->Current = cpu->Idle;
+            cpu->EntryStackTop = cpu->Idle->EntryStackTop;
+            cpu->EntryStackLow = cpu->Idle->StackLow;
             cpu->Idle->RunStartNs = Clock.NowNs();
             IdleLoop(null);
         }
@@ -212,6 +220,8 @@ namespace Nimbus.Kernel.Sched
             t->Entry = entry;
             t->Arg = arg;
             t->StackTop = KernelMemory.AllocateStack(stackOrder);
+            t->StackLow = t->StackTop + 16 - (PageAllocator.PageSize << stackOrder);
+            t->EntryStackTop = t->StackTop;
             KernelMemory.SetStackOwner(t->StackTop, t);
             // The frame context_switch pops: mxcsr/fcw, r15, r14, r13, r12 (= thread), rbx, rbp, return.
             ulong* sp = (ulong*)t->StackTop;
@@ -396,6 +406,8 @@ namespace Nimbus.Kernel.Sched
                 next->Switches++;
                 cpu->Current = next;
                 cpu->Previous = prev;
+                cpu->EntryStackTop = next->EntryStackTop;
+                cpu->EntryStackLow = next->StackLow;
                 if (next->FsBase != prev->FsBase) Cpu.WriteMsr(FsBaseMsr, next->FsBase);
                 SwitchTrace.Hit((ulong)prev->Id, (ulong)next->Id);
                 if (next == cpu->Idle) IdleTrace.Hit();

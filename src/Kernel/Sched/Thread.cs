@@ -27,6 +27,8 @@ namespace Nimbus.Kernel.Sched
         public ulong SavedRsp;              // offset 0: context_switch saves and loads the stack here
         public ulong FsBase;                // the thread's FS base (application TLS later)
         public ulong StackTop;
+        public ulong StackLow;              // lowest usable address of the kernel stack
+        public ulong EntryStackTop;         // where interrupts taken on another stack (an application's) put their frame
         public int StackOrder;              // -1: not ours (the boot stack)
         public int Id;
         public ThreadState State;           // int-sized: CAS'd by Scheduler.Wake

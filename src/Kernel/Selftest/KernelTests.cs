@@ -32,6 +32,7 @@ namespace Nimbus.Kernel.Selftest
             Add("runtime.interlocked", &InterlockedOps);
             Add("cpu.features", &CpuFeatures);
             Add("cpu.breakpoint_returns", &BreakpointReturns);
+            Add("cpu.red_zone_survives_traps", &RedZoneSurvivesTraps);
             Add("time.monotonic", &Monotonic);
             Add("time.lapic_timer", &LapicTimer);
             Add("text.format", &Format);
@@ -257,6 +258,20 @@ namespace Nimbus.Kernel.Selftest
             Check(Interrupts.ExpectedHits == 1, "int3 did not reach the handler exactly once");
             Interrupts.ClearExpectation();
         }
+
+        // Application code keeps live data below rsp; a trap must not overwrite it.
+        private static void RedZoneSurvivesTraps()
+        {
+            Interrupts.ExpectException(3);
+            ulong changed = RedZoneCheck();
+            Check(Interrupts.ExpectedHits == 1, "int3 did not reach the handler exactly once");
+            Interrupts.ClearExpectation();
+            Check(changed == 0, $"a trap overwrote {changed} of the 16 red-zone quadwords");
+        }
+
+        [System.Runtime.RuntimeImport("*", "cpu_red_zone_check")]
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]
+        private static extern ulong RedZoneCheck();
 
         [System.Runtime.RuntimeImport("*", "cpu_int3")]
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]

@@ -70,6 +70,7 @@ namespace Nimbus.Kernel.Arch.X64
         public ulong SymbolsStart, SymbolsEnd, ModulesStart, ModulesEnd, BootStart, BootEnd;
         public ulong InterruptStubTable, DataStart;
         public ulong ApTrampolineStart, ApTrampolineEnd, ApTrampolineParams, ApEntry;   // Arch/X64/ap_trampoline.S
+        public ulong ExportsStart, ExportsEnd;                                           // .kexports: the application ABI
     }
 
     // CPU-local critical section: `using (new InterruptsDisabled()) { ... }`.

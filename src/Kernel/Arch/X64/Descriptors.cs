@@ -23,11 +23,13 @@ namespace Nimbus.Kernel.Arch.X64
     }
 
     // GDT (code 0x08, data 0x10, TSS 0x18) per CPU, one shared IDT. Double faults and NMIs run on
-    // their own stacks (IST), so a kernel stack overflow still reaches the panic handler.
+    // their own stacks (IST), so a kernel stack overflow still reaches the panic handler. Every other
+    // vector enters on the per-CPU entry stack, from which interrupts.S moves the frame below the
+    // interrupted code's red zone.
     internal static unsafe class Descriptors
     {
         public const ushort KernelCode = 0x08, KernelData = 0x10, TssSelector = 0x18;
-        public const int DoubleFaultIst = 1, NmiIst = 2;
+        public const int DoubleFaultIst = 1, NmiIst = 2, EntryIst = 3;
         private const int IstStackOrder = 2;    // 16 KiB
 
         private struct IdtTable { public fixed ulong Entries[512]; }
@@ -61,6 +63,7 @@ namespace Nimbus.Kernel.Arch.X64
         {
             cpu->Tss.Ist1 = KernelMemory.AllocateStack(IstStackOrder);
             cpu->Tss.Ist2 = KernelMemory.AllocateStack(IstStackOrder);
+            cpu->Tss.Ist3 = KernelMemory.AllocateStack(IstStackOrder);
         }
 
         public static void LoadCpu(CpuData* cpu)
@@ -90,7 +93,7 @@ namespace Nimbus.Kernel.Arch.X64
             {
                 for (int v = 0; v < 256; v++)
                 {
-                    int ist = !withIst ? 0 : v == 8 ? DoubleFaultIst : v == 2 ? NmiIst : 0;
+                    int ist = !withIst ? 0 : v == 8 ? DoubleFaultIst : v == 2 ? NmiIst : EntryIst;
                     ulong handler = stubs[v];
                     t->Entries[v * 2] = (handler & 0xFFFF) | ((ulong)KernelCode << 16) | ((ulong)ist << 32) | (0x8EUL << 40) | (((handler >> 16) & 0xFFFF) << 48);
                     t->Entries[v * 2 + 1] = handler >> 32;

@@ -18,6 +18,7 @@ namespace Nimbus.Kernel.Arch.X64
     {
         public const int FirstDeviceVector = 32;
         public const int SpuriousVector = 0xFF;
+        private const ulong EntryOverflowFlag = 0x100;   // interrupts.S: the frame did not fit on the interrupted stack
 
         private struct HandlerTable { public fixed ulong Entries[256]; }
         private static HandlerTable s_handlers;
@@ -38,6 +39,11 @@ namespace Nimbus.Kernel.Arch.X64
         private static void Dispatch(InterruptFrame* frame)
         {
             ulong vector = frame->Vector;
+            if ((vector & EntryOverflowFlag) != 0)
+            {
+                frame->Vector = vector & 0xFF;
+                Panic.EntryStackOverflow(frame);
+            }
             if (vector < FirstDeviceVector)
             {
                 if (vector == s_expectedVector) { s_expectedHits++; return; }

@@ -13,6 +13,9 @@ namespace Nimbus.Kernel.Arch.X64
     internal unsafe struct CpuData
     {
         public CpuData* Self;                 // gs:[0]
+        // The current thread's kernel stack, for interrupt entry (interrupts.S, offsets 8 and 16):
+        // an interrupt taken on any other stack puts its frame at EntryStackTop.
+        public ulong EntryStackTop, EntryStackLow;
         public int Index;
         public uint ApicId;
         public int Online;                    // shared: set once by the CPU when it is up
@@ -52,6 +55,10 @@ namespace Nimbus.Kernel.Arch.X64
         public static int Count => s_count;
         public static bool Ready => s_ready;
         public static CpuData* Current => ReadSelf();
+
+        // From now on interrupt entry may read GS (before, it stays on the interrupted stack).
+        [RuntimeImport("*", "interrupt_entry_enable_per_cpu")] [MethodImpl(MethodImplOptions.InternalCall)]
+        private static extern void EnablePerCpuInterruptEntry();
         public static CpuData* Get(int index) => &s_cpus[index];
         public static int CurrentIndex => s_ready ? ReadSelf()->Index : 0;
 
@@ -61,7 +68,9 @@ namespace Nimbus.Kernel.Arch.X64
             if (count < 1) count = 1;
             if (count > MaxCpus) count = MaxCpus;
             CpuData probe;
-            if ((byte*)&probe.Current - (byte*)&probe != 24) Panic.Fail("CpuData.Current is not at offset 24 (cpu.S CPUDATA_CURRENT)");
+            if ((byte*)&probe.Current - (byte*)&probe != 40) Panic.Fail("CpuData.Current is not at offset 40 (cpu.S CPUDATA_CURRENT)");
+            if ((byte*)&probe.EntryStackTop - (byte*)&probe != 8 || (byte*)&probe.EntryStackLow - (byte*)&probe != 16)
+                Panic.Fail("CpuData.EntryStackTop/Low are not at offsets 8/16 (interrupts.S)");
             s_cpus = (CpuData*)KernelHeap.AllocZeroed((ulong)(count * sizeof(CpuData)));
             s_count = count;
             for (int i = 0; i < count; i++) { s_cpus[i].Self = &s_cpus[i]; s_cpus[i].Index = i; s_cpus[i].ArmedDeadline = ulong.MaxValue; }
@@ -69,6 +78,7 @@ namespace Nimbus.Kernel.Arch.X64
             s_cpus[0].Online = 1;
             Enter(&s_cpus[0]);
             s_ready = true;
+            EnablePerCpuInterruptEntry();
         }
 
         public static void Enter(CpuData* cpu) => Cpu.WriteMsr(GsBaseMsr, (ulong)cpu);

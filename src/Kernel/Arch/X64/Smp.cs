@@ -12,7 +12,7 @@ namespace Nimbus.Kernel.Arch.X64
     internal static unsafe class Smp
     {
         private const ulong TrampolinePhys = 0x8000;
-        private const int ApStackOrder = 4;
+        public const int ApStackOrder = 4;
 
         private static int s_started;
 

@@ -207,6 +207,10 @@ FUNC nimbus_kernel_layout
     mov  [rdi + 120], rax
     movabs rax, offset ap_entry
     mov  [rdi + 128], rax
+    movabs rax, offset __kexports_start
+    mov  [rdi + 136], rax
+    movabs rax, offset __kexports_end
+    mov  [rdi + 144], rax
     ret
 
 .section .rodata
@@ -218,6 +222,31 @@ dispatch_message: .asciz "interface dispatch through RhpInitialDynamicInterfaceD
 __security_cookie: .quad 0x2f6b3e1d9a5c4b87
 
 .section .text
+# ulong cpu_red_zone_check(void): fills the 128-byte red zone below rsp with a pattern, takes a
+# breakpoint trap, and returns how many of its 16 quadwords the trap changed (0 when interrupt
+# entry respects the red zone, as application code compiled by gcc needs).
+.global cpu_red_zone_check
+cpu_red_zone_check:
+    mov  rax, 0x5a5a5a5a5a5a5a5a
+    lea  rdx, [rsp - 128]
+    mov  ecx, 16
+1:  mov  [rdx], rax
+    add  rdx, 8
+    dec  ecx
+    jnz  1b
+    int3
+    lea  rdx, [rsp - 128]
+    mov  ecx, 16
+    xor  r8d, r8d
+2:  cmp  [rdx], rax
+    je   3f
+    inc  r8
+3:  add  rdx, 8
+    dec  ecx
+    jnz  2b
+    mov  rax, r8
+    ret
+
 .global cpu_int3
 cpu_int3:
     int3
@@ -230,7 +259,7 @@ cpu_local:
 
 # The running thread (CpuData.Current) in one instruction: a thread that is preempted and
 # migrated can never read another CPU's value. The offset is checked at boot (PerCpu.Initialize).
-.set CPUDATA_CURRENT, 24
+.set CPUDATA_CURRENT, 40
 .global cpu_current_thread
 cpu_current_thread:
     mov  rax, gs:[CPUDATA_CURRENT]
