@@ -3,20 +3,9 @@ using Xunit;
 
 namespace Nimbus.Tests;
 
-public unsafe class PageTablesTests : IDisposable
+public unsafe class PageTablesTests : PageAllocatorFixture
 {
-    private readonly FakeRam _ram = new(16 << 20);
-    private readonly PageAllocator* _pages;
-
-    public PageTablesTests()
-    {
-        _pages = (PageAllocator*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)sizeof(PageAllocator));
-        var set = new PhysicalRangeSet(new PhysicalRange[8]);
-        set.Add(_ram.Start, _ram.End);
-        _pages->Initialize(_ram.Start, _ram.End, ref set, 0);
-    }
-
-    public void Dispose() => _ram.Dispose();
+    public PageTablesTests() : base(16 << 20) { }
 
     [Fact]
     public void MapsWithTheLargestPagesAlignmentAllows()

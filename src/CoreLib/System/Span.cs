@@ -75,6 +75,15 @@ namespace System
             _length = array.Length;
         }
 
+        // C# needs this constructor to exist before it accepts "..."u8 literals (which it then emits
+        // as a span over read-only data, never through it). Bounds are the caller's promise.
+        public ReadOnlySpan(T[]? array, int start, int length)
+        {
+            if (array == null) { this = default; return; }
+            _reference = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), start);
+            _length = length;
+        }
+
         internal ReadOnlySpan(ref T reference, int length) { _reference = ref reference; _length = length; }
 
         public int Length => _length;

@@ -18,6 +18,7 @@ namespace Nimbus.Kernel.Boot
             SerialPort.Initialize();
             KernelLayout layout;
             Cpu.GetKernelLayout(&layout);
+            s_layout = layout;
             Descriptors.InitializeEarly(layout.InterruptStubTable);   // faults now panic, not triple-fault
             KernelSymbols.Initialize(in layout);
             BootChart.Mark(BootChart.Phase.Serial);
@@ -50,14 +51,32 @@ namespace Nimbus.Kernel.Boot
 
             var cmdline = CommandLineOf(info);
             if (!Shell.Shell.ParseOptions(cmdline, out int status)) Power.Exit(status);
+            if (!MountBootArchive(info)) Power.Exit(Shell.Shell.UsageError);
             BootChart.Mark(BootChart.Phase.CommandLine);
             if (Shell.Shell.BootChart) BootChart.Print();
             ulong bootedUs = Clock.NowNs() / 1000;
-            Log.Line($"Booted in {bootedUs:f3} ms");
+            // An application's output is its own: the boot line only when asked for.
+            if (!Shell.Shell.RunsProgram(cmdline) || Shell.Shell.Verbose || Shell.Shell.BootChart) Log.Line($"Booted in {bootedUs:f3} ms");
             status = Shell.Shell.Run(cmdline);
             Shell.Shell.BeforeExit();
             Power.Exit(status);
         }
+
+        // The root file system: the boot archive (PVH module 0, QEMU's -initrd) if there is one.
+        private static bool MountBootArchive(PvhStartInfo* info)
+        {
+            Elf.KernelExports.Initialize(in s_layout);
+            Fs.Vfs.Initialize();
+            if (info->ModuleCount > 0)
+            {
+                var module = (PvhModule*)KernelMemory.PhysToVirt(info->ModuleListPhys);
+                if (!Fs.RamFs.LoadArchive((byte*)KernelMemory.PhysToVirt(module->Phys), module->Size)) return false;
+            }
+            Fs.Vfs.CreateDevices();
+            return true;
+        }
+
+        private static KernelLayout s_layout;
 
         private static ReadOnlySpan<byte> CommandLineOf(PvhStartInfo* info)
         {

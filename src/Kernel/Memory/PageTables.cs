@@ -13,6 +13,7 @@ namespace Nimbus.Kernel.Memory
         CacheDisable = 1UL << 4,
         Huge = 1UL << 7,
         Global = 1UL << 8,
+        ProtNone = 1UL << 9,          // software bit: a not-present entry that keeps its frame (mprotect PROT_NONE)
         NoExecute = 1UL << 63,
     }
 
@@ -99,6 +100,61 @@ namespace Nimbus.Kernel.Memory
             if (e == null || (*e & (ulong)PageFlags.Present) == 0) return false;
             *e = 0;
             return true;
+        }
+
+        // Range operations for application memory, which is mapped with 4K pages only. They visit only
+        // the tables that exist, so a huge reservation that was never touched costs nothing to change.
+
+        // Unmaps every 4K page in [start, end) and gives its frame back to the page allocator;
+        // returns how many pages were freed.
+        public ulong UnmapAndFree(ulong start, ulong end) => Visit(Table(_root), 3, 0, start, end, VisitOp.UnmapAndFree, 0);
+
+        // Sets the permission bits of every mapped 4K page in [start, end) (the frame stays);
+        // PageFlags.ProtNone makes the entries not present while keeping their frames.
+        public ulong Protect(ulong start, ulong end, PageFlags flags) => Visit(Table(_root), 3, 0, start, end, VisitOp.Protect, (ulong)flags);
+
+        // Counts mapped 4K pages in [start, end).
+        public ulong CountMapped(ulong start, ulong end) => Visit(Table(_root), 3, 0, start, end, VisitOp.Count, 0);
+
+        private enum VisitOp { Count, UnmapAndFree, Protect }
+        private const ulong PermissionBits = (ulong)(PageFlags.Writable | PageFlags.User | PageFlags.NoExecute | PageFlags.Global | PageFlags.WriteThrough | PageFlags.CacheDisable);
+
+        private ulong Visit(ulong* table, int level, ulong tableBase, ulong start, ulong end, VisitOp op, ulong flags)
+        {
+            ulong span = 1UL << (12 + 9 * level);
+            ulong count = 0;
+            // Below the top level the table covers [tableBase, tableBase + 512 * span): visit only
+            // the entries the range touches.
+            int first = 0, last = 511;
+            if (level < 3)
+            {
+                if (start > tableBase) first = (int)((start - tableBase) / span);
+                ulong lastOffset = (end - 1 - tableBase) / span;
+                if (end - 1 - tableBase < 512 * span && lastOffset < 511) last = (int)lastOffset;
+            }
+            for (int i = first; i <= last; i++)
+            {
+                ulong lo = tableBase + (ulong)i * span;
+                if (level == 3 && i >= 256) lo |= 0xFFFF000000000000UL;    // canonical upper half
+                ulong hi = lo + span;
+                if (hi <= start || lo >= end) continue;
+                ulong e = table[i];
+                if (level == 0)
+                {
+                    if ((e & (ulong)(PageFlags.Present | PageFlags.ProtNone)) == 0) continue;
+                    count++;
+                    if (op == VisitOp.UnmapAndFree) { table[i] = 0; _pages->Free(e & AddressMask, 0); }
+                    else if (op == VisitOp.Protect)
+                        table[i] = (flags & (ulong)PageFlags.ProtNone) != 0
+                            ? (e & AddressMask) | (ulong)PageFlags.ProtNone
+                            : (e & AddressMask) | flags | (ulong)PageFlags.Present;
+                    continue;
+                }
+                if ((e & (ulong)PageFlags.Present) == 0) continue;
+                if ((e & (ulong)PageFlags.Huge) != 0) continue;       // only the kernel maps huge pages; never touched here
+                count += Visit(Table(e & AddressMask), level - 1, lo, start, end, op, flags);
+            }
+            return count;
         }
 
         // Physical address for virt and the leaf's flags; false when unmapped.

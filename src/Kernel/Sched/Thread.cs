@@ -51,6 +51,7 @@ namespace Nimbus.Kernel.Sched
         public KThread* Joiner;
         public Timer WakeTimer;             // sleeps and timed waits
         public int TimedOut;
+        public int Errno;                   // the application's errno for this thread (__errno_location)
         public fixed byte Name[32];
 
         public const int MaxName = 31;

@@ -15,8 +15,13 @@ namespace Nimbus.Kernel.Shell
         public static bool BootChart;
         private static bool s_traceDump;
 
-        public static string KnownCommands => "echo, exit, selftest, crash, meminfo, cpus, threads, sleep, date, bench-sched, help";
-        public static string KnownOptions => "--bootchart, --trace=PATTERN, --trace-dump, --perf-stat=TRACEPOINTS";
+        public static string KnownCommands => "echo, exit, selftest, crash, meminfo, cpus, threads, sleep, date, bench-sched, help, /PATH/TO/PROGRAM [ARGS...]";
+        public static string KnownOptions => "--bootchart, --env=NAME=VALUE, --verbose, --trace=PATTERN, --trace-dump, --perf-stat=TRACEPOINTS";
+        public static bool Verbose;
+        private const int MaxEnv = 64;
+        private struct EnvTable { public fixed ulong Entries[MaxEnv]; }
+        private static EnvTable s_env;
+        private static int s_envCount;
 
         // Parses options; returns false (after printing why) on a bad command line.
         public static bool ParseOptions(ReadOnlySpan<byte> cmdline, out int status)
@@ -30,6 +35,20 @@ namespace Nimbus.Kernel.Shell
                 var w = Word(text, tokens[i]);
                 if (tokens[i].IsSeparator || !CommandLine.StartsWith(w, "--")) break;
                 if (CommandLine.Equals(w, "--bootchart")) BootChart = true;
+                else if (CommandLine.Equals(w, "--verbose")) Verbose = true;
+                else if (CommandLine.StartsWith(w, "--env="))
+                {
+                    var assignment = w.Slice(6);
+                    int equals = 0;
+                    while (equals < assignment.Length && assignment[equals] != (byte)'=') equals++;
+                    if (s_envCount == MaxEnv || equals == 0 || equals == assignment.Length)
+                    {
+                        Log.Line($"nimbus: bad option '{w}' (expected --env=NAME=VALUE, at most {MaxEnv})");
+                        status = UsageError;
+                        return false;
+                    }
+                    fixed (EnvTable* e = &s_env) e->Entries[s_envCount++] = (ulong)CString(assignment);
+                }
                 else if (CommandLine.StartsWith(w, "--trace=") || CommandLine.StartsWith(w, "--perf-stat="))
                 {
                     bool record = CommandLine.StartsWith(w, "--trace=");
@@ -114,10 +133,44 @@ namespace Nimbus.Kernel.Shell
 
         private static ReadOnlySpan<byte> Word(byte* text, Token t) => new ReadOnlySpan<byte>(text + t.Offset, t.Length);
 
+        // Whether the command line runs an application (its first command is a path).
+        public static bool RunsProgram(ReadOnlySpan<byte> cmdline)
+        {
+            byte* text = stackalloc byte[MaxText];
+            Token* tokens = stackalloc Token[MaxTokens];
+            var st = CommandLine.Parse(cmdline, new Span<byte>(text, MaxText), new Span<Token>(tokens, MaxTokens), out int count);
+            if (st != ParseStatus.Ok) return false;
+            int i = 0;
+            while (i < count && !tokens[i].IsSeparator && CommandLine.StartsWith(Word(text, tokens[i]), "--")) i++;
+            return i < count && tokens[i].Length > 0 && text[tokens[i].Offset] == (byte)'/';
+        }
+
+        private static byte* CString(ReadOnlySpan<byte> s)
+        {
+            byte* c = (byte*)KernelHeap.Alloc((ulong)s.Length + 1);
+            for (int i = 0; i < s.Length; i++) c[i] = s[i];
+            c[s.Length] = 0;
+            return c;
+        }
+
+        // Runs an application: the words are its argv, --env options its environment.
+        private static int RunProgram(byte* text, Token* args, int argc)
+        {
+            var argv = (byte**)KernelHeap.Alloc((ulong)(argc + 1) * 8);
+            for (int i = 0; i < argc; i++) argv[i] = CString(Word(text, args[i]));
+            argv[argc] = null;
+            fixed (EnvTable* e = &s_env) return Elf.ProgramLoader.Run(argc, argv, s_envCount, (byte**)e->Entries);
+        }
+
         private static int RunOne(byte* text, Token* args, int argc, out bool stop)
         {
             stop = false;
             var name = Word(text, args[0]);
+            if (name.Length > 0 && name[0] == (byte)'/')
+            {
+                stop = true;
+                return RunProgram(text, args, argc);
+            }
             if (CommandLine.Equals(name, "echo"))
             {
                 var line = new Text.KernelText(0, 0);
@@ -182,6 +235,7 @@ namespace Nimbus.Kernel.Shell
             {
                 Log.Line($"commands: {KnownCommands}");
                 Log.Line($"options: {KnownOptions}");
+                Log.Line("  /PROGRAM ARGS...   run an application from the boot archive (its exit powers off)");
                 Log.Line("  echo WORDS...      print the words");
                 Log.Line("  exit [N]           power off with status N");
                 Log.Line("  selftest [FILTER]  run the in-kernel tests (status = failures)");

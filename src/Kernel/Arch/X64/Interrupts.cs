@@ -34,6 +34,24 @@ namespace Nimbus.Kernel.Arch.X64
         public static ulong ExpectedHits => s_expectedHits;
         public static void ClearExpectation() => s_expectedVector = ulong.MaxValue;
         public static ulong DeviceInterruptCount => s_counts0;
+        private const ulong PageFaultVector = 14;
+        private const ulong InterruptFlag = 1UL << 9;
+
+        // A page fault on application memory: demand paging resolves it; anything else raised by
+        // application code is the application's fault, not the kernel's.
+        private static bool ApplicationFault(InterruptFrame* frame)
+        {
+            ulong address = Cpu.ReadCr2();
+            if (address < Memory.AddressSpace.Ceiling)
+            {
+                // Resolving may sleep on the memory lock: let interrupts in if the faulting code had them.
+                if ((frame->Rflags & InterruptFlag) != 0) Cpu.EnableInterrupts();
+                bool resolved = Memory.AddressSpace.HandleFault(address, frame->ErrorCode);
+                Cpu.DisableInterrupts();
+                if (resolved) return true;
+            }
+            return false;
+        }
 
         [UnmanagedCallersOnly(EntryPoint = "InterruptDispatch")]
         private static void Dispatch(InterruptFrame* frame)
@@ -47,6 +65,7 @@ namespace Nimbus.Kernel.Arch.X64
             if (vector < FirstDeviceVector)
             {
                 if (vector == s_expectedVector) { s_expectedHits++; return; }
+                if (vector == PageFaultVector && ApplicationFault(frame)) return;
                 Panic.CpuException(frame);
                 return;
             }

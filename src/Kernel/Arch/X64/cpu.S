@@ -264,3 +264,12 @@ cpu_local:
 cpu_current_thread:
     mov  rax, gs:[CPUDATA_CURRENT]
     ret
+
+# void app_enter(ulong entry, ulong stack): starts application code the way Linux starts a
+# process: rsp at argc, rdx = 0 (no rtld_fini), no frame to return to.
+.global app_enter
+app_enter:
+    mov  rsp, rsi
+    xor  ebp, ebp
+    xor  edx, edx
+    jmp  rdi

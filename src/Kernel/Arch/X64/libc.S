@@ -1,0 +1,119 @@
+# The assembly side of the application ABI (see src/Kernel/Libc): libc's global variables, and
+# trampolines for variadic functions, which C# cannot export: each spills the argument registers
+# into a SysV register save area, builds a va_list after its fixed arguments, and tail-calls the
+# C# function taking that va_list in the next argument register.
+.intel_syntax noprefix
+.code64
+
+# libc's data: one block, so C# reads it through one address (LibcData in Libc/LibcData.cs).
+.section .data
+.balign 16
+.global libc_data_block
+libc_data_block:
+.global abi_stdin, abi_stdout, abi_stderr, abi_environ, abi___environ, abi__environ
+.global abi_optarg, abi_optind, abi_opterr, abi_optopt
+.global abi___progname, abi___progname_full, abi_program_invocation_name, abi_program_invocation_short_name
+.global abi___libc_single_threaded, abi_timezone, abi_daylight, abi_tzname, abi___timezone, abi___daylight, abi___tzname
+abi_stdin:      .quad 0                      # +0
+abi_stdout:     .quad 0                      # +8
+abi_stderr:     .quad 0                      # +16
+abi_environ:
+abi___environ:
+abi__environ:   .quad 0                      # +24
+abi_optarg:     .quad 0                      # +32
+abi_optind:     .long 1                      # +40
+abi_opterr:     .long 1                      # +44
+abi_optopt:     .long 0                      # +48
+                .long 0
+abi___progname:
+abi_program_invocation_short_name: .quad 0   # +56
+abi___progname_full:
+abi_program_invocation_name: .quad 0         # +64
+abi___libc_single_threaded: .byte 1          # +72
+                .byte 0, 0, 0
+abi_daylight:
+abi___daylight: .long 0                      # +76
+abi_timezone:
+abi___timezone: .quad 0                      # +80
+abi_tzname:
+abi___tzname:   .quad tz_utc, tz_utc         # +88
+.type abi_stdin, @object; .size abi_stdin, 8
+.type abi_stdout, @object; .size abi_stdout, 8
+.type abi_stderr, @object; .size abi_stderr, 8
+.type abi_environ, @object; .size abi_environ, 8
+
+.section .rodata
+tz_utc: .asciz "UTC"
+
+.section .text
+.global libc_data_address
+libc_data_address:
+    lea  rax, [rip + libc_data_block]
+    ret
+
+# VARIADIC name, target, fixed: `name(fixed args..., ...)` calls `target(fixed args..., va_list*)`.
+.macro VARIADIC name, target, fixed
+.global abi_\name
+.type abi_\name, @function
+abi_\name:
+    push rbp
+    mov  rbp, rsp
+    sub  rsp, 208                 # 176-byte register save area + 24-byte va_list, 16-aligned
+    mov  [rsp + 0], rdi
+    mov  [rsp + 8], rsi
+    mov  [rsp + 16], rdx
+    mov  [rsp + 24], rcx
+    mov  [rsp + 32], r8
+    mov  [rsp + 40], r9
+    test al, al                   # al = number of vector registers used (SysV)
+    je   1f
+    movaps [rsp + 48], xmm0
+    movaps [rsp + 64], xmm1
+    movaps [rsp + 80], xmm2
+    movaps [rsp + 96], xmm3
+    movaps [rsp + 112], xmm4
+    movaps [rsp + 128], xmm5
+    movaps [rsp + 144], xmm6
+    movaps [rsp + 160], xmm7
+1:
+    lea  rax, [rsp + 176]         # the va_list
+    mov  dword ptr [rax], 8 * \fixed          # gp_offset
+    mov  dword ptr [rax + 4], 48              # fp_offset
+    lea  r11, [rbp + 16]
+    mov  [rax + 8], r11                       # overflow_arg_area: the caller's stack arguments
+    mov  [rax + 16], rsp                      # reg_save_area
+    .if \fixed == 0
+    mov  rdi, rax
+    .elseif \fixed == 1
+    mov  rsi, rax
+    .elseif \fixed == 2
+    mov  rdx, rax
+    .elseif \fixed == 3
+    mov  rcx, rax
+    .elseif \fixed == 4
+    mov  r8, rax
+    .else
+    mov  r9, rax
+    .endif
+    call \target
+    leave
+    ret
+.endm
+
+VARIADIC printf, abi_vprintf, 1
+VARIADIC fprintf, abi_vfprintf, 2
+VARIADIC dprintf, abi_vdprintf, 2
+VARIADIC sprintf, abi_vsprintf, 2
+VARIADIC snprintf, abi_vsnprintf, 3
+VARIADIC asprintf, abi_vasprintf, 2
+VARIADIC __printf_chk, libc_printf_chk, 2
+VARIADIC __fprintf_chk, libc_fprintf_chk, 3
+VARIADIC __sprintf_chk, libc_sprintf_chk, 4
+VARIADIC __snprintf_chk, libc_snprintf_chk, 5
+VARIADIC open, libc_open_va, 2
+VARIADIC open64, libc_open_va, 2
+VARIADIC openat, libc_openat_va, 3
+VARIADIC fcntl, libc_fcntl_va, 2
+VARIADIC fcntl64, libc_fcntl_va, 2
+VARIADIC ioctl, libc_ioctl_va, 2
+VARIADIC syscall, libc_syscall_va, 1

@@ -1,0 +1,1338 @@
+// The printf engine of the kernel's glibc-compatible libc: vfprintf/vsnprintf in the C locale.
+// Programs built against glibc compare, parse and hash what printf prints, so this reproduces
+// glibc 2.36 byte for byte, including its quirks (unknown conversions echoed back, "(nil)", "-nan",
+// positional arguments, %m/%#m, %b). Floating point is printed from the exact binary value with
+// big-integer arithmetic in stack memory and rounded half-to-even, as glibc does in the default
+// rounding mode. Nothing here allocates, throws or needs more of the BCL than our CoreLib has.
+using System;
+using System.Runtime.InteropServices;
+
+namespace Nimbus.Kernel.Libc
+{
+    // The SysV x86-64 va_list, field for field, so a pointer to a C va_list can be used directly.
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe struct VaList
+    {
+        public uint GpOffset;
+        public uint FpOffset;
+        public byte* OverflowArgArea;
+        public byte* RegSaveArea;
+
+        private const uint GpAreaEnd = 48;   // rdi, rsi, rdx, rcx, r8, r9: 8 bytes each
+        private const uint FpAreaEnd = 176;  // then xmm0..xmm7: 16 bytes each
+
+        // Next INTEGER-class argument (int, long, pointer: ints are read as their low 32 bits).
+        public ulong NextGp()
+        {
+            if (GpOffset < GpAreaEnd)
+            {
+                ulong inRegister = *(ulong*)(RegSaveArea + GpOffset);
+                GpOffset += 8;
+                return inRegister;
+            }
+            ulong onStack = *(ulong*)OverflowArgArea;
+            OverflowArgArea += 8;
+            return onStack;
+        }
+
+        // Next SSE-class argument as raw bits (float arguments are promoted to double by C).
+        public ulong NextDoubleBits()
+        {
+            if (FpOffset < FpAreaEnd)
+            {
+                ulong inRegister = *(ulong*)(RegSaveArea + FpOffset);
+                FpOffset += 16;
+                return inRegister;
+            }
+            ulong onStack = *(ulong*)OverflowArgArea;
+            OverflowArgArea += 8;
+            return onStack;
+        }
+
+        public double NextDouble()
+        {
+            ulong bits = NextDoubleBits();
+            return *(double*)&bits;
+        }
+
+        // long double is MEMORY class: always in the overflow area, 16-byte aligned, 16 bytes of which
+        // the first 10 are the x87 value (64-bit significand with explicit integer bit, then sign+exponent).
+        public void NextLongDouble(out ulong significand, out ushort signAndExponent)
+        {
+            byte* slot = (byte*)(((ulong)OverflowArgArea + 15) & ~15UL);
+            significand = *(ulong*)slot;
+            signAndExponent = *(ushort*)(slot + 8);
+            OverflowArgArea = slot + 16;
+        }
+    }
+
+    // Where formatted text goes. A function pointer and its context instead of an interface:
+    // no allocation and no interface dispatch in the kernel.
+    public unsafe struct FormatSink
+    {
+        public delegate*<void*, byte*, int, int> Write;   // (context, bytes, length) -> 0 ok, -1 error
+        public void* Context;
+
+        public FormatSink(delegate*<void*, byte*, int, int> write, void* context)
+        {
+            Write = write;
+            Context = context;
+        }
+    }
+
+    public static unsafe class Format
+    {
+        // %m needs errno and strerror, which belong to the libc around this engine: it installs them.
+        // Without them %m prints "Unknown error N" (N = 0 without Errno) and %#m prints N.
+        public static delegate*<int> Errno;
+        public static delegate*<int, byte*> StrError;     // NUL-terminated text, or null
+        public static delegate*<int, byte*> ErrorName;    // %#m: "ENOENT" for 2, null when unknown
+
+        // At most this many distinct positional arguments (%N$); glibc has no fixed limit, but each
+        // costs 11 bytes of stack here and real programs use a handful.
+        public const int MaxPositionalArguments = 256;
+
+        // vfprintf: formats into the sink and returns the number of bytes of the full output, or -1
+        // when the sink failed, the format is invalid (ends inside a conversion, numbers overflow),
+        // a wide character has no C-locale encoding, or the output would exceed INT_MAX bytes.
+        public static int Printf(ref FormatSink sink, byte* format, VaList* args)
+        {
+            Output output = default;
+            output.Write = sink.Write;
+            output.Context = sink.Context;
+            int status = Run(&output, format, args);
+            Flush(&output);
+            if (status < 0 || output.Failed || output.Total > int.MaxValue) return -1;
+            return (int)output.Total;
+        }
+
+        // vsnprintf: at most size-1 bytes and a NUL go to buf (nothing when size is 0); the return
+        // value is the length the full output has, so callers can detect truncation.
+        public static int SPrintf(byte* buf, ulong size, byte* format, VaList* args)
+        {
+            BufferTarget target;
+            target.Buffer = buf;
+            target.Room = size > 0 ? size - 1 : 0;
+            target.Used = 0;
+            FormatSink sink = new FormatSink(&WriteToBuffer, &target);
+            int length = Printf(ref sink, format, args);
+            if (size > 0) buf[target.Used] = 0;
+            return length;
+        }
+
+        private struct BufferTarget
+        {
+            public byte* Buffer;
+            public ulong Room;
+            public ulong Used;
+        }
+
+        private static int WriteToBuffer(void* context, byte* bytes, int length)
+        {
+            BufferTarget* target = (BufferTarget*)context;
+            ulong left = target->Room - target->Used;
+            ulong take = (ulong)length < left ? (ulong)length : left;
+            byte* destination = target->Buffer + target->Used;
+            for (ulong i = 0; i < take; i++) destination[i] = bytes[i];
+            target->Used += take;
+            return 0;
+        }
+
+        // ---------------------------------------------------------------------------------------------
+        // Output: text is gathered in a small buffer so the sink sees few, large writes.
+
+        private struct Output
+        {
+            public const int Capacity = 256;
+            public fixed byte Buffer[Capacity];
+            public int Used;
+            public long Total;      // bytes of the full output so far (what printf returns)
+            public bool Failed;     // the sink reported an error: stop writing
+            public delegate*<void*, byte*, int, int> Write;
+            public void* Context;
+        }
+
+        private static void Flush(Output* o)
+        {
+            if (o->Used > 0 && !o->Failed && o->Write != null && o->Write(o->Context, o->Buffer, o->Used) != 0)
+                o->Failed = true;
+            o->Used = 0;
+        }
+
+        private static void Put(Output* o, byte b)
+        {
+            if (o->Used == Output.Capacity) Flush(o);
+            o->Buffer[o->Used++] = b;
+            o->Total++;
+        }
+
+        private static void PutBytes(Output* o, byte* bytes, long count)
+        {
+            for (long i = 0; i < count; i++) Put(o, bytes[i]);
+        }
+
+        private static void PutText(Output* o, ReadOnlySpan<byte> text)
+        {
+            for (int i = 0; i < text.Length; i++) Put(o, text[i]);
+        }
+
+        private static void Repeat(Output* o, byte b, long count)
+        {
+            for (long i = 0; i < count; i++) Put(o, b);
+        }
+
+        // Writes v in decimal at dst (room for 20 digits) and returns the number of digits.
+        private static int WriteDecimal(byte* dst, ulong v)
+        {
+            byte* tmp = stackalloc byte[20];
+            int n = 0;
+            do { tmp[n++] = (byte)('0' + (int)(v % 10)); v /= 10; } while (v != 0);
+            for (int i = 0; i < n; i++) dst[i] = tmp[n - 1 - i];
+            return n;
+        }
+
+        // Padding around a conversion whose text is `length` bytes long.
+        private static void PadBefore(Output* o, Spec* s, long length)
+        {
+            if ((s->Flags & FlagLeft) == 0 && s->Width > length) Repeat(o, (byte)' ', s->Width - length);
+        }
+
+        private static void PadAfter(Output* o, Spec* s, long length)
+        {
+            if ((s->Flags & FlagLeft) != 0 && s->Width > length) Repeat(o, (byte)' ', s->Width - length);
+        }
+
+        // ---------------------------------------------------------------------------------------------
+        // Conversion specifications.
+
+        private const int FlagAlt = 1, FlagGroup = 2, FlagPlus = 4, FlagSpace = 8, FlagLeft = 16, FlagZero = 32, FlagI18n = 64;
+
+        private enum Length : byte { None, Char, Short, Long, LongLong, IntMax, Size, PtrDiff }
+
+        // How an argument travels in a va_list.
+        private const byte ClassNone = 0, ClassGp = 1, ClassDouble = 2, ClassLongDouble = 3;
+
+        private struct Spec
+        {
+            public int Flags;
+            public int Width;
+            public int Precision;       // -1: none
+            public Length Length;
+            public byte Conversion;
+            public int WidthArg;        // argument index of a '*' width, -1 when none
+            public int PrecisionArg;    // same for '.*'
+            public int DataArg;         // argument index of the value, -1 when the conversion takes none
+            public byte DataClass;
+            public bool Positional;     // an N$ or *N$ form appeared
+        }
+
+        private static bool IsDigit(byte c) => c >= '0' && c <= '9';
+
+        // Reads a decimal number; -1 when it does not fit an int (glibc fails such formats with EOVERFLOW).
+        private static int ReadNumber(ref byte* p)
+        {
+            long value = 0;
+            bool overflow = false;
+            while (IsDigit(*p))
+            {
+                if (!overflow)
+                {
+                    value = value * 10 + (*p - '0');
+                    if (value > int.MaxValue) overflow = true;
+                }
+                p++;
+            }
+            return overflow ? -1 : (int)value;
+        }
+
+        // After a '*': the index of a "*N$" argument, or the next sequential one.
+        private static bool ReadStarArgument(ref byte* p, Spec* s, ref int nextArg, out int index)
+        {
+            if (IsDigit(*p))
+            {
+                byte* q = p;
+                int n = ReadNumber(ref q);
+                if (*q == '$')
+                {
+                    if (n < 0) { index = -1; return false; }
+                    if (n > 0)
+                    {
+                        index = n - 1;
+                        s->Positional = true;
+                        p = q + 1;
+                        return true;
+                    }
+                }
+            }
+            index = nextArg++;
+            return true;
+        }
+
+        // Parses one conversion; p points after the '%' and is left after the conversion character.
+        // nextArg hands out sequential argument indices (in glibc's order: width, precision, value).
+        // False when the format ends inside the conversion or a number overflows.
+        private static bool ParseSpec(ref byte* p, Spec* s, ref int nextArg)
+        {
+            s->Flags = 0;
+            s->Width = 0;
+            s->Precision = -1;
+            s->Length = Length.None;
+            s->WidthArg = -1;
+            s->PrecisionArg = -1;
+            s->DataArg = -1;
+            s->Positional = false;
+
+            int dataIndex = -1;
+            if (IsDigit(*p))
+            {
+                byte* q = p;
+                int n = ReadNumber(ref q);
+                if (*q == '$')
+                {
+                    if (n < 0) return false;
+                    if (n > 0)
+                    {
+                        dataIndex = n - 1;
+                        s->Positional = true;
+                        p = q + 1;
+                    }
+                }
+            }
+
+            for (; ; p++)
+            {
+                byte c = *p;
+                if (c == '-') { s->Flags |= FlagLeft; s->Flags &= ~FlagZero; }
+                else if (c == '0') { if ((s->Flags & FlagLeft) == 0) s->Flags |= FlagZero; }
+                else if (c == '+') s->Flags |= FlagPlus;
+                else if (c == ' ') s->Flags |= FlagSpace;
+                else if (c == '#') s->Flags |= FlagAlt;
+                else if (c == '\'') s->Flags |= FlagGroup;   // no grouping in the C locale
+                else if (c == 'I') s->Flags |= FlagI18n;     // locale digits: the C locale has none
+                else break;
+            }
+
+            if (*p == '*')
+            {
+                p++;
+                if (!ReadStarArgument(ref p, s, ref nextArg, out s->WidthArg)) return false;
+            }
+            else if (IsDigit(*p))
+            {
+                s->Width = ReadNumber(ref p);
+                if (s->Width < 0) return false;
+            }
+
+            if (*p == '.')
+            {
+                p++;
+                if (*p == '*')
+                {
+                    p++;
+                    if (!ReadStarArgument(ref p, s, ref nextArg, out s->PrecisionArg)) return false;
+                }
+                else
+                {
+                    s->Precision = ReadNumber(ref p);   // "." alone means 0
+                    if (s->Precision < 0) return false;
+                }
+            }
+
+            switch (*p)
+            {
+                case (byte)'h':
+                    p++;
+                    if (*p == 'h') { p++; s->Length = Length.Char; }
+                    else s->Length = Length.Short;
+                    break;
+                case (byte)'l':
+                    p++;
+                    if (*p == 'l') { p++; s->Length = Length.LongLong; }
+                    else s->Length = Length.Long;
+                    break;
+                case (byte)'L': case (byte)'q': p++; s->Length = Length.LongLong; break;
+                case (byte)'j': p++; s->Length = Length.IntMax; break;
+                case (byte)'z': case (byte)'Z': p++; s->Length = Length.Size; break;
+                case (byte)'t': p++; s->Length = Length.PtrDiff; break;
+            }
+
+            byte conversion = *p;
+            if (conversion == 0) return false;
+            p++;
+            s->Conversion = conversion;
+            s->DataClass = ClassOf(conversion, s->Length);
+            if (s->DataClass != ClassNone) s->DataArg = dataIndex >= 0 ? dataIndex : nextArg++;
+            return true;
+        }
+
+        private static byte ClassOf(byte conversion, Length length)
+        {
+            switch (conversion)
+            {
+                case (byte)'d': case (byte)'i': case (byte)'u': case (byte)'o': case (byte)'x': case (byte)'X':
+                case (byte)'b': case (byte)'B': case (byte)'c': case (byte)'C': case (byte)'s': case (byte)'S':
+                case (byte)'p': case (byte)'n':
+                    return ClassGp;
+                case (byte)'e': case (byte)'E': case (byte)'f': case (byte)'F': case (byte)'g': case (byte)'G':
+                case (byte)'a': case (byte)'A':
+                    // glibc reads a long double for ll and q as well as L.
+                    return length == Length.LongLong ? ClassLongDouble : ClassDouble;
+                default:
+                    return ClassNone;
+            }
+        }
+
+        // glibc treats every length that makes an integer "long" as asking for wide %c/%s.
+        private static bool IsWide(Spec* s) =>
+            s->Conversion == 'C' || s->Conversion == 'S' || (s->Length >= Length.Long);
+
+        private static int IntegerBits(Length length) =>
+            length == Length.Char ? 8 : length == Length.Short ? 16 : length == Length.None ? 32 : 64;
+
+        // ---------------------------------------------------------------------------------------------
+        // Arguments: read in order from the va_list, or, in positional mode, collected in advance.
+
+        private struct Args
+        {
+            public VaList* List;
+            public ulong* Values;        // positional: one value per index (a long double's significand)
+            public ushort* Exponents;    // positional: a long double's sign and exponent
+        }
+
+        private static ulong GetGp(Args* a, int index) => a->Values != null ? a->Values[index] : a->List->NextGp();
+
+        private static ulong GetDoubleBits(Args* a, int index) => a->Values != null ? a->Values[index] : a->List->NextDoubleBits();
+
+        private static void GetLongDouble(Args* a, int index, out ulong significand, out ushort signAndExponent)
+        {
+            if (a->Values != null)
+            {
+                significand = a->Values[index];
+                signAndExponent = a->Exponents[index];
+            }
+            else a->List->NextLongDouble(out significand, out signAndExponent);
+        }
+
+        // ---------------------------------------------------------------------------------------------
+        // The main loops.
+
+        private static int Run(Output* o, byte* format, VaList* list)
+        {
+            VaList atStart = *list;   // va_copy: positional mode re-reads the arguments from the start
+            Args args = default;
+            args.List = list;
+            byte* resume;
+            int status = PrintFrom(o, format, &args, 0, false, &resume);
+            if (status != 1) return status;
+            return RunPositional(o, format, resume, &atStart);
+        }
+
+        // Copies literal text and converts specifications from p on. Returns 0 at the end of the
+        // format, -1 on error, or (when not yet positional) 1 with *resume at the first specification
+        // that uses N$: like glibc, everything before it has been printed with sequential arguments.
+        private static int PrintFrom(Output* o, byte* p, Args* args, int nextArg, bool positional, byte** resume)
+        {
+            while (true)
+            {
+                while (*p != 0 && *p != '%') Put(o, *p++);
+                if (*p == 0) return 0;
+                byte* start = p;
+                p++;
+                Spec spec;
+                if (!ParseSpec(ref p, &spec, ref nextArg)) return -1;
+                if (spec.Positional && !positional)
+                {
+                    *resume = start;
+                    return 1;
+                }
+                if (!Convert(o, &spec, args)) return -1;
+                if (o->Failed || o->Total > int.MaxValue) return -1;
+            }
+        }
+
+        private static int RunPositional(Output* o, byte* format, byte* resume, VaList* list)
+        {
+            // First the type of every argument, from every specification of the format.
+            byte* classes = stackalloc byte[MaxPositionalArguments];
+            for (int i = 0; i < MaxPositionalArguments; i++) classes[i] = ClassNone;
+            int count = 0;
+            int nextArg = 0;
+            int nextArgAtResume = 0;
+            byte* p = format;
+            while (true)
+            {
+                while (*p != 0 && *p != '%') p++;
+                if (*p == 0) break;
+                if (p == resume) nextArgAtResume = nextArg;
+                p++;
+                Spec spec;
+                if (!ParseSpec(ref p, &spec, ref nextArg)) break;   // printing stops there with -1
+                if (!NoteArgument(classes, ref count, spec.WidthArg, ClassGp)) return -1;
+                if (!NoteArgument(classes, ref count, spec.PrecisionArg, ClassGp)) return -1;
+                if (!NoteArgument(classes, ref count, spec.DataArg, spec.DataClass)) return -1;
+            }
+
+            // Then all of them, in order; an index no conversion mentions is taken as an integer.
+            ulong* values = stackalloc ulong[count + 1];
+            ushort* exponents = stackalloc ushort[count + 1];
+            for (int i = 0; i < count; i++)
+            {
+                exponents[i] = 0;
+                if (classes[i] == ClassDouble) values[i] = list->NextDoubleBits();
+                else if (classes[i] == ClassLongDouble) list->NextLongDouble(out values[i], out exponents[i]);
+                else values[i] = list->NextGp();
+            }
+
+            Args args = default;
+            args.Values = values;
+            args.Exponents = exponents;
+            byte* unused;
+            return PrintFrom(o, resume, &args, nextArgAtResume, true, &unused);
+        }
+
+        private static bool NoteArgument(byte* classes, ref int count, int index, byte argumentClass)
+        {
+            if (index < 0) return true;
+            if (index >= MaxPositionalArguments) return false;
+            classes[index] = argumentClass;
+            if (index + 1 > count) count = index + 1;
+            return true;
+        }
+
+        // One conversion. False fails the whole printf.
+        private static bool Convert(Output* o, Spec* s, Args* args)
+        {
+            if (s->WidthArg >= 0)
+            {
+                int width = (int)GetGp(args, s->WidthArg);
+                if (width < 0)
+                {
+                    if (width == int.MinValue) return false;
+                    s->Flags |= FlagLeft;   // a negative '*' width is the '-' flag
+                    width = -width;
+                }
+                s->Width = width;
+            }
+            if (s->PrecisionArg >= 0)
+            {
+                int precision = (int)GetGp(args, s->PrecisionArg);
+                s->Precision = precision < 0 ? -1 : precision;   // negative: as if omitted
+            }
+
+            byte c = s->Conversion;
+            switch (c)
+            {
+                case (byte)'d':
+                case (byte)'i':
+                {
+                    ulong raw = GetGp(args, s->DataArg);
+                    int bits = IntegerBits(s->Length);
+                    long value = bits == 8 ? (sbyte)raw : bits == 16 ? (short)raw : bits == 32 ? (int)raw : (long)raw;
+                    bool negative = value < 0;
+                    ulong magnitude = negative ? 0UL - (ulong)value : (ulong)value;
+                    FormatInteger(o, s, magnitude, negative, true, 10, false, false);
+                    return true;
+                }
+                case (byte)'u': case (byte)'o': case (byte)'x': case (byte)'X': case (byte)'b': case (byte)'B':
+                {
+                    ulong raw = GetGp(args, s->DataArg);
+                    int bits = IntegerBits(s->Length);
+                    if (bits < 64) raw &= (1UL << bits) - 1;
+                    int radix = c == 'u' ? 10 : c == 'o' ? 8 : (c == 'x' || c == 'X') ? 16 : 2;
+                    FormatInteger(o, s, raw, false, false, radix, c == 'X' || c == 'B', false);
+                    return true;
+                }
+                case (byte)'p':
+                {
+                    ulong pointer = GetGp(args, s->DataArg);
+                    if (pointer == 0) FormatText(o, s, "(nil)"u8);
+                    else FormatInteger(o, s, pointer, false, true, 16, false, true);
+                    return true;
+                }
+                case (byte)'c':
+                case (byte)'C':
+                {
+                    ulong raw = GetGp(args, s->DataArg);
+                    byte b;
+                    if (IsWide(s))
+                    {
+                        uint wide = (uint)raw;
+                        if (wide > 0x7F) return false;   // no encoding in the C locale (EILSEQ)
+                        b = (byte)wide;
+                    }
+                    else b = (byte)raw;
+                    PadBefore(o, s, 1);
+                    Put(o, b);
+                    PadAfter(o, s, 1);
+                    return true;
+                }
+                case (byte)'s':
+                case (byte)'S':
+                {
+                    ulong pointer = GetGp(args, s->DataArg);
+                    if (pointer == 0)
+                    {
+                        // glibc prints "(null)" only when the precision lets all of it through.
+                        if (s->Precision >= 0 && s->Precision < 6) FormatText(o, s, default);
+                        else FormatText(o, s, "(null)"u8);
+                        return true;
+                    }
+                    if (IsWide(s)) return FormatWideString(o, s, (uint*)pointer);
+                    byte* text = (byte*)pointer;
+                    long length = 0;
+                    while ((s->Precision < 0 || length < s->Precision) && text[length] != 0) length++;
+                    PadBefore(o, s, length);
+                    PutBytes(o, text, length);
+                    PadAfter(o, s, length);
+                    return true;
+                }
+                case (byte)'n':
+                {
+                    ulong pointer = GetGp(args, s->DataArg);
+                    if (pointer == 0) return true;   // glibc would fault; ignoring is kinder
+                    long written = o->Total;
+                    int bits = IntegerBits(s->Length);
+                    if (bits == 8) *(byte*)pointer = (byte)written;
+                    else if (bits == 16) *(short*)pointer = (short)written;
+                    else if (bits == 32) *(int*)pointer = (int)written;
+                    else *(long*)pointer = written;
+                    return true;
+                }
+                case (byte)'m':
+                    FormatErrno(o, s);
+                    return true;
+                case (byte)'%':
+                    Put(o, (byte)'%');   // glibc ignores flags and width here
+                    return true;
+                case (byte)'e': case (byte)'E': case (byte)'f': case (byte)'F': case (byte)'g': case (byte)'G':
+                case (byte)'a': case (byte)'A':
+                {
+                    FloatValue v;
+                    if (s->DataClass == ClassLongDouble)
+                    {
+                        GetLongDouble(args, s->DataArg, out ulong significand, out ushort signAndExponent);
+                        DecomposeLongDouble(significand, signAndExponent, &v);
+                    }
+                    else DecomposeDouble(GetDoubleBits(args, s->DataArg), &v);
+                    return FormatFloat(o, s, &v);
+                }
+                default:
+                    EchoUnknown(o, s);
+                    return true;
+            }
+        }
+
+        // glibc prints an unknown conversion back in a normalised form: '%', the flags that took
+        // effect in a fixed order, width and precision as numbers, no length, the character.
+        private static void EchoUnknown(Output* o, Spec* s)
+        {
+            byte* number = stackalloc byte[20];
+            Put(o, (byte)'%');
+            if ((s->Flags & FlagAlt) != 0) Put(o, (byte)'#');
+            if ((s->Flags & FlagGroup) != 0) Put(o, (byte)'\'');
+            if ((s->Flags & FlagPlus) != 0) Put(o, (byte)'+');
+            else if ((s->Flags & FlagSpace) != 0) Put(o, (byte)' ');
+            if ((s->Flags & FlagLeft) != 0) Put(o, (byte)'-');
+            if ((s->Flags & FlagZero) != 0) Put(o, (byte)'0');
+            if ((s->Flags & FlagI18n) != 0) Put(o, (byte)'I');
+            if (s->Width != 0) PutBytes(o, number, WriteDecimal(number, (ulong)s->Width));
+            if (s->Precision >= 0)
+            {
+                Put(o, (byte)'.');
+                PutBytes(o, number, WriteDecimal(number, (ulong)s->Precision));
+            }
+            Put(o, s->Conversion);
+        }
+
+        // Fixed text padded with spaces (never zeros); the precision does not cut it.
+        private static void FormatText(Output* o, Spec* s, ReadOnlySpan<byte> text)
+        {
+            PadBefore(o, s, text.Length);
+            PutText(o, text);
+            PadAfter(o, s, text.Length);
+        }
+
+        // %ls: 4-byte wchar_t converted to the C locale's charset, ASCII; anything else fails.
+        // The precision counts output bytes, and characters past it are never looked at.
+        private static bool FormatWideString(Output* o, Spec* s, uint* text)
+        {
+            long length = 0;
+            while ((s->Precision < 0 || length < s->Precision) && text[length] != 0)
+            {
+                if (text[length] > 0x7F) return false;
+                length++;
+            }
+            PadBefore(o, s, length);
+            for (long i = 0; i < length; i++) Put(o, (byte)text[i]);
+            PadAfter(o, s, length);
+            return true;
+        }
+
+        private static void FormatErrno(Output* o, Spec* s)
+        {
+            int error = Errno != null ? Errno() : 0;
+            if ((s->Flags & FlagAlt) != 0)
+            {
+                // %#m: the errno name, or the number formatted as %d when the value has no name.
+                byte* name = ErrorName != null ? ErrorName(error) : null;
+                if (name != null)
+                {
+                    FormatCString(o, s, name);
+                    return;
+                }
+                bool negative = error < 0;
+                FormatInteger(o, s, negative ? 0UL - (ulong)(long)error : (ulong)error, negative, true, 10, false, false);
+                return;
+            }
+            byte* message = StrError != null ? StrError(error) : null;
+            if (message != null)
+            {
+                FormatCString(o, s, message);
+                return;
+            }
+            byte* fallback = stackalloc byte[40];
+            ReadOnlySpan<byte> prefix = "Unknown error "u8;
+            int length = 0;
+            for (; length < prefix.Length; length++) fallback[length] = prefix[length];
+            if (error < 0) fallback[length++] = (byte)'-';
+            length += WriteDecimal(fallback + length, error < 0 ? 0UL - (ulong)(long)error : (ulong)error);
+            fallback[length] = 0;
+            FormatCString(o, s, fallback);
+        }
+
+        private static void FormatCString(Output* o, Spec* s, byte* text)
+        {
+            long length = 0;
+            while ((s->Precision < 0 || length < s->Precision) && text[length] != 0) length++;
+            PadBefore(o, s, length);
+            PutBytes(o, text, length);
+            PadAfter(o, s, length);
+        }
+
+        // ---------------------------------------------------------------------------------------------
+        // Integers: [spaces] [sign] [0x/0b] [zeros] digits [spaces].
+
+        private static void FormatInteger(Output* o, Spec* s, ulong magnitude, bool negative, bool signedConversion,
+            int radix, bool upper, bool pointer)
+        {
+            ReadOnlySpan<byte> digitChars = upper ? "0123456789ABCDEF"u8 : "0123456789abcdef"u8;
+            byte* buffer = stackalloc byte[68];
+            byte* end = buffer + 68;
+            byte* first = end;
+            // An explicit precision of 0 prints no digit for 0.
+            if (!(s->Precision == 0 && magnitude == 0))
+            {
+                ulong m = magnitude;
+                do
+                {
+                    *--first = digitChars[(int)(m % (ulong)radix)];
+                    m /= (ulong)radix;
+                } while (m != 0);
+            }
+            int digits = (int)(end - first);
+            bool alt = (s->Flags & FlagAlt) != 0;
+            // '#' with octal: the first digit must be 0, unless precision zeros already give one.
+            if (radix == 8 && alt && (digits == 0 || *first != '0') && s->Precision <= digits)
+            {
+                *--first = (byte)'0';
+                digits++;
+            }
+
+            byte sign = 0;
+            if (negative) sign = (byte)'-';
+            else if (signedConversion && (s->Flags & FlagPlus) != 0) sign = (byte)'+';
+            else if (signedConversion && (s->Flags & FlagSpace) != 0) sign = (byte)' ';
+
+            byte prefixLetter = 0;   // the x of 0x, or the b of 0b
+            if (magnitude != 0 && (pointer || alt))
+            {
+                if (radix == 16) prefixLetter = pointer ? (byte)'x' : upper ? (byte)'X' : (byte)'x';
+                else if (radix == 2) prefixLetter = upper ? (byte)'B' : (byte)'b';
+            }
+
+            long zeros = s->Precision > digits ? s->Precision - digits : 0;
+            long length = (sign != 0 ? 1 : 0) + (prefixLetter != 0 ? 2 : 0) + zeros + digits;
+            if (s->Precision < 0 && (s->Flags & (FlagZero | FlagLeft)) == FlagZero && s->Width > length)
+            {
+                zeros += s->Width - length;
+                length = s->Width;
+            }
+            PadBefore(o, s, length);
+            if (sign != 0) Put(o, sign);
+            if (prefixLetter != 0)
+            {
+                Put(o, (byte)'0');
+                Put(o, prefixLetter);
+            }
+            Repeat(o, (byte)'0', zeros);
+            PutBytes(o, first, digits);
+            PadAfter(o, s, length);
+        }
+
+        // ---------------------------------------------------------------------------------------------
+        // Floating point: value = Significand * 2^Exponent2.
+
+        private const byte KindZero = 0, KindFinite = 1, KindInfinity = 2, KindNaN = 3;
+
+        private struct FloatValue
+        {
+            public bool Negative;
+            public byte Kind;
+            public ulong Significand;
+            public int Exponent2;
+            public bool IsLongDouble;
+        }
+
+        private static void DecomposeDouble(ulong bits, FloatValue* v)
+        {
+            v->Negative = (bits >> 63) != 0;
+            v->IsLongDouble = false;
+            int biased = (int)((bits >> 52) & 0x7FF);
+            ulong fraction = bits & ((1UL << 52) - 1);
+            if (biased == 0x7FF)
+            {
+                v->Kind = fraction == 0 ? KindInfinity : KindNaN;
+                return;
+            }
+            if (biased == 0)
+            {
+                v->Kind = fraction == 0 ? KindZero : KindFinite;
+                v->Significand = fraction;
+                v->Exponent2 = -1074;
+                return;
+            }
+            v->Kind = KindFinite;
+            v->Significand = fraction | (1UL << 52);
+            v->Exponent2 = biased - 1075;
+        }
+
+        private static void DecomposeLongDouble(ulong significand, ushort signAndExponent, FloatValue* v)
+        {
+            v->Negative = (signAndExponent >> 15) != 0;
+            v->IsLongDouble = true;
+            int biased = signAndExponent & 0x7FFF;
+            v->Significand = significand;
+            if (biased == 0x7FFF)
+            {
+                v->Kind = (significand << 1) == 0 ? KindInfinity : KindNaN;
+                return;
+            }
+            if (biased == 0)
+            {
+                // Denormals (and pseudo-denormals, whose integer bit is set) have the minimum exponent.
+                v->Kind = significand == 0 ? KindZero : KindFinite;
+                v->Exponent2 = 1 - 16383 - 63;
+                return;
+            }
+            // An "unnormal" (integer bit clear) is not a valid x87 number: printed as nan.
+            v->Kind = (significand >> 63) != 0 ? KindFinite : KindNaN;
+            v->Exponent2 = biased - 16383 - 63;
+        }
+
+        private static bool FormatFloat(Output* o, Spec* s, FloatValue* v)
+        {
+            byte c = s->Conversion;
+            bool upper = c == 'E' || c == 'F' || c == 'G' || c == 'A';
+            byte sign = 0;
+            if (v->Negative) sign = (byte)'-';
+            else if ((s->Flags & FlagPlus) != 0) sign = (byte)'+';
+            else if ((s->Flags & FlagSpace) != 0) sign = (byte)' ';
+
+            if (v->Kind == KindInfinity || v->Kind == KindNaN)
+            {
+                // Padded with spaces even with the '0' flag.
+                ReadOnlySpan<byte> word = v->Kind == KindInfinity ? (upper ? "INF"u8 : "inf"u8) : (upper ? "NAN"u8 : "nan"u8);
+                long length = 3 + (sign != 0 ? 1 : 0);
+                PadBefore(o, s, length);
+                if (sign != 0) Put(o, sign);
+                PutText(o, word);
+                PadAfter(o, s, length);
+                return true;
+            }
+            if (c == 'a' || c == 'A') return FormatHexFloat(o, s, v, sign, upper);
+            return FormatDecimalFloat(o, s, v, sign, upper);
+        }
+
+        // Pads a number whose text is `length` bytes: the '0' flag puts zeros after the sign (and
+        // after "0x" for %a), otherwise spaces go before or after.
+        private static long ZeroPadding(Spec* s, long length) =>
+            (s->Flags & (FlagZero | FlagLeft)) == FlagZero && s->Width > length ? s->Width - length : 0;
+
+        // %a: the significand in hexadecimal. Doubles print as 1.xxx (0.xxx for subnormals) with
+        // exponent -1022 at least; x87 long doubles print their top nibble first (1.0L is 0x8p-3),
+        // both exactly as glibc. The precision rounds half to even.
+        private static bool FormatHexFloat(Output* o, Spec* s, FloatValue* v, byte sign, bool upper)
+        {
+            int fractionNibbles = v->IsLongDouble ? 15 : 13;
+            ulong lead = 0, fraction = 0;
+            long exponent = 0;
+            if (v->Kind != KindZero)
+            {
+                int fractionBits = fractionNibbles * 4;
+                lead = v->Significand >> fractionBits;
+                fraction = v->Significand & ((1UL << fractionBits) - 1);
+                exponent = v->Exponent2 + fractionBits;
+            }
+
+            int shownNibbles;         // hexadecimal digits after the point taken from `fraction`
+            long extraZeros = 0;      // precision beyond the significand
+            if (s->Precision < 0)
+            {
+                shownNibbles = fractionNibbles;
+                while (shownNibbles > 0 && (fraction & 0xF) == 0)
+                {
+                    fraction >>= 4;
+                    shownNibbles--;
+                }
+            }
+            else if (s->Precision < fractionNibbles)
+            {
+                shownNibbles = s->Precision;
+                int dropped = (fractionNibbles - shownNibbles) * 4;
+                ulong kept = fraction >> dropped;
+                ulong rest = fraction & ((1UL << dropped) - 1);
+                ulong half = 1UL << (dropped - 1);
+                bool odd = shownNibbles > 0 ? (kept & 1) != 0 : (lead & 1) != 0;
+                if (rest > half || (rest == half && odd))
+                {
+                    if (shownNibbles == 0) lead++;
+                    else
+                    {
+                        kept++;
+                        if ((kept >> (shownNibbles * 4)) != 0)
+                        {
+                            kept = 0;
+                            lead++;
+                        }
+                    }
+                    if (lead == 16)
+                    {
+                        // Only an x87 top nibble of f can carry out: 0xf.f -> 0x1p+4 more.
+                        lead = 1;
+                        exponent += 4;
+                    }
+                }
+                fraction = kept;
+            }
+            else
+            {
+                shownNibbles = fractionNibbles;
+                extraZeros = s->Precision - fractionNibbles;
+            }
+
+            byte* exponentDigits = stackalloc byte[20];
+            int exponentLength = WriteDecimal(exponentDigits, (ulong)(exponent < 0 ? -exponent : exponent));
+            bool point = shownNibbles > 0 || extraZeros > 0 || (s->Flags & FlagAlt) != 0;
+            long length = (sign != 0 ? 1 : 0) + 2 + 1 + (point ? 1 : 0) + shownNibbles + extraZeros + 2 + exponentLength;
+            long zeros = ZeroPadding(s, length);
+            ReadOnlySpan<byte> hex = upper ? "0123456789ABCDEF"u8 : "0123456789abcdef"u8;
+
+            PadBefore(o, s, length + zeros);
+            if (sign != 0) Put(o, sign);
+            Put(o, (byte)'0');
+            Put(o, upper ? (byte)'X' : (byte)'x');
+            Repeat(o, (byte)'0', zeros);
+            Put(o, hex[(int)lead]);
+            if (point) Put(o, (byte)'.');
+            for (int i = shownNibbles - 1; i >= 0; i--) Put(o, hex[(int)((fraction >> (i * 4)) & 0xF)]);
+            Repeat(o, (byte)'0', extraZeros);
+            Put(o, upper ? (byte)'P' : (byte)'p');
+            Put(o, exponent < 0 ? (byte)'-' : (byte)'+');
+            PutBytes(o, exponentDigits, exponentLength);
+            PadAfter(o, s, length + zeros);
+            return true;
+        }
+
+        // ---------------------------------------------------------------------------------------------
+        // Exact decimal digits of Significand * 2^Exponent2, most significant first, from two parts:
+        //  - the integer part, converted once into base-10^9 chunks (repeated division),
+        //  - the fraction f < 1, kept as a big binary fraction and multiplied by 10^9 for each next
+        //    nine digits; it ends (becomes 0) after at most -Exponent2 digits.
+        // Reading is restartable (Start) because the formatter reads twice: once to decide rounding
+        // and the layout, once to print. So no digit buffer is needed, whatever the precision.
+        // Stack: a few hundred bytes for doubles, up to ~4.3 KB for the largest/smallest long doubles.
+
+        private const uint ChunkBase = 1000000000;
+
+        private struct DigitSource
+        {
+            public bool IsZero;
+            public uint* Chunks;          // integer part, least significant chunk first
+            public int ChunkCount;
+            public int NextChunk;         // next chunk to read (counting down), -1 when done
+            public uint* Fraction;        // little-endian limbs; fraction = value / 2^(32 * FractionLimbs)
+            public int FractionLimbs;
+            public int FractionLow;       // limbs below are zero (FractionLimbs: the fraction is 0)
+            public int FractionHigh;      // limbs from here up are zero
+            public ulong FractionBits;    // the fraction as Significand's low bits, to restart
+            public int FractionShift;
+            public fixed byte Pending[9]; // digit values of the current chunk
+            public int PendingPos;
+            public int PendingEnd;
+            public int Exponent10;        // decimal exponent of the first digit
+        }
+
+        // uints of stack the digit source needs for a value with this binary exponent.
+        private static int StorageFor(int exponent2)
+        {
+            if (exponent2 >= 0)
+            {
+                int limbs = (64 + exponent2) / 32 + 1;
+                return limbs + limbs * 32 / 29 + 2;   // a 9-digit chunk holds more than 29 bits
+            }
+            return (-exponent2 + 31) / 32 + 3;
+        }
+
+        private static void Prepare(DigitSource* d, ulong significand, int exponent2, uint* storage)
+        {
+            d->IsZero = false;
+            d->ChunkCount = 0;
+            d->FractionLimbs = 0;
+            d->FractionBits = 0;
+            d->FractionShift = 0;
+            if (exponent2 >= 0)
+            {
+                // A pure integer: significand << exponent2 as a big number, then to chunks.
+                int limbs = (64 + exponent2) / 32 + 1;
+                uint* big = storage;
+                for (int i = 0; i < limbs; i++) big[i] = 0;
+                int word = exponent2 / 32, shift = exponent2 % 32;
+                ulong low = significand << shift;
+                big[word] = (uint)low;
+                big[word + 1] = (uint)(low >> 32);
+                if (shift != 0 && word + 2 < limbs) big[word + 2] = (uint)(significand >> (64 - shift));
+                d->Chunks = storage + limbs;
+                int top = limbs - 1;
+                while (top >= 0 && big[top] == 0) top--;
+                while (top >= 0)
+                {
+                    ulong remainder = 0;
+                    for (int i = top; i >= 0; i--)
+                    {
+                        ulong current = (remainder << 32) | big[i];
+                        big[i] = (uint)(current / ChunkBase);
+                        remainder = current % ChunkBase;
+                    }
+                    d->Chunks[d->ChunkCount++] = (uint)remainder;
+                    while (top >= 0 && big[top] == 0) top--;
+                }
+                d->Fraction = storage;
+                return;
+            }
+
+            int fractionBitCount = -exponent2;
+            ulong integerPart = fractionBitCount < 64 ? significand >> fractionBitCount : 0;
+            d->FractionBits = fractionBitCount < 64 ? significand & ((1UL << fractionBitCount) - 1) : significand;
+            d->FractionLimbs = (fractionBitCount + 31) / 32;
+            d->FractionShift = d->FractionLimbs * 32 - fractionBitCount;
+            d->Fraction = storage;
+            d->Chunks = storage + d->FractionLimbs;
+            while (integerPart != 0)
+            {
+                d->Chunks[d->ChunkCount++] = (uint)(integerPart % ChunkBase);
+                integerPart /= ChunkBase;
+            }
+        }
+
+        private static int DecimalLength(uint v)
+        {
+            int n = 1;
+            while (v >= 10) { v /= 10; n++; }
+            return n;
+        }
+
+        private static void LoadChunk(DigitSource* d, uint chunk)
+        {
+            for (int i = 8; i >= 0; i--)
+            {
+                d->Pending[i] = (byte)(chunk % 10);
+                chunk /= 10;
+            }
+            d->PendingPos = 0;
+            d->PendingEnd = 9;
+        }
+
+        // The next nine fraction digits: fraction *= 10^9, the part that crosses the point.
+        private static uint NextFractionChunk(DigitSource* d)
+        {
+            ulong carry = 0;
+            uint* limbs = d->Fraction;
+            for (int i = d->FractionLow; i < d->FractionHigh; i++)
+            {
+                ulong product = (ulong)limbs[i] * ChunkBase + carry;
+                limbs[i] = (uint)product;
+                carry = product >> 32;
+            }
+            if (carry != 0 && d->FractionHigh < d->FractionLimbs)
+            {
+                limbs[d->FractionHigh++] = (uint)carry;
+                carry = 0;
+            }
+            while (d->FractionLow < d->FractionHigh && limbs[d->FractionLow] == 0) d->FractionLow++;
+            if (d->FractionLow == d->FractionHigh) d->FractionLow = d->FractionHigh = d->FractionLimbs;
+            return (uint)carry;
+        }
+
+        // Positions the source on the first significant digit and sets Exponent10.
+        private static void Start(DigitSource* d)
+        {
+            d->PendingPos = d->PendingEnd = 0;
+            if (d->IsZero)
+            {
+                d->NextChunk = -1;
+                d->FractionLow = d->FractionHigh = d->FractionLimbs = 0;
+                d->Exponent10 = 0;
+                return;
+            }
+
+            int limbCount = d->FractionLimbs;
+            uint* limbs = d->Fraction;
+            for (int i = 0; i < limbCount; i++) limbs[i] = 0;
+            ulong low = d->FractionBits << d->FractionShift;
+            uint high = d->FractionShift == 0 ? 0 : (uint)(d->FractionBits >> (64 - d->FractionShift));
+            // The fraction is below 1, so parts beyond FractionLimbs are zero.
+            if (limbCount > 0) limbs[0] = (uint)low;
+            if (limbCount > 1) limbs[1] = (uint)(low >> 32);
+            if (limbCount > 2) limbs[2] = high;
+            d->FractionLow = 0;
+            d->FractionHigh = limbCount < 3 ? limbCount : 3;
+            while (d->FractionLow < d->FractionHigh && limbs[d->FractionLow] == 0) d->FractionLow++;
+            if (d->FractionLow == d->FractionHigh) d->FractionLow = d->FractionHigh = limbCount;
+
+            if (d->ChunkCount > 0)
+            {
+                uint top = d->Chunks[d->ChunkCount - 1];
+                int topDigits = DecimalLength(top);
+                LoadChunk(d, top);
+                d->PendingPos = 9 - topDigits;
+                d->NextChunk = d->ChunkCount - 2;
+                d->Exponent10 = (d->ChunkCount - 1) * 9 + topDigits - 1;
+                return;
+            }
+
+            // No integer part: skip the fraction's leading zeros.
+            d->NextChunk = -1;
+            int zeros = 0;
+            while (true)
+            {
+                uint chunk = NextFractionChunk(d);
+                if (chunk == 0)
+                {
+                    zeros += 9;
+                    continue;
+                }
+                LoadChunk(d, chunk);
+                while (d->Pending[d->PendingPos] == 0) d->PendingPos++;
+                zeros += d->PendingPos;
+                break;
+            }
+            d->Exponent10 = -(zeros + 1);
+        }
+
+        // True when every digit still to come is 0 (the exact expansion has ended).
+        private static bool Exhausted(DigitSource* d) =>
+            d->PendingPos == d->PendingEnd && d->NextChunk < 0 && d->FractionLow >= d->FractionLimbs;
+
+        private static int NextDigit(DigitSource* d)
+        {
+            if (d->PendingPos == d->PendingEnd)
+            {
+                if (d->NextChunk >= 0) LoadChunk(d, d->Chunks[d->NextChunk--]);
+                else if (d->FractionLow < d->FractionLimbs) LoadChunk(d, NextFractionChunk(d));
+                else return 0;
+            }
+            return d->Pending[d->PendingPos++];
+        }
+
+        private static bool RestIsZero(DigitSource* d)
+        {
+            for (int i = d->PendingPos; i < d->PendingEnd; i++)
+                if (d->Pending[i] != 0) return false;
+            for (int i = d->NextChunk; i >= 0; i--)
+                if (d->Chunks[i] != 0) return false;
+            return d->FractionLow >= d->FractionLimbs;
+        }
+
+        // How the first Kept digits round, decided on a first reading; the second reading then
+        // produces the rounded digits one by one (digit LastNonNine + 1, zeros after it).
+        private struct Rounding
+        {
+            public long Kept;
+            public bool Up;
+            public bool AllNines;       // rounding up carries out: the digits become 1000...
+            public long LastNonNine;
+            public long LastNonZero;    // after rounding; -1 when all kept digits are 0
+            public long Index;          // second reading: digits produced so far
+        }
+
+        private static void PlanRounding(DigitSource* d, long kept, Rounding* r)
+        {
+            r->Kept = kept;
+            r->Up = false;
+            r->AllNines = false;
+            r->LastNonNine = -1;
+            r->LastNonZero = -1;
+            r->Index = 0;
+            if (d->IsZero || kept < 0) return;   // kept < 0: below half a unit, rounds to 0
+            int last = 0;
+            for (long i = 0; i < kept; i++)
+            {
+                if (Exhausted(d)) return;   // only zeros remain: no rounding
+                last = NextDigit(d);
+                if (last != 9) r->LastNonNine = i;
+                if (last != 0) r->LastNonZero = i;
+            }
+            int next = NextDigit(d);
+            bool odd = kept > 0 && (last & 1) != 0;
+            if (next > 5 || (next == 5 && (odd || !RestIsZero(d))))
+            {
+                r->Up = true;
+                r->AllNines = r->LastNonNine < 0;
+                r->LastNonZero = r->AllNines ? 0 : r->LastNonNine;
+            }
+        }
+
+        private static bool RemainingAreZero(DigitSource* d, Rounding* r)
+        {
+            if (!r->Up) return d->IsZero || Exhausted(d);
+            return r->AllNines ? r->Index >= 1 : r->Index > r->LastNonNine;
+        }
+
+        private static int NextRoundedDigit(DigitSource* d, Rounding* r)
+        {
+            long i = r->Index++;
+            if (!r->Up) return NextDigit(d);
+            if (r->AllNines) return i == 0 ? 1 : 0;
+            if (i < r->LastNonNine) return NextDigit(d);
+            if (i == r->LastNonNine) return NextDigit(d) + 1;
+            return 0;
+        }
+
+        private static void EmitDigits(Output* o, DigitSource* d, Rounding* r, long count)
+        {
+            while (count > 0)
+            {
+                if (RemainingAreZero(d, r))
+                {
+                    Repeat(o, (byte)'0', count);
+                    return;
+                }
+                Put(o, (byte)('0' + NextRoundedDigit(d, r)));
+                count--;
+            }
+        }
+
+        // %e %f %g.
+        private static bool FormatDecimalFloat(Output* o, Spec* s, FloatValue* v, byte sign, bool upper)
+        {
+            byte lower = (byte)(s->Conversion | 0x20);
+            bool alt = (s->Flags & FlagAlt) != 0;
+            long precision = s->Precision < 0 ? 6 : s->Precision;
+
+            int storage = v->Kind == KindZero ? 1 : StorageFor(v->Exponent2);
+            uint* memory = stackalloc uint[storage];
+            DigitSource source;
+            DigitSource* d = &source;
+            if (v->Kind == KindZero)
+            {
+                d->IsZero = true;
+                d->ChunkCount = 0;
+                d->FractionLimbs = 0;
+            }
+            else Prepare(d, v->Significand, v->Exponent2, memory);
+            Start(d);
+
+            long exponent = d->Exponent10;
+            Rounding rounding;
+            Rounding* r = &rounding;
+            bool exponentStyle;
+            long fractionDigits;     // digits printed after the point
+
+            if (lower == 'f')
+            {
+                long kept = exponent + 1 + precision;
+                PlanRounding(d, kept, r);
+                if (kept < 0 || (kept == 0 && !r->Up))
+                {
+                    d->IsZero = true;    // rounds to 0: print 0.000...
+                    exponent = 0;
+                }
+                else if (r->Up && r->AllNines) exponent++;
+                exponentStyle = false;
+                fractionDigits = precision;
+            }
+            else if (lower == 'e')
+            {
+                PlanRounding(d, precision + 1, r);
+                if (r->Up && r->AllNines) exponent++;
+                exponentStyle = true;
+                fractionDigits = precision;
+            }
+            else
+            {
+                // %g: P significant digits; %e style if the exponent is < -4 or >= P.
+                long significant = precision == 0 ? 1 : precision;
+                PlanRounding(d, significant, r);
+                if (r->Up && r->AllNines) exponent++;
+                exponentStyle = exponent < -4 || exponent >= significant;
+                fractionDigits = exponentStyle ? significant - 1 : significant - 1 - exponent;
+                if (!alt)
+                {
+                    // Trailing zeros go (with the point when nothing follows it).
+                    long lastNonZero = r->LastNonZero < 0 ? 0 : r->LastNonZero;
+                    long needed = exponentStyle ? lastNonZero : lastNonZero - exponent;
+                    if (needed < 0) needed = 0;
+                    if (needed < fractionDigits) fractionDigits = needed;
+                }
+            }
+
+            byte* exponentDigits = stackalloc byte[20];
+            int exponentLength = 0;
+            long integerDigits = 1;
+            if (exponentStyle)
+            {
+                exponentLength = WriteDecimal(exponentDigits, (ulong)(exponent < 0 ? -exponent : exponent));
+                if (exponentLength < 2)
+                {
+                    exponentDigits[1] = exponentDigits[0];
+                    exponentDigits[0] = (byte)'0';
+                    exponentLength = 2;
+                }
+            }
+            else if (exponent > 0) integerDigits = exponent + 1;
+
+            bool point = fractionDigits > 0 || alt;
+            long length = (sign != 0 ? 1 : 0) + integerDigits + (point ? 1 : 0) + fractionDigits
+                + (exponentStyle ? 2 + exponentLength : 0);
+            if (length > int.MaxValue) return false;
+            long zeros = ZeroPadding(s, length);
+
+            // Second reading: print.
+            Start(d);
+            PadBefore(o, s, length + zeros);
+            if (sign != 0) Put(o, sign);
+            Repeat(o, (byte)'0', zeros);
+            if (exponentStyle)
+            {
+                EmitDigits(o, d, r, 1);
+                if (point) Put(o, (byte)'.');
+                EmitDigits(o, d, r, fractionDigits);
+                Put(o, upper ? (byte)'E' : (byte)'e');
+                Put(o, exponent < 0 ? (byte)'-' : (byte)'+');
+                PutBytes(o, exponentDigits, exponentLength);
+            }
+            else
+            {
+                if (exponent >= 0) EmitDigits(o, d, r, exponent + 1);
+                else Put(o, (byte)'0');
+                if (point) Put(o, (byte)'.');
+                long leadingZeros = exponent < -1 ? -exponent - 1 : 0;
+                if (leadingZeros > fractionDigits) leadingZeros = fractionDigits;
+                Repeat(o, (byte)'0', leadingZeros);
+                EmitDigits(o, d, r, fractionDigits - leadingZeros);
+            }
+            PadAfter(o, s, length + zeros);
+            return true;
+        }
+    }
+}

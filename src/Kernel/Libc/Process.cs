@@ -1,0 +1,201 @@
+using System.Runtime.InteropServices;
+using Nimbus.Kernel.Elf;
+using Nimbus.Kernel.Sched;
+
+namespace Nimbus.Kernel.Libc
+{
+    // Program start and end: __libc_start_main runs the initialisers and main; exit runs the
+    // atexit handlers and finalisers, flushes stdio and powers the VM off with the status.
+    internal static unsafe class Process
+    {
+        private const int MaxAtExit = 64;
+        private struct Handler { public ulong Function, Argument, Dso; public int Kind; }
+        private struct Handlers { public fixed ulong Raw[MaxAtExit * 4]; }   // Handler x MaxAtExit
+        private static Handlers s_handlers;
+        private static int s_handlerCount;
+        private static Sync.Mutex s_exitLock;
+        private static int s_exiting;
+        public static int Argc;
+        public static byte** Argv;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi___libc_start_main")]
+        private static int LibcStartMain(delegate* unmanaged<int, byte**, byte**, int> main, int argc, byte** argv,
+            delegate* unmanaged<int, byte**, byte**, void> init, void* fini, void* rtldFini, void* stackEnd)
+        {
+            Argc = argc;
+            Argv = argv;
+            byte** envp = argv + argc + 1;
+            LibcData.Environ = envp;
+            var g = LibcData.Globals;
+            g->ProgramName = argv[0];
+            byte* shortName = argv[0];
+            for (byte* p = argv[0]; *p != 0; p++) if (*p == (byte)'/') shortName = p + 1;
+            g->ProgramShortName = shortName;
+            Stdio.Initialize();
+            // Libraries' initialisers first (dependencies before their users), then the executable's.
+            ElfImage* exe = ProgramLoader.Executable;
+            RunArray(exe->PreinitArray, exe->PreinitArrayCount, argc, argv, envp);
+            for (int i = ProgramLoader.ObjectCount - 1; i >= 1; i--) RunInitialisers(ProgramLoader.Get(i), argc, argv, envp);
+            if (init != null) init(argc, argv, envp);          // binaries from glibc < 2.34 pass __libc_csu_init
+            else RunInitialisers(exe, argc, argv, envp);
+            Exit(main(argc, argv, envp));
+            return 0;
+        }
+
+        private static void RunInitialisers(ElfImage* o, int argc, byte** argv, byte** envp)
+        {
+            if (o->Init != 0) ((delegate* unmanaged<int, byte**, byte**, void>)o->Init)(argc, argv, envp);
+            RunArray(o->InitArray, o->InitArrayCount, argc, argv, envp);
+        }
+
+        private static void RunArray(ulong array, ulong count, int argc, byte** argv, byte** envp)
+        {
+            for (ulong i = 0; i < count; i++)
+            {
+                ulong f = ((ulong*)array)[i];
+                if (f != 0 && f != ulong.MaxValue) ((delegate* unmanaged<int, byte**, byte**, void>)f)(argc, argv, envp);
+            }
+        }
+
+        private static int Register(int kind, ulong function, ulong argument, ulong dso)
+        {
+            fixed (Sync.Mutex* m = &s_exitLock)
+            {
+                m->Lock();
+                if (s_handlerCount == MaxAtExit) { m->Unlock(); return -1; }
+                fixed (Handlers* h = &s_handlers)
+                {
+                    var e = (Handler*)h->Raw + s_handlerCount++;
+                    e->Function = function; e->Argument = argument; e->Dso = dso; e->Kind = kind;
+                }
+                m->Unlock();
+            }
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_atexit")]
+        private static int AtExit(delegate* unmanaged<void> f) => Register(0, (ulong)f, 0, 0);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi___cxa_atexit")]
+        private static int CxaAtExit(delegate* unmanaged<void*, void> f, void* arg, void* dso) => Register(1, (ulong)f, (ulong)arg, (ulong)dso);
+
+        // Runs (once) the handlers registered by a library being unloaded, or all with dso = null.
+        [UnmanagedCallersOnly(EntryPoint = "abi___cxa_finalize")]
+        private static void CxaFinalize(void* dso) => RunHandlers((ulong)dso);
+
+        private static void RunHandlers(ulong dso)
+        {
+            while (true)
+            {
+                Handler e;
+                fixed (Sync.Mutex* m = &s_exitLock)
+                {
+                    m->Lock();
+                    int i = s_handlerCount - 1;
+                    fixed (Handlers* h = &s_handlers)
+                    {
+                        var all = (Handler*)h->Raw;
+                        while (i >= 0 && (all[i].Function == 0 || (dso != 0 && all[i].Dso != dso))) i--;
+                        if (i < 0) { m->Unlock(); return; }
+                        e = all[i];
+                        all[i].Function = 0;
+                    }
+                    m->Unlock();
+                }
+                if (e.Kind == 0) ((delegate* unmanaged<void>)e.Function)();
+                else ((delegate* unmanaged<void*, void>)e.Function)((void*)e.Argument);
+            }
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_exit")]
+        private static void ExitExport(int status) => Exit(status);
+
+        public static void Exit(int status)
+        {
+            // A second exit (from a handler or another thread) skips the handlers, as glibc's does not
+            // promise more.
+            if (System.Threading.Interlocked.Exchange(ref s_exiting, 1) == 0)
+            {
+                RunHandlers(0);
+                for (int i = 0; i < ProgramLoader.ObjectCount; i++)
+                {
+                    ElfImage* o = ProgramLoader.Get(i);
+                    for (ulong k = o->FiniArrayCount; k > 0; k--)
+                    {
+                        ulong f = ((ulong*)o->FiniArray)[k - 1];
+                        if (f != 0 && f != ulong.MaxValue) ((delegate* unmanaged<void>)f)();
+                    }
+                    if (o->Fini != 0) ((delegate* unmanaged<void>)o->Fini)();
+                }
+                Stdio.FlushAll();
+            }
+            QuickExit(status);
+        }
+
+        public static void QuickExit(int status)
+        {
+            Shell.Shell.BeforeExit();
+            Power.Exit(status & 0xFF);
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi__exit")]
+        private static void UnderscoreExit(int status) => QuickExit(status);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi__Exit")]
+        private static void UnderscoreExit2(int status) => QuickExit(status);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_abort")]
+        private static void Abort() => Die("abort() called", 134);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi___stack_chk_fail")]
+        private static void StackCheckFail() => Die("stack smashing detected (__stack_chk_fail)", 134);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi___assert_fail")]
+        private static void AssertFail(byte* assertion, byte* file, uint line, byte* function)
+        {
+            Stdio.FlushAll();
+            Log.Line($"{Str(LibcData.Globals->ProgramShortName)}: {Str(file)}:{line}: {Str(function)}: Assertion `{Str(assertion)}' failed.");
+            Die("assertion failed", 134);
+        }
+
+        // The application ended abnormally: say why, exit with the status a shell would show.
+        public static void Die(string why, int status)
+        {
+            Stdio.FlushAll();
+            Log.Line($"nimbus: the application aborted: {why}");
+            QuickExit(status);
+        }
+
+        public static System.ReadOnlySpan<byte> Str(byte* s) => s == null ? "(null)"u8 : Fs.Vfs.Span(s);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi___errno_location")]
+        private static int* ErrnoLocation() => &Scheduler.Current->Errno;
+
+        public static void SetErrno(int e) => Scheduler.Current->Errno = e;
+        public static int GetErrno() => Scheduler.Current->Errno;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_getauxval")]
+        private static ulong GetAuxVal(ulong type)
+        {
+            ulong v = AppThreads.GetAuxValue(type);
+            if (v == 0 && type != AppThreads.AT_SECURE) SetErrno(2);   // ENOENT
+            return v;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_getenv")]
+        private static byte* GetEnv(byte* name) => GetEnvironment(name);
+
+        public static byte* GetEnvironment(byte* name)
+        {
+            byte** env = LibcData.Environ;
+            if (env == null || name == null) return null;
+            for (; *env != null; env++)
+            {
+                byte* e = *env, n = name;
+                while (*n != 0 && *e == *n) { e++; n++; }
+                if (*n == 0 && *e == (byte)'=') return e + 1;
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,244 @@
+using System.Runtime.InteropServices;
+using Nimbus.Kernel.Memory;
+
+namespace Nimbus.Kernel.Libc
+{
+    // <string.h>: byte strings and memory blocks.
+    internal static unsafe class Strings
+    {
+        public static ulong Length(byte* s) { ulong n = 0; while (s[n] != 0) n++; return n; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strlen")]
+        private static ulong Strlen(byte* s) => Length(s);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strnlen")]
+        private static ulong Strnlen(byte* s, ulong max) { ulong n = 0; while (n < max && s[n] != 0) n++; return n; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_memcpy")]
+        private static void* Memcpy(byte* d, byte* s, ulong n) { Mem.Move(d, s, (nuint)n); return d; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_memmove")]
+        private static void* Memmove(byte* d, byte* s, ulong n) { Mem.Move(d, s, (nuint)n); return d; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_mempcpy")]
+        private static void* Mempcpy(byte* d, byte* s, ulong n) { Mem.Move(d, s, (nuint)n); return d + n; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_memset")]
+        private static void* Memset(byte* d, int c, ulong n) { Mem.Set(d, (byte)c, (nuint)n); return d; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi___memcpy_chk")]
+        private static void* MemcpyChk(byte* d, byte* s, ulong n, ulong size) { if (n > size) Overflow(); Mem.Move(d, s, (nuint)n); return d; }
+        [UnmanagedCallersOnly(EntryPoint = "abi___memmove_chk")]
+        private static void* MemmoveChk(byte* d, byte* s, ulong n, ulong size) { if (n > size) Overflow(); Mem.Move(d, s, (nuint)n); return d; }
+        [UnmanagedCallersOnly(EntryPoint = "abi___memset_chk")]
+        private static void* MemsetChk(byte* d, int c, ulong n, ulong size) { if (n > size) Overflow(); Mem.Set(d, (byte)c, (nuint)n); return d; }
+
+        private static void Overflow() => Process.Die("buffer overflow detected (a _chk function)", 134);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_memcmp")]
+        private static int Memcmp(byte* a, byte* b, ulong n) => Compare(a, b, n);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_bcmp")]
+        private static int Bcmp(byte* a, byte* b, ulong n) => Compare(a, b, n);
+
+        public static int Compare(byte* a, byte* b, ulong n)
+        {
+            for (ulong i = 0; i < n; i++) if (a[i] != b[i]) return a[i] - b[i];
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_memchr")]
+        private static byte* Memchr(byte* s, int c, ulong n)
+        {
+            for (ulong i = 0; i < n; i++) if (s[i] == (byte)c) return s + i;
+            return null;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_memrchr")]
+        private static byte* Memrchr(byte* s, int c, ulong n)
+        {
+            for (ulong i = n; i > 0; i--) if (s[i - 1] == (byte)c) return s + i - 1;
+            return null;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strcmp")]
+        private static int Strcmp(byte* a, byte* b) => CompareStrings(a, b, ulong.MaxValue);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strncmp")]
+        private static int Strncmp(byte* a, byte* b, ulong n) => CompareStrings(a, b, n);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strcoll")]
+        private static int Strcoll(byte* a, byte* b) => CompareStrings(a, b, ulong.MaxValue);
+
+        public static int CompareStrings(byte* a, byte* b, ulong n)
+        {
+            for (ulong i = 0; i < n; i++)
+            {
+                if (a[i] != b[i]) return a[i] - b[i];
+                if (a[i] == 0) return 0;
+            }
+            return 0;
+        }
+
+        private static int Lower(int c) => c >= 'A' && c <= 'Z' ? c + 32 : c;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strcasecmp")]
+        private static int Strcasecmp(byte* a, byte* b) => CaseCompare(a, b, ulong.MaxValue);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strncasecmp")]
+        private static int Strncasecmp(byte* a, byte* b, ulong n) => CaseCompare(a, b, n);
+
+        private static int CaseCompare(byte* a, byte* b, ulong n)
+        {
+            for (ulong i = 0; i < n; i++)
+            {
+                int x = Lower(a[i]), y = Lower(b[i]);
+                if (x != y) return x - y;
+                if (x == 0) return 0;
+            }
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strcpy")]
+        private static byte* Strcpy(byte* d, byte* s) { ulong i = 0; do d[i] = s[i]; while (s[i++] != 0); return d; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_stpcpy")]
+        private static byte* Stpcpy(byte* d, byte* s) { ulong i = 0; while ((d[i] = s[i]) != 0) i++; return d + i; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strncpy")]
+        private static byte* Strncpy(byte* d, byte* s, ulong n)
+        {
+            ulong i = 0;
+            for (; i < n && s[i] != 0; i++) d[i] = s[i];
+            for (; i < n; i++) d[i] = 0;
+            return d;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strcat")]
+        private static byte* Strcat(byte* d, byte* s)
+        {
+            byte* e = d + Length(d);
+            ulong i = 0;
+            do e[i] = s[i]; while (s[i++] != 0);
+            return d;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strncat")]
+        private static byte* Strncat(byte* d, byte* s, ulong n)
+        {
+            byte* e = d + Length(d);
+            ulong i = 0;
+            for (; i < n && s[i] != 0; i++) e[i] = s[i];
+            e[i] = 0;
+            return d;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strchr")]
+        private static byte* Strchr(byte* s, int c)
+        {
+            for (; ; s++)
+            {
+                if (*s == (byte)c) return s;
+                if (*s == 0) return null;
+            }
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strchrnul")]
+        private static byte* Strchrnul(byte* s, int c)
+        {
+            while (*s != 0 && *s != (byte)c) s++;
+            return s;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strrchr")]
+        private static byte* Strrchr(byte* s, int c)
+        {
+            byte* last = null;
+            for (; ; s++)
+            {
+                if (*s == (byte)c) last = s;
+                if (*s == 0) return last;
+            }
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strstr")]
+        private static byte* Strstr(byte* h, byte* n)
+        {
+            if (*n == 0) return h;
+            for (; *h != 0; h++)
+            {
+                ulong i = 0;
+                while (n[i] != 0 && h[i] == n[i]) i++;
+                if (n[i] == 0) return h;
+            }
+            return null;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strdup")]
+        private static byte* Strdup(byte* s) => Duplicate(s, ulong.MaxValue);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strndup")]
+        private static byte* Strndup(byte* s, ulong n) => Duplicate(s, n);
+
+        private static byte* Duplicate(byte* s, ulong max)
+        {
+            ulong n = 0;
+            while (n < max && s[n] != 0) n++;
+            byte* d = (byte*)Memory.Malloc(n + 1);
+            if (d == null) return null;
+            Mem.Move(d, s, (nuint)n);
+            d[n] = 0;
+            return d;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strspn")]
+        private static ulong Strspn(byte* s, byte* accept)
+        {
+            ulong n = 0;
+            while (s[n] != 0 && Strings.Has(accept, s[n])) n++;
+            return n;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strcspn")]
+        private static ulong Strcspn(byte* s, byte* reject)
+        {
+            ulong n = 0;
+            while (s[n] != 0 && !Strings.Has(reject, s[n])) n++;
+            return n;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strpbrk")]
+        private static byte* Strpbrk(byte* s, byte* accept)
+        {
+            for (; *s != 0; s++) if (Has(accept, *s)) return s;
+            return null;
+        }
+
+        private static bool Has(byte* set, byte c)
+        {
+            for (; *set != 0; set++) if (*set == c) return true;
+            return false;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strtok_r")]
+        private static byte* StrtokR(byte* s, byte* delim, byte** save) => Tokenize(s, delim, save);
+
+        private static byte* s_strtok;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_strtok")]
+        private static byte* Strtok(byte* s, byte* delim) { fixed (byte** save = &s_strtok) return Tokenize(s, delim, save); }
+
+        private static byte* Tokenize(byte* s, byte* delim, byte** save)
+        {
+            if (s == null) s = *save;
+            if (s == null) return null;
+            while (*s != 0 && Has(delim, *s)) s++;
+            if (*s == 0) { *save = s; return null; }
+            byte* start = s;
+            while (*s != 0 && !Has(delim, *s)) s++;
+            if (*s != 0) { *s = 0; s++; }
+            *save = s;
+            return start;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using Nimbus.Kernel.Arch.X64;
+
+namespace Nimbus.Kernel.Memory
+{
+    // The application half of the single address space (below 0x0000_8000_0000_0000): ELF images,
+    // mmap, thread stacks. A mapping is a reservation first: pages are allocated and zeroed when
+    // first touched (HandleFault), so a runtime that reserves tens of GiB (the .NET GC does) pays
+    // only for what it uses. Application pages are 4K, not global, and never executable unless
+    // PROT_EXEC asks. Guarded by the memory lock, as the page tables are.
+    internal static unsafe class AddressSpace
+    {
+        public const ulong Floor = 0x10000;                      // nothing at or near address 0
+        public const ulong Ceiling = 0x00007fffff000000UL;
+        public const ulong PageSize = 4096;
+        public const uint KindAnonymous = 0, KindImage = 1, KindStack = 2, KindGuard = 3, KindTls = 4;
+        public const int ENOMEM = 12, EINVAL = 22, EEXIST = 17, EACCES = 13;
+
+        private static VmaSet s_vmas;
+        private static bool s_ready;
+        public static ulong FaultsResolved;
+
+        private static void EnsureReady()
+        {
+            if (s_ready) return;
+            const int initial = 64;
+            fixed (VmaSet* v = &s_vmas) v->Initialize((Vma*)KernelHeap.Alloc((ulong)(initial * sizeof(Vma))), initial);
+            s_ready = true;
+        }
+
+        // Grows the region array so any single operation has the two slots it may need.
+        private static void EnsureSpare()
+        {
+            fixed (VmaSet* v = &s_vmas)
+            {
+                if (v->Spare >= 2) return;
+                int capacity = v->Capacity * 2;
+                Vma* old = v->MoveTo((Vma*)KernelHeap.Alloc((ulong)(capacity * sizeof(Vma))), capacity);
+                KernelHeap.Free(old);
+            }
+        }
+
+        public static PageFlags FlagsFor(uint prot)
+        {
+            var f = PageFlags.None;
+            if ((prot & VmaSet.ProtWrite) != 0) f |= PageFlags.Writable;
+            if ((prot & VmaSet.ProtExec) == 0) f |= PageFlags.NoExecute;
+            return f;
+        }
+
+        public static ulong RoundUp(ulong n) => (n + PageSize - 1) & ~(PageSize - 1);
+
+        // Reserves [address, address + length) (fixed) or a free range (address 0 or taken, not
+        // fixed; top-down, like Linux's mmap). Returns the start, or 0 with errno set.
+        public static ulong Map(ulong address, ulong length, uint prot, uint kind, bool fixedAddress, out int errno)
+        {
+            errno = 0;
+            if (length == 0 || (address & (PageSize - 1)) != 0) { errno = EINVAL; return 0; }
+            length = RoundUp(length);
+            if (length == 0 || length > Ceiling) { errno = ENOMEM; return 0; }
+            using (new MemoryLock())
+            {
+                EnsureReady();
+                EnsureSpare();
+                fixed (VmaSet* v = &s_vmas)
+                {
+                    bool inRange = address >= Floor && address <= Ceiling - length;
+                    if (fixedAddress)
+                    {
+                        if (!inRange) { errno = EINVAL; return 0; }
+                        UnmapLocked(v, address, address + length);
+                    }
+                    else if (!inRange || !v->IsFree(address, address + length))
+                    {
+                        address = v->FindFreeTopDown(length, Floor, Ceiling);
+                        if (address == 0) { errno = ENOMEM; return 0; }
+                    }
+                    v->Add(address, address + length, prot, kind);
+                }
+            }
+            return address;
+        }
+
+        public static int Unmap(ulong address, ulong length)
+        {
+            if ((address & (PageSize - 1)) != 0 || length == 0) return EINVAL;
+            ulong end = address + RoundUp(length);
+            if (end > Ceiling || end < address) return EINVAL;
+            using (new MemoryLock())
+            {
+                EnsureReady();
+                EnsureSpare();
+                fixed (VmaSet* v = &s_vmas) UnmapLocked(v, address, end);
+            }
+            return 0;
+        }
+
+        private static void UnmapLocked(VmaSet* v, ulong start, ulong end)
+        {
+            v->Remove(start, end);
+            ulong freed;
+            fixed (PageTables* t = &KernelMemory.Tables) freed = t->UnmapAndFree(start, end);
+            if (freed != 0) FlushTlb();
+        }
+
+        public static int Protect(ulong address, ulong length, uint prot)
+        {
+            if ((address & (PageSize - 1)) != 0) return EINVAL;
+            if (length == 0) return 0;
+            ulong end = address + RoundUp(length);
+            if (end > Ceiling || end < address) return ENOMEM;
+            using (new MemoryLock())
+            {
+                EnsureReady();
+                EnsureSpare();
+                fixed (VmaSet* v = &s_vmas)
+                    if (!v->Protect(address, end, prot)) return ENOMEM;
+                ulong changed;
+                fixed (PageTables* t = &KernelMemory.Tables)
+                {
+                    // PROT_NONE pages keep their frame (and contents) in a not-present entry.
+                    changed = t->Protect(address, end, prot == 0 ? PageFlags.ProtNone : FlagsFor(prot));
+                }
+                if (changed != 0) FlushTlb();
+            }
+            return 0;
+        }
+
+        // Allocates and zeroes every page of [start, end) that is not there yet (eager mappings:
+        // ELF segments, the top of a stack). False when memory ran out.
+        public static bool Populate(ulong start, ulong end)
+        {
+            using (new MemoryLock())
+            {
+                for (ulong p = start & ~(PageSize - 1); p < end; p += PageSize)
+                {
+                    int i;
+                    fixed (VmaSet* v = &s_vmas) i = v->IndexOf(p);
+                    if (i < 0) return false;
+                    if (!MapPageLocked(p, s_vmas[i].Prot | VmaSet.ProtWrite)) return false;
+                }
+            }
+            return true;
+        }
+
+        private static bool MapPageLocked(ulong page, uint prot)
+        {
+            fixed (PageTables* t = &KernelMemory.Tables)
+            {
+                if (t->Translate(page, out _, out _)) return true;
+                ulong frame;
+                fixed (PageAllocator* pages = &KernelMemory.Pages) frame = pages->Allocate(0);
+                if (frame == 0) return false;
+                Mem.Set((byte*)KernelMemory.PhysToVirt(frame), 0, (nuint)PageSize);
+                if (!t->Map(page, frame, PageSize, FlagsFor(prot), false))
+                {
+                    fixed (PageAllocator* pages = &KernelMemory.Pages) pages->Free(frame, 0);
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        // A page fault below the kernel half: maps a zeroed page when the address lies in a region
+        // whose protection allows the access. False means a real fault (a signal for the application).
+        public static bool HandleFault(ulong address, ulong errorCode)
+        {
+            if (address >= Ceiling || !s_ready) return false;
+            bool present = (errorCode & 1) != 0, write = (errorCode & 2) != 0, fetch = (errorCode & 16) != 0;
+            if (present) return false;                         // mapped but not allowed: a protection fault
+            ulong page = address & ~(PageSize - 1);
+            using (new MemoryLock())
+            {
+                int i;
+                fixed (VmaSet* v = &s_vmas) i = v->IndexOf(address);
+                if (i < 0) return false;
+                uint prot = s_vmas[i].Prot;
+                if (prot == 0 || (write && (prot & VmaSet.ProtWrite) == 0) || (fetch && (prot & VmaSet.ProtExec) == 0)) return false;
+                if (!MapPageLocked(page, prot)) Panic.Fail("out of memory: no page for an application page fault");
+            }
+            FaultsResolved++;
+            return true;
+        }
+
+        // What region an address is in (for fault reports): its kind, or -1.
+        public static int KindAt(ulong address)
+        {
+            if (!s_ready) return -1;
+            using (new MemoryLock())
+            {
+                int i;
+                fixed (VmaSet* v = &s_vmas) i = v->IndexOf(address);
+                return i < 0 ? -1 : (int)s_vmas[i].Kind;
+            }
+        }
+
+        private static void FlushTlb()
+        {
+            Cpu.WriteCr3(Cpu.ReadCr3());      // application mappings are not global
+            TlbShootdown.FlushOthers();
+        }
+    }
+}
