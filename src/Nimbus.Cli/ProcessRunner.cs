@@ -13,7 +13,7 @@ public static class ProcessRunner
 {
     public static ProcessResult Run(string file, IEnumerable<string> args, string? workingDirectory = null,
         TimeSpan? timeout = null, bool inheritOutput = false, IDictionary<string, string>? environment = null,
-        Func<string, bool>? passStderrLine = null, Action<string>? onStdoutLine = null)
+        Func<string, bool>? passStderrLine = null, Action<string>? onStdoutLine = null, Stream? rawStdout = null)
     {
         // With inheritOutput and a stderr filter, stdout goes straight to ours and stderr lines the
         // filter accepts are forwarded. With inheritOutput and onStdoutLine, stdout is read line by
@@ -21,9 +21,10 @@ public static class ProcessRunner
         // shows once its newline arrives).
         bool filterStderr = inheritOutput && passStderrLine != null;
         bool teeStdout = inheritOutput && onStdoutLine != null;
+        bool pumpStdout = rawStdout != null;
         var psi = new ProcessStartInfo(file)
         {
-            RedirectStandardOutput = !inheritOutput || teeStdout,
+            RedirectStandardOutput = !inheritOutput || teeStdout || pumpStdout,
             RedirectStandardError = !inheritOutput || filterStderr,
             RedirectStandardInput = false,
             UseShellExecute = false,
@@ -41,11 +42,43 @@ public static class ProcessRunner
         {
             throw new ToolMissingException($"cannot run '{file}': {e.Message}");
         }
-        if (!inheritOutput)
+        Task? pump = null;
+        if (pumpStdout)
+        {
+            // Bytes as they come (an application's output), serial line endings (CR LF) made LF.
+            pump = Task.Run(() =>
+            {
+                var buffer = new byte[4096];
+                bool pendingCr = false;
+                var source = p.StandardOutput.BaseStream;
+                int n;
+                while ((n = source.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    var outBytes = new List<byte>(n + 1);
+                    for (int i = 0; i < n; i++)
+                    {
+                        byte b = buffer[i];
+                        if (pendingCr && b != (byte)'\n') outBytes.Add((byte)'\r');
+                        pendingCr = b == (byte)'\r';
+                        if (!pendingCr) outBytes.Add(b);
+                    }
+                    var chunk = outBytes.ToArray();
+                    rawStdout!.Write(chunk);
+                    rawStdout.Flush();
+                    lock (stdout) stdout.Append(System.Text.Encoding.UTF8.GetString(chunk));
+                }
+                if (pendingCr) rawStdout!.Write([(byte)'\r']);
+                rawStdout!.Flush();
+            });
+        }
+        else if (!inheritOutput)
         {
             p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (stdout) stdout.AppendLine(e.Data); };
-            p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
             p.BeginOutputReadLine();
+        }
+        if (!inheritOutput)
+        {
+            p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
             p.BeginErrorReadLine();
         }
         if (filterStderr)
@@ -66,6 +99,7 @@ public static class ProcessRunner
             p.WaitForExit();
         }
         p.WaitForExit();   // drain async readers
+        pump?.Wait();
         sw.Stop();
         return new ProcessResult(timedOut ? -1 : p.ExitCode, stdout.ToString(), stderr.ToString(), sw.Elapsed, timedOut);
     }

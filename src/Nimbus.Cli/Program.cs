@@ -75,7 +75,11 @@ public static class Program
 
     private static Command RunCommand()
     {
-        var exec = new Option<string>("--exec", "-e") { Description = "kernel command line, e.g. \"echo hello\"", DefaultValueFactory = _ => "selftest" };
+        var app = new Argument<string?>("APP") { Description = "a folder with C sources or a .csproj, a .csproj, or a Linux ELF executable", Arity = ArgumentArity.ZeroOrOne };
+        var appArgs = new Argument<string[]>("ARGS") { Description = "the program's arguments (after --)", Arity = ArgumentArity.ZeroOrMore };
+        var env = new Option<string[]>("--env") { Description = "NAME=VALUE for the program's environment (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var kernelOptions = new Option<string?>("--kernel-options") { Description = "kernel options before the program, e.g. \"--bootchart\"" };
+        var exec = new Option<string?>("--exec", "-e") { Description = "kernel command line when no APP is given, e.g. \"echo hello\" (default: selftest)" };
         var memory = new Option<string>("--memory", "-m") { Description = "guest memory (e.g. 64M, 1G)", DefaultValueFactory = _ => "128M" };
         var cpus = new Option<int>("--cpus", "-c") { Description = "virtual CPUs", DefaultValueFactory = _ => 1 };
         var machine = new Option<string>("--machine") { Description = "microvm or q35", DefaultValueFactory = _ => "microvm" };
@@ -86,8 +90,8 @@ public static class Program
         var verbose = new Option<bool>("--verbose", "-v") { Description = "print the QEMU command" };
         var time = new Option<bool>("--time") { Description = "print whole-VM wall time" };
         var traceOut = new Option<string?>("--trace-out") { Description = "convert the guest's trace dump (-e \"--trace=PATTERN --trace-dump ...\") to Chrome/Perfetto JSON in FILE", HelpName = "FILE" };
-        var cmd = new Command("run", "Build if needed, boot the kernel, return the guest's exit status")
-            { exec, memory, cpus, machine, accel, gdb, verbose, time, traceOut };
+        var cmd = new Command("run", "Boot a program (built or published first when needed) or a kernel command line; return the guest's exit status")
+            { app, appArgs, env, kernelOptions, exec, memory, cpus, machine, accel, gdb, verbose, time, traceOut };
         SetAction(cmd, p =>
         {
             int mem = ParseMemory(p.GetValue(memory)!);
@@ -97,10 +101,23 @@ public static class Program
             if (traceFile != null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(traceFile))))
                 throw new NimbusException($"--trace-out {traceFile}: no such folder", UsageError);
             BuildKernel(p.GetValue(verbose), quiet: true);
+            string? appPath = p.GetValue(app);
+            string commandLine = p.GetValue(exec) ?? "selftest";
+            string? initrd = null;
+            if (appPath != null)
+            {
+                if (p.GetValue(exec) != null) throw new NimbusException("give either a program (APP) or --exec, not both", UsageError);
+                var prepared = AppImage.Prepare(appPath, Info);
+                initrd = prepared.Archive;
+                commandLine = AppImage.CommandLine(prepared.GuestPath, p.GetValue(appArgs) ?? [], p.GetValue(env) ?? [], p.GetValue(kernelOptions));
+            }
+            else if ((p.GetValue(appArgs)?.Length ?? 0) > 0 || (p.GetValue(env)?.Length ?? 0) > 0)
+                throw new NimbusException("program arguments and --env need a program (APP)", UsageError);
             var o = new VmOptions
             {
-                CommandLine = p.GetValue(exec)!, MemoryMb = mem, Cpus = n, Machine = p.GetValue(machine)!,
+                CommandLine = commandLine, MemoryMb = mem, Cpus = n, Machine = p.GetValue(machine)!,
                 Accel = p.GetValue(accel)!, Gdb = p.GetValue(gdb), Verbose = p.GetValue(verbose),
+                Initrd = initrd, Application = appPath != null,
             };
             if (o.Gdb)
                 Info($"gdb: QEMU waits on :1234. In another shell: gdb {Repo.KernelElf} -ex 'target remote :1234' -ex 'hbreak KernelMain' -ex c");

@@ -15,9 +15,12 @@ public sealed record VmOptions
     public TimeSpan? Timeout { get; init; }
     public bool DebugExit { get; init; } = true;    // without it the guest powers off through ACPI (status lost)
     public string? MachineOptions { get; init; }     // appended to -M, e.g. "acpi=off" (tests)
+    public string? Initrd { get; init; }             // the boot archive (an application and its files)
+    public bool Application { get; init; }           // the guest runs a program: its stdout is passed through
+                                                      // byte for byte, its stderr goes through a second serial port
 }
 
-public sealed record VmResult(int GuestStatus, string Output, TimeSpan Wall, bool TimedOut, int QemuExitCode)
+public sealed record VmResult(int GuestStatus, string Output, TimeSpan Wall, bool TimedOut, int QemuExitCode, string Stdout = "", string Stderr = "")
 {
     // "Booted in X.XXX ms" as printed by the kernel, or null.
     public double? BootedInMs
@@ -50,6 +53,9 @@ public static class Qemu
             "-nographic", "-nodefaults", "-no-reboot", "-serial", "stdio",
             "-kernel", o.Kernel, "-append", o.CommandLine,
         };
+        if (o.Initrd != null) args.AddRange(["-initrd", o.Initrd]);
+        // COM2 (microvm creates only COM1 from -serial, so the device is added by hand): the program's stderr.
+        if (o.Application) args.AddRange(["-chardev", "file,id=app-stderr,path=/proc/self/fd/2", "-device", "isa-serial,chardev=app-stderr,iobase=0x2f8,irq=3"]);
         if (o.DebugExit) args.AddRange(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
         if (o.Machine == "q35") args.AddRange(["-fw_cfg", "name=etc/sercon-port,string=0"]);   // keep SeaBIOS off our console
         if (o.Gdb) args.AddRange(["-s", "-S"]);
@@ -64,12 +70,13 @@ public static class Qemu
         string accel = ResolveAccel(o.Accel, o.Kernel, log);
         var args = Arguments(o, accel);
         if (o.Verbose) log?.Invoke($"$ {Binary} {string.Join(' ', args.Select(Quote))}");
+        Stream? appOutput = o.Application ? (passthrough ? Console.OpenStandardOutput() : Stream.Null) : null;
         var r = ProcessRunner.Run(Binary, args, Repo.Root, o.Timeout, inheritOutput: passthrough,
-            passStderrLine: line => !line.Contains("sercon-port"), onStdoutLine: onOutputLine);
+            passStderrLine: line => !line.Contains("sercon-port"), onStdoutLine: onOutputLine, rawStdout: appOutput);
         int status = r.TimedOut ? QemuFailedStatus : DecodeStatus(r.ExitCode);
         if (!r.TimedOut && status == QemuFailedStatus && r.ExitCode != 0 && !passthrough)
             log?.Invoke($"qemu failed (exit {r.ExitCode}): {r.Stderr.Trim()}");
-        return new VmResult(status, r.Stdout + r.Stderr, r.Elapsed, r.TimedOut, r.ExitCode);
+        return new VmResult(status, r.Stdout + r.Stderr, r.Elapsed, r.TimedOut, r.ExitCode, r.Stdout, r.Stderr);
     }
 
     private static string Quote(string a) => a.Contains(' ') || a.Length == 0 ? $"\"{a}\"" : a;

@@ -20,7 +20,7 @@ public static class TestRunner
         if (!hostedOnly)
         {
             Program.BuildKernel(verbose: false);
-            var cases = GuestTests.All().Concat(CliTests.All())
+            var cases = GuestTests.All().Concat(AppTests.All()).Concat(CliTests.All())
                 .Where(t => filter == null || t.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToList();
             var results = new (string Name, string? Failure, TimeSpan Time)[cases.Count];
             Parallel.For(0, cases.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) }, i =>

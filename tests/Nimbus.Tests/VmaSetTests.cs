@@ -167,7 +167,7 @@ public abstract unsafe class PageAllocatorFixture : IDisposable
     private readonly FakeRam _ram;
     protected readonly PageAllocator* _pages;
 
-    protected PageAllocatorFixture(int bytes)
+    protected PageAllocatorFixture(ulong bytes)
     {
         _ram = new FakeRam(bytes);
         _pages = (PageAllocator*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)sizeof(PageAllocator));

@@ -44,6 +44,7 @@ namespace Nimbus.Kernel.Elf
                 }
             }
             Tls.Layout();
+            Libc.Stdio.Initialize();      // before relocation: copy relocations copy stdin/stdout/stderr
             var resolver = new SymbolResolver { Resolve = &Resolve, Missing = &ReportMissing, CopiedKernelData = &Libc.LibcData.Redirect };
             // Libraries first (in reverse), so a copy relocation in the executable copies initialised data.
             for (int i = ObjectCount - 1; i >= 0; i--) Get(i)->Relocate(&resolver);

@@ -22,7 +22,7 @@ namespace Nimbus.Kernel.Fs
         public const int MaxFiles = 1024;
         public const int ORdOnly = 0, OWrOnly = 1, ORdWr = 2, OAccMode = 3, OCreat = 0x40, OExcl = 0x80, OTrunc = 0x200,
             OAppend = 0x400, ONonBlock = 0x800, ODirectory = 0x10000, ONoFollow = 0x20000, OCloExec = 0x80000;
-        public const uint DeviceNull = 1, DeviceZero = 2, DeviceRandom = 3, DeviceConsole = 4;
+        public const uint DeviceNull = 1, DeviceZero = 2, DeviceRandom = 3, DeviceConsole = 4, DeviceStderr = 5;
         public const int EBADF = 9, EACCES = 13, EMFILE = 24, ESPIPE = 29, ENOSYS = 38;
 
         private struct Table { public fixed ulong Files[MaxFiles]; public fixed byte CloseOnExec[MaxFiles]; }
@@ -46,7 +46,10 @@ namespace Nimbus.Kernel.Fs
             RamFs.CreateDevice("/dev"u8, "random"u8, DeviceRandom);
             s_console = RamFs.CreateDevice("/dev"u8, "console"u8, DeviceConsole);
             RamFs.CreateDevice("/dev"u8, "tty"u8, DeviceConsole);
-            for (int fd = 0; fd < 3; fd++) Install(fd, NewOpenFile(s_console, fd == 0 ? ORdOnly : OWrOnly));
+            FsNode* stderr = RamFs.CreateDevice("/dev"u8, "stderr"u8, DeviceStderr);
+            Install(0, NewOpenFile(s_console, ORdOnly));
+            Install(1, NewOpenFile(s_console, OWrOnly));
+            Install(2, NewOpenFile(stderr, OWrOnly));
             s_random ^= Arch.X64.Cpu.ReadTsc();
         }
 
@@ -179,6 +182,7 @@ namespace Nimbus.Kernel.Fs
             if ((n->Mode & RamFs.TypeMask) == RamFs.TypeCharDevice)
             {
                 if (n->Device == DeviceConsole) ConsoleWrite(buffer, count);
+                else if (n->Device == DeviceStderr) Drivers.SerialPort.WriteSecond(buffer, (int)count);
                 return (long)count;
             }
             RamFs.Lock();

@@ -1,0 +1,112 @@
+using System.Text;
+
+namespace Nimbus.Cli;
+
+// Turns what a user points `nimbus run` at into a boot archive: a folder of C sources (built with
+// gcc as a PIE), a .csproj or a folder with one (published with NativeAOT), or an ELF executable
+// used as it is. The program goes to /app/NAME; a `nimbus.manifest` next to it adds files.
+public static class AppImage
+{
+    public const string ManifestName = "nimbus.manifest";
+
+    public sealed record Prepared(string Archive, string GuestPath, string HostElf);
+
+    public static Prepared Prepare(string app, Action<string> log)
+    {
+        string full = Path.GetFullPath(app);
+        string elf;
+        string? manifestDir;
+        if (Directory.Exists(full))
+        {
+            var projects = Directory.GetFiles(full, "*.csproj");
+            var cSources = Directory.GetFiles(full, "*.c");
+            if (projects.Length > 1) throw new NimbusException($"{app}: more than one .csproj; name the one to run");
+            if (projects.Length == 1) elf = DotnetPublish.Publish(projects[0], log);
+            else if (cSources.Length > 0) elf = BuildC(full, cSources, log);
+            else throw new NimbusException($"{app}: no .csproj and no .c files in this folder");
+            manifestDir = full;
+        }
+        else if (File.Exists(full))
+        {
+            if (full.EndsWith(".csproj", StringComparison.OrdinalIgnoreCase)) elf = DotnetPublish.Publish(full, log);
+            else if (full.EndsWith(".c", StringComparison.Ordinal)) elf = BuildC(full, [full], log);
+            else if (IsElf(full)) elf = full;
+            else throw new NimbusException($"{app}: not an ELF executable, a .csproj or a folder with C sources");
+            manifestDir = Path.GetDirectoryName(full);
+        }
+        else throw new NimbusException($"{app}: no such file or folder", Program.UsageError);
+
+        string name = Path.GetFileName(elf);
+        string guestPath = "/app/" + name;
+        string outDir = Path.Combine(Repo.Out, "apps", name);
+        Directory.CreateDirectory(outDir);
+        string archive = Path.Combine(outDir, name + ".cpio");
+        using (var stream = File.Create(archive))
+        using (var writer = new CpioWriter(stream))
+        {
+            writer.AddDirectory("/app");
+            writer.AddFile(guestPath, File.ReadAllBytes(elf), CpioWriter.ExecutableFileMode);
+            writer.AddDirectory("/tmp");
+            string? manifest = manifestDir == null ? null : Path.Combine(manifestDir, ManifestName);
+            if (manifest != null && File.Exists(manifest))
+            {
+                try { Manifest.ApplyTo(Manifest.Load(manifest), writer); }
+                catch (ManifestException e) { throw new NimbusException(e.Message); }
+            }
+            writer.Finish();
+        }
+        return new Prepared(archive, guestPath, elf);
+    }
+
+    public static bool IsElf(string path)
+    {
+        using var f = File.OpenRead(path);
+        Span<byte> magic = stackalloc byte[4];
+        return f.Read(magic) == 4 && magic[0] == 0x7f && magic[1] == (byte)'E' && magic[2] == (byte)'L' && magic[3] == (byte)'F';
+    }
+
+    // gcc builds a PIE (Debian's default) with debug info; rebuilt only when a source is newer.
+    private static string BuildC(string dirOrFile, string[] sources, Action<string> log)
+    {
+        bool single = File.Exists(dirOrFile);
+        string dir = single ? Path.GetDirectoryName(dirOrFile)! : dirOrFile;
+        string name = single ? Path.GetFileNameWithoutExtension(dirOrFile) : Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar));
+        string outDir = Path.Combine(Repo.Out, "apps", name);
+        Directory.CreateDirectory(outDir);
+        string output = Path.Combine(outDir, name);
+        var inputs = sources.Concat(Directory.GetFiles(dir, "*.h")).Append(typeof(AppImage).Assembly.Location).ToList();
+        if (File.Exists(output) && inputs.All(s => File.GetLastWriteTimeUtc(s) <= File.GetLastWriteTimeUtc(output))) return output;
+        if (ProcessRunner.FindOnPath("gcc") == null)
+            throw new NimbusException("gcc is missing: as root run `apt-get install -y gcc` (./nimbus does this when run as root)");
+        log($"gcc    {Path.GetRelativePath(Environment.CurrentDirectory, dirOrFile)} -> {Path.GetRelativePath(Environment.CurrentDirectory, output)}");
+        var args = new List<string> { "-O2", "-g", "-Wall", "-fPIE", "-pie", "-pthread", "-o", output };
+        args.AddRange(sources.OrderBy(s => s, StringComparer.Ordinal));
+        args.Add("-lm");
+        var r = ProcessRunner.Run("gcc", args, dir);
+        if (r.ExitCode != 0) throw new NimbusException($"gcc failed:\n{r.Output.Trim()}");
+        return output;
+    }
+
+    // The kernel command line that runs the program: options, then the path and arguments, each
+    // quoted for the kernel's tokenizer (Shell/CommandLine.cs).
+    public static string CommandLine(string guestPath, IEnumerable<string> args, IEnumerable<string> env, string? kernelOptions)
+    {
+        var sb = new StringBuilder();
+        if (!string.IsNullOrWhiteSpace(kernelOptions)) sb.Append(kernelOptions.Trim()).Append(' ');
+        foreach (var e in env)
+        {
+            if (!e.Contains('=') || e.StartsWith('=')) throw new NimbusException($"--env {e}: expected NAME=VALUE", Program.UsageError);
+            sb.Append(Quote("--env=" + e)).Append(' ');
+        }
+        sb.Append(Quote(guestPath));
+        foreach (var a in args) sb.Append(' ').Append(Quote(a));
+        if (sb.Length > 4000) throw new NimbusException("the arguments are too long for the kernel command line (4000 bytes)", Program.UsageError);
+        return sb.ToString();
+    }
+
+    private static string Quote(string s)
+    {
+        if (s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || "/._-=,:+@%".Contains(c))) return s;
+        return "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    }
+}

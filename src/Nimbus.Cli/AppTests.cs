@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+
+namespace Nimbus.Cli;
+
+// Tests that run Linux programs on Nimbus: the same binary on the host and in the VM must print
+// the same, and bad programs must fail clearly.
+public static class AppTests
+{
+    private static readonly string TestApps = Path.Combine(Repo.Root, "tests", "apps");
+
+    private static VmResult Run(string app, string[] args, string[]? env = null, int memoryMb = 128)
+    {
+        var prepared = AppImage.Prepare(app, _ => { });
+        return Qemu.Run(new VmOptions
+        {
+            CommandLine = AppImage.CommandLine(prepared.GuestPath, args, env ?? [], null),
+            Initrd = prepared.Archive, Application = true, MemoryMb = memoryMb, Timeout = TimeSpan.FromSeconds(60),
+        }, passthrough: false);
+    }
+
+    private static ProcessResult RunOnHost(string elf, string[] args, string[]? env = null)
+    {
+        var vars = new Dictionary<string, string>();
+        foreach (var e in env ?? []) vars[e[..e.IndexOf('=')]] = e[(e.IndexOf('=') + 1)..];
+        return ProcessRunner.Run(elf, args, Repo.Root, TimeSpan.FromSeconds(30), environment: vars);
+    }
+
+    // stdout and stderr must match the host's byte for byte (the program prints argv[0]'s base name).
+    private static string? SameAsHost(string app, string[] args, string[]? env = null, int expectedStatus = 0)
+    {
+        var prepared = AppImage.Prepare(app, _ => { });
+        var host = RunOnHost(prepared.HostElf, args, env);
+        var guest = Run(app, args, env);
+        var problems = new List<string>();
+        if (guest.TimedOut) problems.Add("the VM did not power off within 60 s");
+        if (host.ExitCode != expectedStatus) problems.Add($"host exit status {host.ExitCode}, expected {expectedStatus}");
+        if (guest.GuestStatus != expectedStatus) problems.Add($"guest exit status {guest.GuestStatus}, expected {expectedStatus}");
+        if (host.Stdout != guest.Stdout) problems.Add($"stdout differs\n--- host ---\n{host.Stdout}--- guest ---\n{guest.Stdout}");
+        if (host.Stderr != guest.Stderr) problems.Add($"stderr differs\n--- host ---\n{host.Stderr}--- guest ---\n{guest.Stderr}");
+        return problems.Count == 0 ? null : string.Join("\n", problems);
+    }
+
+    public static IEnumerable<TestCase> All()
+    {
+        string helloC = Path.Combine(Repo.Root, "samples", "hello-c");
+        yield return new("app.hello_c", () => SameAsHost(helloC, ["one", "two words", "quote\"d"], ["GREETING=hello there"]));
+        yield return new("app.hello_c_exit_status", () => SameAsHost(helloC, ["fail"], expectedStatus: 3));
+        yield return new("app.missing_symbols", () =>
+        {
+            var r = Run(Path.Combine(TestApps, "missing_symbols.c"), []);
+            var problems = new List<string>();
+            if (r.GuestStatus != 127) problems.Add($"exit status {r.GuestStatus}, expected 127");
+            foreach (var name in new[] { "getpwnam", "wordexp" })
+                if (!Regex.IsMatch(r.Output, $@"missing symbol: {name} \(needed by /app/missing_symbols\)")) problems.Add($"{name} is not reported");
+            if (r.Output.Contains("main must not run")) problems.Add("main ran");
+            if (!r.Output.Contains("nothing was started")) problems.Add("no summary line");
+            return problems.Count == 0 ? null : string.Join("\n", problems) + "\n--- output ---\n" + r.Output;
+        });
+        yield return new("app.corrupt_elf", () =>
+        {
+            // A real executable with its program header table cut off.
+            var prepared = AppImage.Prepare(helloC, _ => { });
+            string broken = Path.Combine(Repo.Out, "tests", "corrupt", "broken");
+            Directory.CreateDirectory(Path.GetDirectoryName(broken)!);
+            var bytes = File.ReadAllBytes(prepared.HostElf);
+            File.WriteAllBytes(broken, bytes[..100]);
+            var r = Run(broken, []);
+            return r.GuestStatus == 126 && r.Output.Contains("/app/broken: cannot load: program header table is malformed or outside the file")
+                ? null : $"exit status {r.GuestStatus}, expected 126 and a clear message\n{r.Output}";
+        });
+    }
+}
