@@ -79,6 +79,7 @@ public static class Program
         var appArgs = new Argument<string[]>("ARGS") { Description = "the program's arguments (after --)", Arity = ArgumentArity.ZeroOrMore };
         var env = new Option<string[]>("--env") { Description = "NAME=VALUE for the program's environment (repeatable)", AllowMultipleArgumentsPerToken = false };
         var kernelOptions = new Option<string?>("--kernel-options") { Description = "kernel options before the program, e.g. \"--bootchart\"" };
+        var allowMissing = new Option<bool>("--allow-missing") { Description = "start the program even if symbols are missing; calling a missing function then ends it with a message" };
         var exec = new Option<string?>("--exec", "-e") { Description = "kernel command line when no APP is given, e.g. \"echo hello\" (default: selftest)" };
         var memory = new Option<string>("--memory", "-m") { Description = "guest memory (e.g. 64M, 1G)", DefaultValueFactory = _ => "128M" };
         var cpus = new Option<int>("--cpus", "-c") { Description = "virtual CPUs", DefaultValueFactory = _ => 1 };
@@ -91,7 +92,7 @@ public static class Program
         var time = new Option<bool>("--time") { Description = "print whole-VM wall time" };
         var traceOut = new Option<string?>("--trace-out") { Description = "convert the guest's trace dump (-e \"--trace=PATTERN --trace-dump ...\") to Chrome/Perfetto JSON in FILE", HelpName = "FILE" };
         var cmd = new Command("run", "Boot a program (built or published first when needed) or a kernel command line; return the guest's exit status")
-            { app, appArgs, env, kernelOptions, exec, memory, cpus, machine, accel, gdb, verbose, time, traceOut };
+            { app, appArgs, env, kernelOptions, allowMissing, exec, memory, cpus, machine, accel, gdb, verbose, time, traceOut };
         SetAction(cmd, p =>
         {
             int mem = ParseMemory(p.GetValue(memory)!);
@@ -109,7 +110,9 @@ public static class Program
                 if (p.GetValue(exec) != null) throw new NimbusException("give either a program (APP) or --exec, not both", UsageError);
                 var prepared = AppImage.Prepare(appPath, Info);
                 initrd = prepared.Archive;
-                commandLine = AppImage.CommandLine(prepared.GuestPath, p.GetValue(appArgs) ?? [], p.GetValue(env) ?? [], p.GetValue(kernelOptions));
+                string? options = p.GetValue(kernelOptions);
+                if (p.GetValue(allowMissing)) options = "--allow-missing " + options;
+                commandLine = AppImage.CommandLine(prepared.GuestPath, p.GetValue(appArgs) ?? [], p.GetValue(env) ?? [], options);
             }
             else if ((p.GetValue(appArgs)?.Length ?? 0) > 0 || (p.GetValue(env)?.Length ?? 0) > 0)
                 throw new NimbusException("program arguments and --env need a program (APP)", UsageError);

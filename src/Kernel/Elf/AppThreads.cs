@@ -17,7 +17,8 @@ namespace Nimbus.Kernel.Elf
             AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14, AT_PLATFORM = 15, AT_HWCAP = 16,
             AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2 = 26, AT_EXECFN = 31, AT_MINSIGSTKSZ = 51;
 
-        private struct StartInfo { public ulong Entry, Stack; }
+        private struct StartInfo { public ulong Entry, Stack, StackLow, StackSize; }
+        private const ulong MainStackSize = 8UL << 20;
 
         [RuntimeImport("*", "app_enter")] [MethodImpl(MethodImplOptions.InternalCall)]
         private static extern void AppEnter(ulong entry, ulong stack);
@@ -38,13 +39,15 @@ namespace Nimbus.Kernel.Elf
 
         public static int StartMain(ElfImage* exe, int argc, byte** argv, int envc, byte** envp)
         {
-            ulong top = MapStack(8UL << 20, out _);
+            ulong top = MapStack(MainStackSize, out ulong low);
             if (top == 0 || !AddressSpace.Populate(top - 64 * 1024, top)) { Log.Line("nimbus: no memory for the main thread's stack"); return ProgramLoader.StatusCannotRun; }
             ulong sp = BuildInitialStack(top, exe, argc, argv, envc, envp);
             ulong tp = Tls.CreateThreadArea(out _);
             var info = (StartInfo*)KernelHeap.Alloc((ulong)sizeof(StartInfo));
             info->Entry = exe->Entry;
             info->Stack = sp;
+            info->StackLow = low;
+            info->StackSize = MainStackSize;
             KThread* t = Scheduler.Create(&RunMain, info, "app-main");
             t->FsBase = tp;
             Scheduler.Start(t);
@@ -56,6 +59,7 @@ namespace Nimbus.Kernel.Elf
         {
             var info = (StartInfo*)arg;
             ulong entry = info->Entry, stack = info->Stack;
+            Libc.Threads.AdoptMain(info->StackLow, info->StackSize);
             KernelHeap.Free(info);
             EnterApplication(entry, stack);
         }

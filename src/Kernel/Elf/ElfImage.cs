@@ -15,6 +15,7 @@ namespace Nimbus.Kernel.Elf
         public delegate*<void*, ElfImage*, byte*, bool, Resolution*, bool> Resolve;   // (context, requester, name, excludeRequester, result)
         public delegate*<void*, ElfImage*, byte*, void> Missing;                      // called once per unresolved strong reference
         public delegate*<void*, byte*, ulong, void> CopiedKernelData;                // (context, name, copy's address): the kernel must use the copy
+        public delegate*<byte*, ulong> StubFor;                                      // optional: an address standing in for a missing function
         public void* Context;
     }
 
@@ -250,6 +251,8 @@ namespace Nimbus.Kernel.Elf
                         byte* name = NameAt(sym->Name);
                         bool found;
                         fixed (ElfImage* self = &this) found = resolver->Resolve(resolver->Context, self, name, type == RCopy, &res);
+                        if (!found && sym->Bind != StbWeak && resolver->StubFor != null && (res.Address = resolver->StubFor(name)) != 0)
+                            found = true;
                         if (!found)
                         {
                             if (sym->Bind != StbWeak)

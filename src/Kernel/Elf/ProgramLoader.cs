@@ -46,14 +46,16 @@ namespace Nimbus.Kernel.Elf
             Tls.Layout();
             Libc.Stdio.Initialize();      // before relocation: copy relocations copy stdin/stdout/stderr
             var resolver = new SymbolResolver { Resolve = &Resolve, Missing = &ReportMissing, CopiedKernelData = &Libc.LibcData.Redirect };
+            if (AllowMissing) resolver.StubFor = &MissingStubs.For;
             // Libraries first (in reverse), so a copy relocation in the executable copies initialised data.
             for (int i = ObjectCount - 1; i >= 0; i--) Get(i)->Relocate(&resolver);
             if (s_missing > 0 && !AllowMissing)
             {
-                Log.Line($"nimbus: {Span(path)}: {s_missing} missing symbol(s) (listed above); nothing was started.");
+                Log.Line($"nimbus: {Span(path)}: {s_missing} missing symbol(s) (listed above); nothing was started. With --allow-missing it starts anyway, and a call to a missing function ends it with a message.");
                 return StatusNotFound;
             }
             for (int i = 0; i < ObjectCount; i++) ApplyFinalProtection(Get(i));
+            MissingStubs.Seal();
             return AppThreads.StartMain(exe, argc, argv, envc, envp);
         }
 

@@ -125,6 +125,21 @@ namespace Nimbus.Kernel.Memory
             return 0;
         }
 
+        // Frees the pages of [address, address + length) but keeps the mapping: the next touch
+        // finds a fresh zeroed page (madvise MADV_DONTNEED).
+        public static int Discard(ulong address, ulong length)
+        {
+            ulong end = address + RoundUp(length);
+            if (end > Ceiling || end < address) return EINVAL;
+            using (new MemoryLock())
+            {
+                ulong freed;
+                fixed (PageTables* t = &KernelMemory.Tables) freed = t->UnmapAndFree(address, end);
+                if (freed != 0) FlushTlb();
+            }
+            return 0;
+        }
+
         // Allocates and zeroes every page of [start, end) that is not there yet (eager mappings:
         // ELF segments, the top of a stack). False when memory ran out.
         public static bool Populate(ulong start, ulong end)
@@ -179,6 +194,19 @@ namespace Nimbus.Kernel.Memory
             }
             FaultsResolved++;
             return true;
+        }
+
+        // Copies the regions, in address order, into `into` (up to `max`); returns how many there are
+        // (/proc/self/maps: the caller retries with more room when the answer exceeds max).
+        public static int Regions(Vma* into, int max)
+        {
+            if (!s_ready) return 0;
+            using (new MemoryLock())
+            {
+                int count = s_vmas.Count;
+                for (int i = 0; i < count && i < max; i++) into[i] = s_vmas[i];
+                return count;
+            }
         }
 
         // What region an address is in (for fault reports): its kind, or -1.

@@ -529,6 +529,18 @@ namespace Nimbus.Kernel.Sched
         }
 
         // Makes a waiting thread runnable, on its own CPU. From threads, interrupt handlers, any CPU.
+        // Makes the CPU running t take an interrupt soon (signals are delivered on the way back to
+        // application code); nothing when t is not running.
+        public static void Nudge(KThread* t)
+        {
+            using (new InterruptsDisabled())
+            {
+                if (Volatile.Read(ref *(int*)&t->State) != (int)ThreadState.Running) return;
+                int cpu = t->Cpu;
+                if (cpu != PerCpu.Current->Index) LocalApic.SendIpi(PerCpu.Get(cpu)->ApicId, WakeVector);
+            }
+        }
+
         public static void Wake(KThread* t)
         {
             bool wasEnabled = Cpu.SaveAndDisableInterrupts();

@@ -52,6 +52,7 @@ namespace Nimbus.Kernel.Sched
         public Timer WakeTimer;             // sleeps and timed waits
         public int TimedOut;
         public int Errno;                   // the application's errno for this thread (__errno_location)
+        public void* AppThread;             // the application's pthread (Libc/Threads.cs), if any
         public fixed byte Name[32];
 
         public const int MaxName = 31;

@@ -16,7 +16,7 @@ namespace Nimbus.Kernel.Shell
         private static bool s_traceDump;
 
         public static string KnownCommands => "echo, exit, selftest, crash, meminfo, cpus, threads, sleep, date, bench-sched, help, /PATH/TO/PROGRAM [ARGS...]";
-        public static string KnownOptions => "--bootchart, --env=NAME=VALUE, --verbose, --trace=PATTERN, --trace-dump, --perf-stat=TRACEPOINTS";
+        public static string KnownOptions => "--bootchart, --env=NAME=VALUE, --allow-missing, --verbose, --trace=PATTERN, --trace-dump, --perf-stat=TRACEPOINTS";
         public static bool Verbose;
         private const int MaxEnv = 64;
         private struct EnvTable { public fixed ulong Entries[MaxEnv]; }
@@ -36,6 +36,7 @@ namespace Nimbus.Kernel.Shell
                 if (tokens[i].IsSeparator || !CommandLine.StartsWith(w, "--")) break;
                 if (CommandLine.Equals(w, "--bootchart")) BootChart = true;
                 else if (CommandLine.Equals(w, "--verbose")) Verbose = true;
+                else if (CommandLine.Equals(w, "--allow-missing")) Elf.ProgramLoader.AllowMissing = true;
                 else if (CommandLine.StartsWith(w, "--env="))
                 {
                     var assignment = w.Slice(6);

@@ -66,6 +66,8 @@ namespace Nimbus.Kernel.Arch.X64
             {
                 if (vector == s_expectedVector) { s_expectedHits++; return; }
                 if (vector == PageFaultVector && ApplicationFault(frame)) return;
+                // A fault in application code is the application's: its signal handler, or its end.
+                if (frame->Rip < Memory.AddressSpace.Ceiling && Libc.Signals.DeliverFault(frame, vector == PageFaultVector ? Cpu.ReadCr2() : 0)) return;
                 Panic.CpuException(frame);
                 return;
             }
@@ -78,6 +80,7 @@ namespace Nimbus.Kernel.Arch.X64
             Drivers.LocalApic.EndOfInterrupt();
             // Handlers only wake threads; the switch to a woken thread happens here, after EOI.
             Sched.Scheduler.PreemptIfNeeded();
+            if (frame->Rip < Memory.AddressSpace.Ceiling) Libc.Signals.DeliverPending(frame);
         }
     }
 }

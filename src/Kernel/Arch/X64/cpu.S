@@ -273,3 +273,41 @@ app_enter:
     xor  ebp, ebp
     xor  edx, edx
     jmp  rdi
+
+# ulong app_call(fn, arg, stack, ulong* save): calls fn(arg) on an application stack and returns
+# its result on the kernel stack again. `save` keeps the kernel stack pointer so app_unwind (for
+# pthread_exit, called deep in application code) can return from this call early.
+.global app_call
+app_call:
+    push rbp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    mov  [rcx], rsp
+    mov  rsp, rdx
+    push rcx
+    sub  rsp, 8
+    mov  rax, rdi
+    mov  rdi, rsi
+    xor  ebp, ebp
+    call rax
+    add  rsp, 8
+    pop  rcx
+    mov  rsp, [rcx]
+app_call_return:
+    pop  r15
+    pop  r14
+    pop  r13
+    pop  r12
+    pop  rbx
+    pop  rbp
+    ret
+
+# void app_unwind(ulong* save, ulong result): makes the app_call that filled `save` return `result`.
+.global app_unwind
+app_unwind:
+    mov  rsp, [rdi]
+    mov  rax, rsi
+    jmp  app_call_return

@@ -117,3 +117,102 @@ VARIADIC fcntl, libc_fcntl_va, 2
 VARIADIC fcntl64, libc_fcntl_va, 2
 VARIADIC ioctl, libc_ioctl_va, 2
 VARIADIC syscall, libc_syscall_va, 1
+
+# A signal handler returns here (its frame's return address); rsp points at the ucontext_t.
+# libc_signal_return restores the signal mask and hands back the saved registers, which may have
+# been edited by the handler (.NET redirects rip to throw NullReferenceException). The FPU state
+# comes from the frame's fpregs pointer; iretq then loads rip, rsp and rflags together.
+.global signal_return
+signal_return:
+    mov  rdi, rsp
+    and  rsp, -16
+    call libc_signal_return        # rax = the gregs array
+    mov  rcx, [rax + 184]          # mcontext.fpregs
+    test rcx, rcx
+    jz   1f
+    fxrstor [rcx]
+1:  mov  ecx, ss
+    push rcx
+    push qword ptr [rax + 15 * 8]  # rsp
+    push qword ptr [rax + 17 * 8]  # rflags
+    mov  ecx, cs
+    push rcx
+    push qword ptr [rax + 16 * 8]  # rip
+    mov  r8,  [rax + 0 * 8]
+    mov  r9,  [rax + 1 * 8]
+    mov  r10, [rax + 2 * 8]
+    mov  r11, [rax + 3 * 8]
+    mov  r12, [rax + 4 * 8]
+    mov  r13, [rax + 5 * 8]
+    mov  r14, [rax + 6 * 8]
+    mov  r15, [rax + 7 * 8]
+    mov  rdi, [rax + 8 * 8]
+    mov  rsi, [rax + 9 * 8]
+    mov  rbp, [rax + 10 * 8]
+    mov  rbx, [rax + 11 * 8]
+    mov  rdx, [rax + 12 * 8]
+    mov  rcx, [rax + 14 * 8]
+    mov  rax, [rax + 13 * 8]
+    iretq
+
+.global signal_return_address
+signal_return_address:
+    lea  rax, [rip + signal_return]
+    ret
+
+.global missing_function_called_address
+missing_function_called_address:
+    lea  rax, [rip + missing_function_called]
+    ret
+
+# setjmp/longjmp. jmp_buf: rbx, rbp, r12, r13, r14, r15, rsp (after return), rip; then whether
+# the signal mask was saved and the mask (sigsetjmp). Applications never look inside.
+.global abi__setjmp, abi_setjmp, abi___sigsetjmp, abi_sigsetjmp
+abi__setjmp:
+    xor  esi, esi
+    jmp  abi___sigsetjmp
+abi_setjmp:
+    mov  esi, 1
+abi_sigsetjmp:
+abi___sigsetjmp:
+    mov  [rdi + 0], rbx
+    mov  [rdi + 8], rbp
+    mov  [rdi + 16], r12
+    mov  [rdi + 24], r13
+    mov  [rdi + 32], r14
+    mov  [rdi + 40], r15
+    lea  rdx, [rsp + 8]
+    mov  [rdi + 48], rdx
+    mov  rdx, [rsp]
+    mov  [rdi + 56], rdx
+    mov  [rdi + 64], rsi
+    test esi, esi
+    jz   1f
+    jmp  libc_save_signal_mask      # (env) -> 0: stores the mask at env + 72
+1:  xor  eax, eax
+    ret
+
+.global abi_longjmp, abi__longjmp, abi_siglongjmp, abi___longjmp_chk
+abi_longjmp:
+abi__longjmp:
+abi_siglongjmp:
+abi___longjmp_chk:
+    mov  eax, esi
+    test eax, eax
+    jnz  1f
+    inc  eax
+1:  cmp  qword ptr [rdi + 64], 0
+    je   2f
+    push rdi
+    push rax
+    call libc_restore_signal_mask   # (env)
+    pop  rax
+    pop  rdi
+2:  mov  rbx, [rdi + 0]
+    mov  rbp, [rdi + 8]
+    mov  r12, [rdi + 16]
+    mov  r13, [rdi + 24]
+    mov  r14, [rdi + 32]
+    mov  r15, [rdi + 40]
+    mov  rsp, [rdi + 48]
+    jmp  qword ptr [rdi + 56]

@@ -1,0 +1,103 @@
+using System.Runtime.InteropServices;
+using Nimbus.Kernel.Fs;
+using Nimbus.Kernel.Memory;
+
+namespace Nimbus.Kernel.Libc
+{
+    // <sys/mman.h> on the application address space (Memory/AddressSpace.cs): anonymous mappings are
+    // reservations paged in on first touch; file mappings are private copies of the file's bytes.
+    internal static unsafe class Mman
+    {
+        private const int MapShared = 0x01, MapPrivate = 0x02, MapFixed = 0x10, MapAnonymous = 0x20, MapFixedNoReplace = 0x100000;
+        private const int EINVAL = 22, EBADF = 9, ENODEV = 19, EEXIST = 17;
+        private static readonly ulong MapFailed = ulong.MaxValue;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_mmap")]
+        private static ulong Mmap(ulong address, ulong length, int prot, int flags, int fd, long offset) => Map(address, length, prot, flags, fd, offset);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_mmap64")]
+        private static ulong Mmap64(ulong address, ulong length, int prot, int flags, int fd, long offset) => Map(address, length, prot, flags, fd, offset);
+
+        public static ulong Map(ulong address, ulong length, int prot, int flags, int fd, long offset)
+        {
+            if (length == 0 || (offset & 4095) != 0 || (flags & (MapShared | MapPrivate)) == 0) return Fail(EINVAL);
+            bool fixedAddress = (flags & MapFixed) != 0;
+            if ((flags & MapFixedNoReplace) != 0 && address != 0)
+            {
+                // The caller wants exactly this address, but never over an existing mapping.
+                ulong got = AddressSpace.Map(address, length, (uint)prot & 7, AddressSpace.KindAnonymous, false, out int e0);
+                if (got == 0) return Fail(e0);
+                if (got != address) { AddressSpace.Unmap(got, length); return Fail(EEXIST); }
+                return (flags & MapAnonymous) == 0 ? FillFromFile(got, length, fd, offset, prot) : got;
+            }
+            ulong start = AddressSpace.Map(address, length, (uint)prot & 7, AddressSpace.KindAnonymous, fixedAddress, out int errno);
+            if (start == 0) return Fail(errno);
+            if ((flags & MapAnonymous) != 0) return start;
+            return FillFromFile(start, length, fd, offset, prot);
+        }
+
+        // A file mapping: the file's bytes copied in (private semantics; MAP_SHARED writes are not
+        // written back: there is no disk behind the root file system).
+        private static ulong FillFromFile(ulong start, ulong length, int fd, long offset, int prot)
+        {
+            OpenFile* f = Vfs.Get(fd);
+            if (f == null) { AddressSpace.Unmap(start, length); return Fail(EBADF); }
+            FsNode* n = f->Node;
+            if ((n->Mode & RamFs.TypeMask) != RamFs.TypeRegular) { AddressSpace.Unmap(start, length); return Fail(ENODEV); }
+            if ((prot & 2) == 0) AddressSpace.Protect(start, length, (uint)prot | 2);
+            RamFs.Lock();
+            if ((ulong)offset < n->Size)
+            {
+                ulong count = n->Size - (ulong)offset;
+                if (count > length) count = length;
+                Mem.Move((byte*)start, n->Data + offset, (nuint)count);
+            }
+            RamFs.Unlock();
+            if ((prot & 2) == 0) AddressSpace.Protect(start, length, (uint)prot & 7);
+            return start;
+        }
+
+        private static ulong Fail(int errno)
+        {
+            Process.SetErrno(errno);
+            return MapFailed;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_munmap")]
+        private static int Munmap(ulong address, ulong length) => Result(AddressSpace.Unmap(address, length));
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_mprotect")]
+        private static int Mprotect(ulong address, ulong length, int prot) => Result(AddressSpace.Protect(address, length, (uint)prot & 7));
+
+        // MADV_DONTNEED (4) gives the pages back (they read as zero afterwards, as on Linux);
+        // every other advice is a hint we may ignore.
+        [UnmanagedCallersOnly(EntryPoint = "abi_madvise")]
+        private static int Madvise(ulong address, ulong length, int advice) => Advise(address, length, advice);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_posix_madvise")]
+        private static int PosixMadvise(ulong address, ulong length, int advice) => advice == 4 ? 0 : Advise(address, length, advice) == 0 ? 0 : Process.GetErrno();
+
+        private static int Advise(ulong address, ulong length, int advice)
+        {
+            if ((address & 4095) != 0) return Result(EINVAL);
+            if (advice == 4) return Result(AddressSpace.Discard(address, length));
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_mlock")]
+        private static int Mlock(ulong address, ulong length) => 0;          // nothing is ever paged out
+        [UnmanagedCallersOnly(EntryPoint = "abi_munlock")]
+        private static int Munlock(ulong address, ulong length) => 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi_mlockall")]
+        private static int Mlockall(int flags) => 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi_msync")]
+        private static int Msync(ulong address, ulong length, int flags) => 0;
+
+        private static int Result(int errno)
+        {
+            if (errno == 0) return 0;
+            Process.SetErrno(errno);
+            return -1;
+        }
+    }
+}

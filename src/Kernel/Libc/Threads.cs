@@ -1,0 +1,461 @@
+using System.Runtime;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+using Nimbus.Kernel.Arch.X64;
+using Nimbus.Kernel.Elf;
+using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Sync;
+
+namespace Nimbus.Kernel.Libc
+{
+    // An application thread (pthread_t points to one). Lives until joined (or, detached, until it ends).
+    internal unsafe struct PThread
+    {
+        public KThread* Thread;
+        public ulong Start, Argument, Result;
+        public ulong StackLow, StackSize;     // the application stack (pthread_getattr_np)
+        public ulong KernelSave;              // app_call's saved kernel stack pointer (pthread_exit)
+        public void* TlsBlock;
+        public int Detached;
+        public int IsMain;
+        public ulong SignalMask;
+        public ulong AltStack, AltStackSize;
+        public int AltStackFlags;
+        public ulong PendingSignals;
+        public fixed ulong Keys[Threads.MaxKeys];
+    }
+
+    // <pthread.h>: threads, keys, once, and the synchronisation objects mapped onto the kernel's
+    // lock-free mutex, condition variable and reader-writer lock (Sync/). pthread_mutex_t holds a
+    // kernel Mutex directly (32 of its 40 bytes); condition variables and rwlocks carry a pointer to a
+    // kernel object made on first use (glibc's static initialisers are all zeros).
+    internal static unsafe class Threads
+    {
+        public const int MaxKeys = 128;
+        private const int EAGAIN = 11, EBUSY = 16, EINVAL = 22, ESRCH = 3, EDEADLK = 35, ETIMEDOUT = 110, ENOMEM = 12;
+        private const ulong DefaultStackSize = 8UL << 20;
+
+        [RuntimeImport("*", "app_call")] [MethodImpl(MethodImplOptions.InternalCall)]
+        private static extern ulong AppCall(ulong function, ulong argument, ulong stack, ulong* save);
+        [RuntimeImport("*", "app_unwind")] [MethodImpl(MethodImplOptions.InternalCall)]
+        private static extern void AppUnwind(ulong* save, ulong result);
+
+        private struct KeyTable { public fixed ulong Destructors[MaxKeys]; public fixed int Used[MaxKeys]; }
+        private static KeyTable s_keys;
+        private static Mutex s_keyLock;
+        public static int LiveThreads = 1;
+
+        public static PThread* Current
+        {
+            get
+            {
+                KThread* t = Scheduler.Current;
+                if (t->AppThread == null) t->AppThread = NewRecord(t);    // the main thread, or a kernel thread calling in
+                return (PThread*)t->AppThread;
+            }
+        }
+
+        private static PThread* NewRecord(KThread* t)
+        {
+            var p = (PThread*)KernelHeap.AllocZeroed((ulong)sizeof(PThread));
+            p->Thread = t;
+            return p;
+        }
+
+        public static void AdoptMain(ulong stackLow, ulong stackSize)
+        {
+            PThread* p = Current;
+            p->IsMain = 1;
+            p->StackLow = stackLow;
+            p->StackSize = stackSize;
+        }
+
+        // pthread_attr_t (56 bytes): ours, since only these functions read it.
+        [StructLayout(LayoutKind.Sequential)]
+        private struct Attr { public ulong StackSize, StackAddress, GuardSize; public int Detached, Initialized; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_init")]
+        private static int AttrInit(Attr* a) { *a = default; a->StackSize = DefaultStackSize; a->GuardSize = 4096; a->Initialized = 1; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_destroy")]
+        private static int AttrDestroy(Attr* a) => 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_setstacksize")]
+        private static int AttrSetStackSize(Attr* a, ulong size) { if (size < 16384) return EINVAL; a->StackSize = size; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_getstacksize")]
+        private static int AttrGetStackSize(Attr* a, ulong* size) { *size = a->StackSize; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_setdetachstate")]
+        private static int AttrSetDetach(Attr* a, int state) { a->Detached = state; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_getdetachstate")]
+        private static int AttrGetDetach(Attr* a, int* state) { *state = a->Detached; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_setguardsize")]
+        private static int AttrSetGuard(Attr* a, ulong size) { a->GuardSize = size; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_getguardsize")]
+        private static int AttrGetGuard(Attr* a, ulong* size) { *size = a->GuardSize; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_getstack")]
+        private static int AttrGetStack(Attr* a, ulong* address, ulong* size) { *address = a->StackAddress; *size = a->StackSize; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_setstack")]
+        private static int AttrSetStack(Attr* a, ulong address, ulong size) { a->StackAddress = address; a->StackSize = size; return 0; }
+
+        // The attributes of a running thread: its stack is what .NET asks for here.
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_getattr_np")]
+        private static int GetAttrNp(PThread* p, Attr* a)
+        {
+            *a = default;
+            a->Initialized = 1;
+            a->StackAddress = p->StackLow;
+            a->StackSize = p->StackSize;
+            a->GuardSize = AppThreads.GuardSize;
+            a->Detached = p->Detached;
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_create")]
+        private static int Create(PThread** result, Attr* attr, ulong start, ulong argument)
+        {
+            ulong stackSize = attr != null && attr->Initialized != 0 ? attr->StackSize : DefaultStackSize;
+            stackSize = AddressSpace.RoundUp(stackSize);
+            var p = (PThread*)KernelHeap.AllocZeroed((ulong)sizeof(PThread));
+            ulong top;
+            if (attr != null && attr->StackAddress != 0) { p->StackLow = attr->StackAddress; top = attr->StackAddress + stackSize; }
+            else
+            {
+                top = AppThreads.MapStack(stackSize, out p->StackLow);
+                if (top == 0) { KernelHeap.Free(p); return EAGAIN; }
+            }
+            p->StackSize = stackSize;
+            p->Start = start;
+            p->Argument = argument;
+            p->Detached = attr != null && attr->Detached != 0 ? 1 : 0;
+            p->SignalMask = Current->SignalMask;
+            ulong tp = Tls.CreateThreadArea(out p->TlsBlock);
+            KThread* t = Scheduler.Create(&Run, p, "app-thread");
+            t->FsBase = tp;
+            t->AppThread = p;
+            p->Thread = t;
+            Interlocked.Increment(ref LiveThreads);
+            LibcData.Globals->SingleThreaded = 0;
+            *result = p;
+            if (p->Detached != 0) Scheduler.Detach(t);
+            Scheduler.Start(t);
+            return 0;
+        }
+
+        private static void Run(void* arg)
+        {
+            var p = (PThread*)arg;
+            KThread* self = Scheduler.Current;
+            Cpu.WriteMsr(0xC0000100, self->FsBase);
+            ulong entryTop = (Cpu.ReadStackPointer() - 512) & ~15UL;
+            self->EntryStackTop = entryTop;
+            using (new InterruptsDisabled()) PerCpu.Current->EntryStackTop = entryTop;
+            ulong top = (p->StackLow + p->StackSize) & ~15UL;
+            p->Result = AppCall(p->Start, p->Argument, top, &p->KernelSave);
+            Finish(p);
+        }
+
+        // Runs the key destructors (up to four rounds, as glibc), then ends the thread.
+        private static void Finish(PThread* p)
+        {
+            for (int round = 0; round < 4; round++)
+            {
+                bool any = false;
+                for (int k = 0; k < MaxKeys; k++)
+                {
+                    ulong value = p->Keys[k];
+                    ulong destructor;
+                    fixed (KeyTable* t = &s_keys) destructor = t->Used[k] != 0 ? t->Destructors[k] : 0;
+                    if (value == 0 || destructor == 0) continue;
+                    p->Keys[k] = 0;
+                    any = true;
+                    ((delegate* unmanaged<ulong, void>)destructor)(value);
+                }
+                if (!any) break;
+            }
+            Interlocked.Decrement(ref LiveThreads);
+            if (p->Detached != 0) Release(p);
+        }
+
+        private static void Release(PThread* p)
+        {
+            if (p->TlsBlock != null) KernelHeap.Free(p->TlsBlock);
+            if (p->StackLow != 0) AddressSpace.Unmap(p->StackLow - AppThreads.GuardSize, p->StackSize + AppThreads.GuardSize);
+            KernelHeap.Free(p);
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_exit")]
+        private static void Exit(ulong result)
+        {
+            PThread* p = Current;
+            if (p->IsMain != 0 || p->KernelSave == 0)
+            {
+                // The main thread ending with pthread_exit: the program goes on while others run;
+                // here it simply ends when it was the last.
+                if (Volatile.Read(ref LiveThreads) <= 1) Process.Exit(0);
+                while (true) Scheduler.SleepNs(1_000_000_000);
+            }
+            p->Result = result;
+            AppUnwind(&p->KernelSave, result);
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_join")]
+        private static int Join(PThread* p, ulong* result)
+        {
+            if (p == null || p->Detached != 0) return EINVAL;
+            if (p == Current) return EDEADLK;
+            Scheduler.Join(p->Thread);
+            if (result != null) *result = p->Result;
+            Release(p);
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_detach")]
+        private static int Detach(PThread* p)
+        {
+            if (p == null || p->Detached != 0) return EINVAL;
+            p->Detached = 1;
+            Scheduler.Detach(p->Thread);
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_self")]
+        private static PThread* Self() => Current;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_equal")]
+        private static int Equal(PThread* a, PThread* b) => a == b ? 1 : 0;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_setname_np")]
+        private static int SetName(PThread* p, byte* name)
+        {
+            int i = 0;
+            for (; i < KThread.MaxName && name[i] != 0; i++) p->Thread->Name[i] = name[i];
+            p->Thread->Name[i] = 0;
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_getname_np")]
+        private static int GetName(PThread* p, byte* buffer, ulong size)
+        {
+            ulong i = 0;
+            for (; i + 1 < size && p->Thread->Name[i] != 0; i++) buffer[i] = p->Thread->Name[i];
+            if (size > 0) buffer[i] = 0;
+            return 0;
+        }
+
+        // Keys.
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_key_create")]
+        private static int KeyCreate(uint* key, ulong destructor)
+        {
+            fixed (Mutex* m = &s_keyLock)
+            {
+                m->Lock();
+                fixed (KeyTable* t = &s_keys)
+                    for (int k = 0; k < MaxKeys; k++)
+                        if (t->Used[k] == 0)
+                        {
+                            t->Used[k] = 1;
+                            t->Destructors[k] = destructor;
+                            m->Unlock();
+                            *key = (uint)k;
+                            return 0;
+                        }
+                m->Unlock();
+            }
+            return EAGAIN;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_key_delete")]
+        private static int KeyDelete(uint key)
+        {
+            if (key >= MaxKeys) return EINVAL;
+            fixed (KeyTable* t = &s_keys) { t->Used[key] = 0; t->Destructors[key] = 0; }
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_getspecific")]
+        private static ulong GetSpecific(uint key) => key < MaxKeys ? Current->Keys[key] : 0;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_setspecific")]
+        private static int SetSpecific(uint key, ulong value)
+        {
+            if (key >= MaxKeys) return EINVAL;
+            Current->Keys[key] = value;
+            return 0;
+        }
+
+        // pthread_once: 0 = not run, 1 = running, 2 = done. Late callers wait for the first.
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_once")]
+        private static int Once(int* control, delegate* unmanaged<void> init)
+        {
+            if (Volatile.Read(ref *control) == 2) return 0;
+            if (Interlocked.CompareExchange(ref *control, 1, 0) == 0)
+            {
+                init();
+                Volatile.Write(ref *control, 2);
+                return 0;
+            }
+            while (Volatile.Read(ref *control) != 2) Scheduler.SleepNs(50_000);
+            return 0;
+        }
+
+        // Mutexes: the kernel's lock-free mutex in place (it is recursive; NORMAL and ERRORCHECK
+        // mutexes relocked by their owner therefore succeed instead of deadlocking or failing).
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_init")]
+        private static int MutexInit(Mutex* m, void* attr) { *m = default; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_destroy")]
+        private static int MutexDestroy(Mutex* m) => m->IsLocked ? EBUSY : 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_lock")]
+        private static int MutexLock(Mutex* m) { m->Lock(); return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_trylock")]
+        private static int MutexTryLock(Mutex* m) => m->TryLock() ? 0 : EBUSY;
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_unlock")]
+        private static int MutexUnlock(Mutex* m)
+        {
+            if (!m->IsLockedByCurrentThread) return 1;     // EPERM, as an error-checking mutex reports
+            m->Unlock();
+            return 0;
+        }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutexattr_init")]
+        private static int MutexAttrInit(int* a) { *a = 0; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutexattr_destroy")]
+        private static int MutexAttrDestroy(int* a) => 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutexattr_settype")]
+        private static int MutexAttrSetType(int* a, int type) { if (type < 0 || type > 3) return EINVAL; *a = type; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutexattr_gettype")]
+        private static int MutexAttrGetType(int* a, int* type) { *type = *a; return 0; }
+
+        // Condition variables: a kernel CondVar plus the clock its deadlines use, made on first use.
+        private struct Cond { public CondVar Var; public int Clock; }
+
+        private static Cond* CondOf(ulong* slot, int clock)
+        {
+            Cond* c = (Cond*)Volatile.Read(ref *slot);
+            if (c != null) return c;
+            var fresh = (Cond*)KernelHeap.AllocZeroed((ulong)sizeof(Cond));
+            fresh->Clock = clock;
+            if (Interlocked.CompareExchange(ref *(long*)slot, (long)fresh, 0) != 0) { KernelHeap.Free(fresh); return (Cond*)*slot; }
+            return fresh;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_condattr_init")]
+        private static int CondAttrInit(int* a) { *a = 0; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_condattr_destroy")]
+        private static int CondAttrDestroy(int* a) => 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_condattr_setclock")]
+        private static int CondAttrSetClock(int* a, int clock) { if (clock != 0 && clock != 1) return EINVAL; *a = clock; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_condattr_getclock")]
+        private static int CondAttrGetClock(int* a, int* clock) { *clock = *a; return 0; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_init")]
+        private static int CondInit(ulong* c, int* attr)
+        {
+            for (int i = 0; i < 6; i++) c[i] = 0;
+            CondOf(c, attr != null ? *attr : 0);
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_destroy")]
+        private static int CondDestroy(ulong* c)
+        {
+            var cond = (Cond*)*c;
+            if (cond != null) { *c = 0; KernelHeap.Free(cond); }
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_signal")]
+        private static int CondSignal(ulong* c) { CondOf(c, 0)->Var.Signal(); return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_broadcast")]
+        private static int CondBroadcast(ulong* c) { CondOf(c, 0)->Var.Broadcast(); return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_wait")]
+        private static int CondWait(ulong* c, Mutex* m) { CondOf(c, 0)->Var.Wait(m); return 0; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_timedwait")]
+        private static int CondTimedWait(ulong* c, Mutex* m, TimeSpec* abstime)
+        {
+            Cond* cond = CondOf(c, 0);
+            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return EINVAL;
+            ulong deadline = TimeFunctions.DeadlineFromAbsolute(cond->Clock, abstime);
+            return cond->Var.WaitUntil(m, deadline) ? 0 : ETIMEDOUT;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_clockwait")]
+        private static int CondClockWait(ulong* c, Mutex* m, int clock, TimeSpec* abstime)
+        {
+            Cond* cond = CondOf(c, 0);
+            ulong deadline = TimeFunctions.DeadlineFromAbsolute(clock, abstime);
+            return cond->Var.WaitUntil(m, deadline) ? 0 : ETIMEDOUT;
+        }
+
+        // Reader-writer locks: a kernel RwLock made on first use.
+        private static RwLock* RwOf(ulong* slot)
+        {
+            RwLock* r = (RwLock*)Volatile.Read(ref *slot);
+            if (r != null) return r;
+            var fresh = (RwLock*)KernelHeap.AllocZeroed((ulong)sizeof(RwLock));
+            if (Interlocked.CompareExchange(ref *(long*)slot, (long)fresh, 0) != 0) { KernelHeap.Free(fresh); return (RwLock*)*slot; }
+            return fresh;
+        }
+
+        // Which way the current thread holds a rwlock is not recorded by the kernel lock; the write
+        // owner is, so unlock asks it.
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_init")]
+        private static int RwInit(ulong* r, void* attr) { for (int i = 0; i < 7; i++) r[i] = 0; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_destroy")]
+        private static int RwDestroy(ulong* r) { var l = (RwLock*)*r; if (l != null) { *r = 0; KernelHeap.Free(l); } return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_rdlock")]
+        private static int RwRead(ulong* r) { RwOf(r)->ReadLock(); return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_tryrdlock")]
+        private static int RwTryRead(ulong* r) => RwOf(r)->TryReadLock() ? 0 : EBUSY;
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_wrlock")]
+        private static int RwWrite(ulong* r) { RwOf(r)->WriteLock(); return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_trywrlock")]
+        private static int RwTryWrite(ulong* r) => RwOf(r)->TryWriteLock() ? 0 : EBUSY;
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_unlock")]
+        private static int RwUnlock(ulong* r)
+        {
+            RwLock* l = RwOf(r);
+            if (l->IsWriteLockedByCurrentThread) l->WriteUnlock(); else l->ReadUnlock();
+            return 0;
+        }
+
+        // Scheduling.
+        [UnmanagedCallersOnly(EntryPoint = "abi_sched_yield")]
+        private static int SchedYield() { Scheduler.Yield(); return 0; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_sched_getcpu")]
+        private static int SchedGetCpu() => PerCpu.CurrentIndex;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_sched_getaffinity")]
+        private static int SchedGetAffinity(int pid, ulong size, byte* mask)
+        {
+            for (ulong i = 0; i < size; i++) mask[i] = 0;
+            for (int c = 0; c < PerCpu.Count && (ulong)(c / 8) < size; c++) mask[c / 8] |= (byte)(1 << (c % 8));
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_getaffinity_np")]
+        private static int PthreadGetAffinity(PThread* p, ulong size, byte* mask)
+        {
+            for (ulong i = 0; i < size; i++) mask[i] = 0;
+            for (int c = 0; c < PerCpu.Count && (ulong)(c / 8) < size; c++) mask[c / 8] |= (byte)(1 << (c % 8));
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_sched_setaffinity")]
+        private static int SchedSetAffinity(int pid, ulong size, byte* mask) => 0;     // the balancer decides
+
+        [UnmanagedCallersOnly(EntryPoint = "abi___sched_cpucount")]
+        private static int CpuCount(ulong size, byte* set)
+        {
+            int n = 0;
+            for (ulong i = 0; i < size; i++) for (int b = 0; b < 8; b++) if ((set[i] & (1 << b)) != 0) n++;
+            return n;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi___sched_cpualloc")]
+        private static void* CpuAlloc(ulong count) => Memory.Malloc(((count + 63) / 64) * 8);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi___sched_cpufree")]
+        private static void CpuFree(void* set) => Memory.Free(set);
+    }
+}
