@@ -129,6 +129,21 @@ public static class CliTests
             Expect(Nimbus("bench", "sched", "--no-nimbus", "--json"), 2, @"--json needs the Nimbus side")
             ?? Expect(Nimbus("bench", "boot", "--no-nimbus"), 2, @"--no-nimbus is only for bench sched")
             ?? Expect(Nimbus("bench", "sched", "--runs", "0"), 2, @"--runs must be at least 1"));
+        yield return new("cli.image_build_and_run", () => InTempDir(dir =>
+        {
+            string image = Path.Combine(dir, "hello.img");
+            var built = Nimbus("build", "samples/hello-c", "-o", image, "--", "baked");
+            if (built.ExitCode != 0) return $"build failed:\n{built.Output}";
+            return Expect(Nimbus("run", image), 0, @"got 1 argument", @"argv\[1\] = ""baked""")
+                ?? Expect(Nimbus("run", image, "--", "fail"), 3, @"argv\[1\] = ""fail""");
+        }));
+        yield return new("cli.image_corrupt", () => InTempDir(dir =>
+        {
+            string image = Path.Combine(dir, "broken.img");
+            File.WriteAllText(image, "NIMBUS-IMAGE 1\n{\"Kernel\": 999999, \"Archive\": 5, \"CommandLine\": \"/app/x\", \"Program\": \"/app/x\"}\nshort");
+            return Expect(Nimbus("run", image), 1, @"corrupt image");
+        }));
+        yield return new("cli.run_missing_app", () => Expect(Nimbus("run", "no/such/app"), 2, @"no/such/app: no such file or folder"));
         yield return new("cli.run_echo", () => Expect(Nimbus("run", "-e", "echo hello from nimbus"), 0, @"^hello from nimbus\r?$"));
         yield return new("cli.run_returns_guest_status", () => Expect(Nimbus("run", "-e", "exit 9", "--machine", "q35"), 9));
         yield return new("cli.run_bad_machine", () => Expect(Nimbus("run", "--machine", "pdp11"), 2, @"pdp11"));

@@ -48,14 +48,27 @@ public static class Program
 
     private static Command BuildCommand()
     {
-        var output = new Option<string?>("--output", "-o") { Description = "copy the kernel ELF here" };
+        var app = new Argument<string?>("APP") { Description = "a program to pack into a bootable image (as for run); without it, just the kernel", Arity = ArgumentArity.ZeroOrOne };
+        var appArgs = new Argument<string[]>("ARGS") { Description = "the program's default arguments (after --)", Arity = ArgumentArity.ZeroOrMore };
+        var env = new Option<string[]>("--env") { Description = "NAME=VALUE baked into the image (repeatable)" };
+        var output = new Option<string?>("--output", "-o") { Description = "with APP: the image file to write; without: copy the kernel ELF here" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "show every tool invocation" };
-        var cmd = new Command("build", "Build the kernel (incremental; output under out/kernel)") { output, verbose };
+        var cmd = new Command("build", "Build the kernel (incremental; output under out/kernel), or a bootable image of a program") { app, appArgs, env, output, verbose };
         SetAction(cmd, p =>
         {
             var r = BuildKernel(p.GetValue(verbose));
             if (!r.Rebuilt) Info($"kernel up to date: {Path.GetRelativePath(Environment.CurrentDirectory, r.Elf)} ({r.StrippedBytes / 1024} KiB stripped)");
             var o = p.GetValue(output);
+            string? appPath = p.GetValue(app);
+            if (appPath != null)
+            {
+                if (o == null) throw new NimbusException("building an image needs -o FILE", UsageError);
+                var prepared = AppImage.Prepare(appPath, Info);
+                string commandLine = AppImage.CommandLine(prepared.GuestPath, p.GetValue(appArgs) ?? [], p.GetValue(env) ?? [], null);
+                VmImage.Write(o, Path.Combine(Repo.KernelOut, "nimbus-stripped.elf"), prepared.Archive, commandLine, prepared.GuestPath);
+                Info($"image {o}: {new FileInfo(o).Length / 1024} KiB (kernel + {prepared.GuestPath}); boot it with: nimbus run {o}");
+                return 0;
+            }
             if (o != null) File.Copy(r.Elf, o, overwrite: true);
             return 0;
         });
@@ -105,7 +118,23 @@ public static class Program
             string? appPath = p.GetValue(app);
             string commandLine = p.GetValue(exec) ?? "selftest";
             string? initrd = null;
-            if (appPath != null)
+            string kernel = Repo.KernelElf;
+            if (appPath != null && VmImage.IsImage(appPath))
+            {
+                if (p.GetValue(exec) != null) throw new NimbusException("give either a program (APP) or --exec, not both", UsageError);
+                var (header, imageKernel, archive) = VmImage.Extract(appPath);
+                kernel = imageKernel;
+                initrd = archive;
+                commandLine = header.CommandLine;
+                // Arguments or --env given now replace the image's.
+                if ((p.GetValue(appArgs)?.Length ?? 0) > 0 || (p.GetValue(env)?.Length ?? 0) > 0 || p.GetValue(allowMissing) || p.GetValue(kernelOptions) != null)
+                {
+                    string? options = p.GetValue(kernelOptions);
+                    if (p.GetValue(allowMissing)) options = "--allow-missing " + options;
+                    commandLine = AppImage.CommandLine(header.Program, p.GetValue(appArgs) ?? [], p.GetValue(env) ?? [], options);
+                }
+            }
+            else if (appPath != null)
             {
                 if (p.GetValue(exec) != null) throw new NimbusException("give either a program (APP) or --exec, not both", UsageError);
                 var prepared = AppImage.Prepare(appPath, Info);
@@ -120,7 +149,7 @@ public static class Program
             {
                 CommandLine = commandLine, MemoryMb = mem, Cpus = n, Machine = p.GetValue(machine)!,
                 Accel = p.GetValue(accel)!, Gdb = p.GetValue(gdb), Verbose = p.GetValue(verbose),
-                Initrd = initrd, Application = appPath != null,
+                Initrd = initrd, Application = appPath != null, Kernel = kernel,
             };
             if (o.Gdb)
                 Info($"gdb: QEMU waits on :1234. In another shell: gdb {Repo.KernelElf} -ex 'target remote :1234' -ex 'hbreak KernelMain' -ex c");
