@@ -111,8 +111,13 @@ public static class Bench
 
     private static void PrintTable(string benchmark, List<Metric> metrics, string accel, int runs, int linuxRuns, bool withLinux)
     {
-        var ci = CultureInfo.InvariantCulture;
         Console.WriteLine($"benchmark {benchmark}: accel {accel}, {runs} Nimbus boots per machine" + (withLinux ? $", {linuxRuns} Linux guest boots per machine" : ""));
+        PrintMetrics(metrics);
+    }
+
+    public static void PrintMetrics(List<Metric> metrics)
+    {
+        var ci = CultureInfo.InvariantCulture;
         Console.WriteLine($"{"metric",-22} {"nimbus min",11} {"median",9} {"max",9} | {"linux min",10} {"median",9} {"max",9} | {"linux/nimbus",12}");
         foreach (var m in metrics)
         {

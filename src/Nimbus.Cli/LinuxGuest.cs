@@ -83,6 +83,7 @@ public static class LinuxGuest
     /// <c>nimbus-program-exit STATUS</c> (QEMU's own exit status does not carry the program's).
     /// </summary>
     public const string ProgramExitMarker = "nimbus-program-exit";
+    public const string ProgramStartMarker = "nimbus-program-start";   // printed just before the program runs
 
     /// <summary>
     /// Builds (once; cached under <paramref name="cacheDir"/>, keyed by a hash of the program binary, its arguments
@@ -112,6 +113,7 @@ public static class LinuxGuest
             "#!/bin/busybox sh\n" +
             "/bin/busybox mount -t proc proc /proc\n" +
             "/bin/busybox mount -t sysfs sysfs /sys\n" +
+            $"/bin/busybox echo {ProgramStartMarker}\n" +
             $"/bin/{name}{string.Concat(args.Select(a => " " + ShellQuote(a)))}\n" +
             $"/bin/busybox echo \"{ProgramExitMarker} $?\"\n" +
             "/bin/busybox poweroff -f\n";
@@ -121,13 +123,15 @@ public static class LinuxGuest
         hash.AppendData(program);
         hash.AppendData(busybox);
         hash.AppendData(Encoding.UTF8.GetBytes(script));
+        var libraries = SharedLibraries(programPath);
+        foreach (var (path, data) in libraries) { hash.AppendData(Encoding.UTF8.GetBytes(path)); hash.AppendData(data); }
         string key = Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
         string prefix = $"program-{name}-";
         string initrd = Path.GetFullPath(Path.Combine(cacheDir, $"{prefix}{key}.cpio.gz"));
         if (File.Exists(initrd))
             return initrd;
 
-        byte[] image = BuildInitramfs(busybox, script, (name, program));
+        byte[] image = BuildInitramfs(busybox, script, (name, program), libraries);
         WriteAtomically(initrd, image);
         log($"linux-guest: built {Path.GetFileName(initrd)} ({image.Length / 1024} KiB) running /bin/{name}");
         foreach (string stale in Directory.GetFiles(cacheDir, prefix + "*.cpio.gz")) // images of older builds
@@ -135,6 +139,20 @@ public static class LinuxGuest
                 try { File.Delete(stale); }
                 catch (IOException) { } // best effort
         return initrd;
+    }
+
+    // A dynamically linked program needs the host's loader and libraries in the guest: what ldd lists.
+    static List<(string Path, byte[] Data)> SharedLibraries(string programPath)
+    {
+        var list = new List<(string, byte[])>();
+        var r = ProcessRunner.Run("ldd", [programPath], Repo.Root, TimeSpan.FromSeconds(30));
+        if (r.ExitCode != 0) return list;                        // "not a dynamic executable"
+        foreach (var line in r.Stdout.Split('\n'))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"(?:=>\s*)?(/\S+)\s+\(0x");
+            if (m.Success && File.Exists(m.Groups[1].Value)) list.Add((m.Groups[1].Value, File.ReadAllBytes(m.Groups[1].Value)));
+        }
+        return list;
     }
 
     /// <summary>The program's exit status from the console of a guest booted with <see cref="PrepareProgramInitrd"/>, or null if it never finished.</summary>
@@ -531,7 +549,8 @@ public static class LinuxGuest
 
     // A gzip'd "newc" cpio, the format the kernel unpacks into its initial rootfs. /dev/console is included
     // because the kernel opens it for init's stdio before running /init; without it `echo` would go nowhere.
-    static byte[] BuildInitramfs(byte[] busybox, string initScript = InitScript, (string Name, byte[] Data)? program = null)
+    static byte[] BuildInitramfs(byte[] busybox, string initScript = InitScript, (string Name, byte[] Data)? program = null,
+        IReadOnlyList<(string Path, byte[] Data)>? libraries = null)
     {
         using var gz = new MemoryStream();
         using (var zip = new GZipStream(gz, CompressionLevel.SmallestSize, leaveOpen: true))
@@ -545,6 +564,17 @@ public static class LinuxGuest
             cpio.File("bin/busybox", busybox);
             if (program is { } p)
                 cpio.File("bin/" + p.Name, p.Data);
+            var dirs = new HashSet<string> { "bin", "dev", "proc", "sys" };
+            foreach (var (path, data) in libraries ?? [])
+            {
+                var parts = path.TrimStart('/').Split('/');
+                for (int i = 1; i < parts.Length; i++)
+                {
+                    string dir = string.Join('/', parts[..i]);
+                    if (dirs.Add(dir)) cpio.Directory(dir);
+                }
+                cpio.File(path.TrimStart('/'), data);
+            }
             cpio.File("init", Encoding.ASCII.GetBytes(initScript));
             cpio.Trailer();
         }

@@ -201,15 +201,19 @@ public static class Program
 
     private static Command BenchCommand()
     {
-        var name = new Argument<string>("benchmark") { Description = "boot or sched" };
-        name.AcceptOnlyFromAmong("boot", "sched");
+        var name = new Argument<string>("benchmark") { Description = "boot, sched, or app (then the program to measure)" };
+        name.AcceptOnlyFromAmong("boot", "sched", "app");
+        var app = new Argument<string?>("APP") { Description = "for bench app: a program, as for run", Arity = ArgumentArity.ZeroOrOne };
         var runs = new Option<int?>("--runs") { Description = "Nimbus runs: boot: boots per machine type (at least 10, default 10); sched: default 5" };
         var linuxRuns = new Option<int>("--linux-runs") { Description = "Linux guest runs (boot: per machine type)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
         var noLinux = new Option<bool>("--no-linux") { Description = "skip the Linux guest peer" };
         var noNimbus = new Option<bool>("--no-nimbus") { Description = "sched only: measure only the Linux guest peer" };
-        var cmd = new Command("bench", "Benchmarks, with a Linux guest peer measured in the same invocation") { name, runs, linuxRuns, json, noLinux, noNimbus };
-        SetAction(cmd, p => p.GetValue(name) == "sched"
+        var cmd = new Command("bench", "Benchmarks, with a Linux guest peer measured in the same invocation") { name, app, runs, linuxRuns, json, noLinux, noNimbus };
+        SetAction(cmd, p => p.GetValue(name) == "app"
+            ? BenchApp.Run(p.GetValue(app) ?? throw new NimbusException("bench app needs the program to measure", UsageError), p.GetValue(runs) ?? 5, p.GetValue(linuxRuns), p.GetValue(json), !p.GetValue(noLinux))
+            : p.GetValue(app) != null ? throw new NimbusException("only bench app takes a program", UsageError)
+            : p.GetValue(name) == "sched"
             ? BenchSched.Run(p.GetValue(runs) ?? 5, p.GetValue(linuxRuns), p.GetValue(json), !p.GetValue(noLinux), !p.GetValue(noNimbus))
             : p.GetValue(noNimbus) ? throw new NimbusException("--no-nimbus is only for bench sched", UsageError)
             : Bench.Boot(p.GetValue(runs) ?? 10, p.GetValue(linuxRuns), p.GetValue(json), !p.GetValue(noLinux)));

@@ -65,12 +65,12 @@ public static class Qemu
     public static int DecodeStatus(int qemuExit) => qemuExit == 0 ? 0 : (qemuExit & 1) == 1 ? qemuExit >> 1 : QemuFailedStatus;
 
     // onOutputLine (with passthrough): also receives each line of the guest's console as it is printed.
-    public static VmResult Run(VmOptions o, bool passthrough, Action<string>? log = null, Action<string>? onOutputLine = null)
+    public static VmResult Run(VmOptions o, bool passthrough, Action<string>? log = null, Action<string>? onOutputLine = null, Stream? rawOutput = null)
     {
         string accel = ResolveAccel(o.Accel, o.Kernel, log);
         var args = Arguments(o, accel);
         if (o.Verbose) log?.Invoke($"$ {Binary} {string.Join(' ', args.Select(Quote))}");
-        Stream? appOutput = o.Application ? (passthrough ? Console.OpenStandardOutput() : Stream.Null) : null;
+        Stream? appOutput = o.Application ? rawOutput ?? (passthrough ? Console.OpenStandardOutput() : Stream.Null) : null;
         var r = ProcessRunner.Run(Binary, args, Repo.Root, o.Timeout, inheritOutput: passthrough,
             passStderrLine: line => !line.Contains("sercon-port"), onStdoutLine: onOutputLine, rawStdout: appOutput);
         int status = r.TimedOut ? QemuFailedStatus : DecodeStatus(r.ExitCode);

@@ -50,7 +50,7 @@ namespace Nimbus.Kernel
 
     // Kernel log: `Log.Line($"...")` formats a line into a fixed buffer and writes it with interrupts off
     // (whole on its CPU; lines printed by two CPUs at once may interleave), allocating nothing.
-    internal static class Log
+    internal static unsafe class Log
     {
         public static void Line(ref KernelText text)
         {
@@ -65,6 +65,15 @@ namespace Nimbus.Kernel
                 KernelConsole.Write(s);
                 KernelConsole.Write("\n");
             }
+        }
+
+        // A diagnostic about the application (a missing symbol, an unsupported call, a crash): the
+        // program's stderr (the second serial port) when there is one, so its stdout stays its own.
+        public static void Error(ref KernelText text)
+        {
+            text.AppendByte((byte)'\n');
+            if (!Drivers.SerialPort.HasSecondPort) { using (new Arch.X64.InterruptsDisabled()) KernelConsole.Write(text.Bytes); return; }
+            fixed (byte* p = text.Bytes) Drivers.SerialPort.WriteSecond(p, text.Bytes.Length);
         }
 
         public static void Text(ref KernelText text)

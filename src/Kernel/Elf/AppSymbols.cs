@@ -36,11 +36,11 @@ namespace Nimbus.Kernel.Elf
         public static void PrintLocation(ulong address)
         {
             ElfImage* o = ObjectAt(address);
-            if (o == null) { Log.Line($"  (0x{address:x} is in no loaded object)"); return; }
+            if (o == null) { Log.Error($"  (0x{address:x} is in no loaded object)"); return; }
             Elf64Sym* s = Nearest(o, address);
             var path = Fs.Vfs.Span(o->Path);
-            if (s == null) Log.Line($"  in {path}+0x{address - o->Start:x}");
-            else Log.Line($"  in {path}+0x{address - o->Start:x} ({Fs.Vfs.Span(o->NameAt(s->Name))}+0x{address - ((ulong)o->Bias + s->Value):x})");
+            if (s == null) Log.Error($"  in {path}+0x{address - o->Start:x}");
+            else Log.Error($"  in {path}+0x{address - o->Start:x} ({Fs.Vfs.Span(o->NameAt(s->Name))}+0x{address - ((ulong)o->Bias + s->Value):x})");
         }
     }
 }

@@ -31,7 +31,7 @@ namespace Nimbus.Kernel.Elf
                 if (area == 0 || !AddressSpace.Populate(area, area + MaxStubs * StubSize)) return 0;
                 s_page = (byte*)area;
             }
-            Log.Line($"nimbus: warning: {Fs.Vfs.Span(name)} is missing; calling it will end the program (--allow-missing)");
+            Log.Error($"nimbus: warning: {Fs.Vfs.Span(name)} is missing; calling it will end the program (--allow-missing)");
             int index = s_count++;
             fixed (Names* n = &s_names) n->Entries[index] = (ulong)name;
             byte* s = s_page + index * StubSize;
@@ -53,7 +53,7 @@ namespace Nimbus.Kernel.Elf
             byte* name;
             fixed (Names* n = &s_names) name = (byte*)n->Entries[index];
             Libc.Stdio.FlushAll();
-            Log.Line($"nimbus: the application called {Fs.Vfs.Span(name)}, which Nimbus does not provide (started with --allow-missing)");
+            Log.Error($"nimbus: the application called {Fs.Vfs.Span(name)}, which Nimbus does not provide (started with --allow-missing)");
             Libc.Process.QuickExit(127);
         }
     }

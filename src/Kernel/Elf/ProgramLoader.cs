@@ -51,7 +51,7 @@ namespace Nimbus.Kernel.Elf
             for (int i = ObjectCount - 1; i >= 0; i--) Get(i)->Relocate(&resolver);
             if (s_missing > 0 && !AllowMissing)
             {
-                Log.Line($"nimbus: {Span(path)}: {s_missing} missing symbol(s) (listed above); nothing was started. With --allow-missing it starts anyway, and a call to a missing function ends it with a message.");
+                Log.Error($"nimbus: {Span(path)}: {s_missing} missing symbol(s) (listed above); nothing was started. With --allow-missing it starts anyway, and a call to a missing function ends it with a message.");
                 return StatusNotFound;
             }
             for (int i = 0; i < ObjectCount; i++) ApplyFinalProtection(Get(i));
@@ -91,7 +91,7 @@ namespace Nimbus.Kernel.Elf
                 RamFs.Unlock();
                 if (r == 0) return LoadObject(buf, out status);
             }
-            Log.Line($"nimbus: cannot find the shared library '{Span(name)}' (needed by the program) in the image; add it with a manifest line such as '/lib/{Span(name)}: /usr/lib/x86_64-linux-gnu/{Span(name)}'");
+            Log.Error($"nimbus: cannot find the shared library '{Span(name)}' (needed by the program) in the image; add it with a manifest line such as '/lib/{Span(name)}: /usr/lib/x86_64-linux-gnu/{Span(name)}'");
             status = StatusNotFound;
             return null;
         }
@@ -112,26 +112,26 @@ namespace Nimbus.Kernel.Elf
         private static ElfImage* LoadObject(byte* path, out int status)
         {
             status = StatusCannotRun;
-            if (ObjectCount == MaxObjects) { Log.Line($"nimbus: more than {MaxObjects} shared objects"); return null; }
+            if (ObjectCount == MaxObjects) { Log.Error($"nimbus: more than {MaxObjects} shared objects"); return null; }
             FsNode* node;
             RamFs.Lock();
             int r = RamFs.Lookup(Span(path), Vfs.Cwd, true, out node);
             RamFs.Unlock();
             if (r != 0)
             {
-                Log.Line($"nimbus: {Span(path)}: no such file in the image");
+                Log.Error($"nimbus: {Span(path)}: no such file in the image");
                 status = StatusNotFound;
                 return null;
             }
             if ((node->Mode & RamFs.TypeMask) != RamFs.TypeRegular)
             {
-                Log.Line($"nimbus: {Span(path)}: not a regular file");
+                Log.Error($"nimbus: {Span(path)}: not a regular file");
                 return null;
             }
             var err = ElfFile.Open(node->Data, node->Size, out ElfFile file);
             if (err != ElfError.Ok)
             {
-                Log.Line($"nimbus: {Span(path)}: cannot load: {ElfFile.Describe(err)}");
+                Log.Error($"nimbus: {Span(path)}: cannot load: {ElfFile.Describe(err)}");
                 return null;
             }
             ulong span = file.MaxVAddr - file.MinVAddr;
@@ -139,7 +139,7 @@ namespace Nimbus.Kernel.Elf
                 VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindImage, !file.IsPositionIndependent, out int errno);
             if (start == 0)
             {
-                Log.Line($"nimbus: {Span(path)}: no room for its {span / 1024} KiB image (errno {errno})");
+                Log.Error($"nimbus: {Span(path)}: no room for its {span / 1024} KiB image (errno {errno})");
                 return null;
             }
             var img = (ElfImage*)KernelHeap.AllocZeroed((ulong)sizeof(ElfImage));
@@ -158,7 +158,7 @@ namespace Nimbus.Kernel.Elf
                     byte* at = img->Bias + p->VAddr;
                     if (!AddressSpace.Populate((ulong)at, (ulong)at + p->MemSize))
                     {
-                        Log.Line($"nimbus: {Span(path)}: out of memory loading it");
+                        Log.Error($"nimbus: {Span(path)}: out of memory loading it");
                         return null;
                     }
                     Mem.Move(at, file.Data + p->Offset, (nuint)p->FileSize);
@@ -177,7 +177,7 @@ namespace Nimbus.Kernel.Elf
             Elf64Phdr* dyn = file.FindSegment(ElfFile.PtDynamic);
             if (dyn != null && !img->ParseDynamic((Elf64Dyn*)(img->Bias + dyn->VAddr), dyn->MemSize / (ulong)sizeof(Elf64Dyn)))
             {
-                Log.Line($"nimbus: {Span(path)}: cannot load: {ElfFile.Describe(ElfError.BadDynamic)}");
+                Log.Error($"nimbus: {Span(path)}: cannot load: {ElfFile.Describe(ElfError.BadDynamic)}");
                 return null;
             }
             fixed (ObjectTable* t = &s_objects) t->Images[ObjectCount++] = (ulong)img;
@@ -256,7 +256,7 @@ namespace Nimbus.Kernel.Elf
                 if (s_missing < MaxReported) r->Names[s_missing] = (ulong)name;
             }
             s_missing++;
-            Log.Line($"nimbus: missing symbol: {Span(name)} (needed by {Span(requester->Path)})");
+            Log.Error($"nimbus: missing symbol: {Span(name)} (needed by {Span(requester->Path)})");
         }
     }
 }

@@ -154,7 +154,7 @@ namespace Nimbus.Kernel.Libc
         private static void AssertFail(byte* assertion, byte* file, uint line, byte* function)
         {
             Stdio.FlushAll();
-            Log.Line($"{Str(LibcData.Globals->ProgramShortName)}: {Str(file)}:{line}: {Str(function)}: Assertion `{Str(assertion)}' failed.");
+            Log.Error($"{Str(LibcData.Globals->ProgramShortName)}: {Str(file)}:{line}: {Str(function)}: Assertion `{Str(assertion)}' failed.");
             Die("assertion failed", 134);
         }
 
@@ -162,7 +162,7 @@ namespace Nimbus.Kernel.Libc
         public static void Die(string why, int status)
         {
             Stdio.FlushAll();
-            Log.Line($"nimbus: the application aborted: {why}");
+            Log.Error($"nimbus: the application aborted: {why}");
             QuickExit(status);
         }
 

@@ -196,11 +196,11 @@ namespace Nimbus.Kernel.Libc
         {
             Stdio.FlushAll();
             string name = sig switch { SIGSEGV => "SIGSEGV (segmentation fault)", SIGILL => "SIGILL (illegal instruction)", SIGFPE => "SIGFPE (arithmetic error)", SIGABRT => "SIGABRT", SIGBUS => "SIGBUS", SIGPIPE => "SIGPIPE", _ => "a fatal signal" };
-            Log.Line($"nimbus: the application was killed by {name}");
+            Log.Error($"nimbus: the application was killed by {name}");
             if (frame != null)
             {
-                Log.Line($"  at rip {frame->Rip:x16}, faulting address {Cpu.ReadCr2():x16}, error code {frame->ErrorCode:x}");
-                Log.Line($"  rsp {frame->Rsp:x16}  rbp {frame->Rbp:x16}  rax {frame->Rax:x16}  rdi {frame->Rdi:x16}");
+                Log.Error($"  at rip {frame->Rip:x16}, faulting address {Cpu.ReadCr2():x16}, error code {frame->ErrorCode:x}");
+                Log.Error($"  rsp {frame->Rsp:x16}  rbp {frame->Rbp:x16}  rax {frame->Rax:x16}  rdi {frame->Rdi:x16}");
                 Elf.AppSymbols.PrintLocation(frame->Rip);
             }
             Process.QuickExit(128 + sig);
