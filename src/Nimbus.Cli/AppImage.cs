@@ -3,7 +3,8 @@ using System.Text;
 namespace Nimbus.Cli;
 
 // Turns what a user points `nimbus run` at into a boot archive: a folder of C sources (built with
-// gcc as a PIE), a .csproj or a folder with one (published with NativeAOT), or an ELF executable
+// gcc as a PIE; files named lib*.c become shared objects libNAME.so beside it, for the program to
+// link or dlopen), a .csproj or a folder with one (published with NativeAOT), or an ELF executable
 // used as it is. The program goes to /app/NAME; a `nimbus.manifest` next to it adds files.
 public static class AppImage
 {
@@ -11,15 +12,27 @@ public static class AppImage
 
     public sealed record Prepared(string Archive, string GuestPath, string HostElf);
 
+    private static readonly object s_prepareLock = new();
+
+    // One at a time in this process (tests prepare the same app in parallel); the archive is
+    // written to a temporary file and renamed, so another process never reads half of one.
     public static Prepared Prepare(string app, Action<string> log)
+    {
+        lock (s_prepareLock) return PrepareUnlocked(app, log);
+    }
+
+    private static Prepared PrepareUnlocked(string app, Action<string> log)
     {
         string full = Path.GetFullPath(app);
         string elf;
         string? manifestDir;
+        var sharedObjects = new List<string>();
         if (Directory.Exists(full))
         {
             var projects = Directory.GetFiles(full, "*.csproj");
-            var cSources = Directory.GetFiles(full, "*.c");
+            var libSources = Directory.GetFiles(full, "lib*.c");
+            var cSources = Directory.GetFiles(full, "*.c").Except(libSources).ToArray();
+            foreach (var lib in libSources.OrderBy(s => s, StringComparer.Ordinal)) sharedObjects.Add(BuildSharedObject(full, lib, log));
             if (projects.Length > 1) throw new NimbusException($"{app}: more than one .csproj; name the one to run");
             if (projects.Length == 1) elf = DotnetPublish.Publish(projects[0], log);
             else if (cSources.Length > 0) elf = BuildC(full, cSources, log);
@@ -41,11 +54,13 @@ public static class AppImage
         string outDir = Path.Combine(Repo.Out, "apps", name);
         Directory.CreateDirectory(outDir);
         string archive = Path.Combine(outDir, name + ".cpio");
-        using (var stream = File.Create(archive))
+        string temporary = $"{archive}.{Environment.ProcessId}.tmp";
+        using (var stream = File.Create(temporary))
         using (var writer = new CpioWriter(stream))
         {
             writer.AddDirectory("/app");
             writer.AddFile(guestPath, File.ReadAllBytes(elf), CpioWriter.ExecutableFileMode);
+            foreach (var so in sharedObjects) writer.AddFile("/app/" + Path.GetFileName(so), File.ReadAllBytes(so), CpioWriter.ExecutableFileMode);
             writer.AddDirectory("/tmp");
             string? manifest = manifestDir == null ? null : Path.Combine(manifestDir, ManifestName);
             if (manifest != null && File.Exists(manifest))
@@ -55,6 +70,7 @@ public static class AppImage
             }
             writer.Finish();
         }
+        File.Move(temporary, archive, overwrite: true);
         return new Prepared(archive, guestPath, elf);
     }
 
@@ -79,10 +95,24 @@ public static class AppImage
         if (ProcessRunner.FindOnPath("gcc") == null)
             throw new NimbusException("gcc is missing: as root run `apt-get install -y gcc` (./nimbus does this when run as root)");
         log($"gcc    {Path.GetRelativePath(Environment.CurrentDirectory, dirOrFile)} -> {Path.GetRelativePath(Environment.CurrentDirectory, output)}");
-        var args = new List<string> { "-O2", "-g", "-Wall", "-fPIE", "-pie", "-pthread", "-o", output };
+        var args = new List<string> { "-O2", "-g", "-Wall", "-fPIE", "-pie", "-pthread", "-Wl,-rpath,$ORIGIN", "-o", output };
         args.AddRange(sources.OrderBy(s => s, StringComparer.Ordinal));
         args.Add("-lm");
+        args.Add("-ldl");
         var r = ProcessRunner.Run("gcc", args, dir);
+        if (r.ExitCode != 0) throw new NimbusException($"gcc failed:\n{r.Output.Trim()}");
+        return output;
+    }
+
+    // lib*.c in a program's folder: a shared object in the program's output folder.
+    private static string BuildSharedObject(string dir, string source, Action<string> log)
+    {
+        string outDir = Path.Combine(Repo.Out, "apps", Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar)));
+        Directory.CreateDirectory(outDir);
+        string output = Path.Combine(outDir, Path.GetFileNameWithoutExtension(source) + ".so");
+        if (File.Exists(output) && File.GetLastWriteTimeUtc(source) <= File.GetLastWriteTimeUtc(output)) return output;
+        log($"gcc    {Path.GetRelativePath(Environment.CurrentDirectory, source)} -> {Path.GetRelativePath(Environment.CurrentDirectory, output)}");
+        var r = ProcessRunner.Run("gcc", ["-O2", "-g", "-Wall", "-fPIC", "-shared", "-o", output, source], dir);
         if (r.ExitCode != 0) throw new NimbusException($"gcc failed:\n{r.Output.Trim()}");
         return output;
     }

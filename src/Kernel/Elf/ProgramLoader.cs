@@ -32,17 +32,7 @@ namespace Nimbus.Kernel.Elf
             byte* path = argv[0];
             ElfImage* exe = LoadObject(path, out int status);
             if (exe == null) return status;
-            // Breadth-first over DT_NEEDED, as the glibc loader orders its global scope.
-            for (int i = 0; i < ObjectCount; i++)
-            {
-                ElfImage* o = Get(i);
-                for (int n = 0; n < o->NeededCount; n++)
-                {
-                    byte* name = o->NeededName(n);
-                    if (KernelExports.IsKernelLibrary(name) || FindLoaded(name) != null) continue;
-                    if (LoadLibrary(name, out status) == null) return status;
-                }
-            }
+            if (!LoadDependencies(0, out status)) return status;
             Tls.Layout();
             Libc.Stdio.Initialize();      // before relocation: copy relocations copy stdin/stdout/stderr
             var resolver = new SymbolResolver { Resolve = &Resolve, Missing = &ReportMissing, CopiedKernelData = &Libc.LibcData.Redirect };
@@ -59,6 +49,52 @@ namespace Nimbus.Kernel.Elf
             return AppThreads.StartMain(exe, argc, argv, envc, envp);
         }
 
+        // Breadth-first over DT_NEEDED from object `first` on, as the glibc loader orders its global scope.
+        private static bool LoadDependencies(int first, out int status)
+        {
+            status = 0;
+            for (int i = first; i < ObjectCount; i++)
+            {
+                ElfImage* o = Get(i);
+                for (int n = 0; n < o->NeededCount; n++)
+                {
+                    byte* name = o->NeededName(n);
+                    if (KernelExports.IsKernelLibrary(name) || FindLoaded(name) != null) continue;
+                    if (LoadLibrary(name, out status) == null) return false;
+                }
+            }
+            return true;
+        }
+
+        private static Sync.Mutex s_dlopenLock;
+
+        // dlopen of a library not loaded at start: it and its dependencies are loaded, bound (all
+        // symbols now), protected and initialised. Null (with the reason in `error`) on failure.
+        // Libraries with thread-local storage cannot come late: static TLS was laid out at start.
+        public static ElfImage* OpenLibrary(byte* name, out ReadOnlySpan<byte> error)
+        {
+            error = default;
+            fixed (Sync.Mutex* m = &s_dlopenLock)
+            {
+                m->Lock();
+                ElfImage* found = FindLoaded(name);
+                if (found != null) { m->Unlock(); return found; }
+                int first = ObjectCount, missingBefore = s_missing;
+                ElfImage* lib = LoadLibrary(name, out _, report: false);
+                if (lib == null || !LoadDependencies(first, out _)) { m->Unlock(); error = "cannot open shared object file: not found or not loadable (see stderr)"u8; return null; }
+                for (int i = first; i < ObjectCount; i++)
+                    if (Get(i)->TlsSize != 0) { ObjectCount = first; m->Unlock(); error = "libraries with thread-local storage cannot be loaded after start"u8; return null; }
+                var resolver = new SymbolResolver { Resolve = &Resolve, Missing = &ReportMissing };
+                for (int i = ObjectCount - 1; i >= first; i--) Get(i)->Relocate(&resolver);
+                if (s_missing != missingBefore) { ObjectCount = first; m->Unlock(); error = "undefined symbols (listed on stderr)"u8; return null; }
+                for (int i = first; i < ObjectCount; i++) ApplyFinalProtection(Get(i));
+                int last = ObjectCount;
+                m->Unlock();
+                for (int i = last - 1; i >= first; i--) Libc.Process.RunInitialisers(Get(i));
+                return lib;
+            }
+        }
+
         private static ReadOnlySpan<byte> Span(byte* s) => Vfs.Span(s);
 
         private static ElfImage* FindLoaded(byte* soname)
@@ -71,10 +107,10 @@ namespace Nimbus.Kernel.Elf
             return null;
         }
 
-        private static ElfImage* LoadLibrary(byte* name, out int status)
+        private static ElfImage* LoadLibrary(byte* name, out int status, bool report = true)
         {
             // Search like ld.so's default path: the name itself if it has a slash, else the standard
-            // directories and the executable's own directory.
+            // directories and /app (where nimbus run puts the program).
             byte* buf = stackalloc byte[512];
             if (Contains(name, (byte)'/')) return LoadObject(name, out status);
             ReadOnlySpan<byte> dirs = "/lib/x86_64-linux-gnu\0/usr/lib/x86_64-linux-gnu\0/lib\0/usr/lib\0/lib64\0/app\0"u8;
@@ -91,7 +127,7 @@ namespace Nimbus.Kernel.Elf
                 RamFs.Unlock();
                 if (r == 0) return LoadObject(buf, out status);
             }
-            Log.Error($"nimbus: cannot find the shared library '{Span(name)}' (needed by the program) in the image; add it with a manifest line such as '/lib/{Span(name)}: /usr/lib/x86_64-linux-gnu/{Span(name)}'");
+            if (report) Log.Error($"nimbus: cannot find the shared library '{Span(name)}' (needed by the program) in the image; add it with a manifest line such as '/lib/{Span(name)}: /usr/lib/x86_64-linux-gnu/{Span(name)}'");
             status = StatusNotFound;
             return null;
         }

@@ -4,8 +4,8 @@ using Nimbus.Kernel.Elf;
 namespace Nimbus.Kernel.Libc
 {
     // <dlfcn.h> and <link.h>: the loaded objects as glibc's dynamic loader would describe them.
-    // dlopen finds what is already loaded (the program, its libraries, and the kernel standing in for
-    // libc); loading further libraries at run time is not supported yet and fails with a message.
+    // dlopen finds what is loaded (the program, its libraries, the kernel standing in for libc) or
+    // loads the library then; dlclose keeps it (as RTLD_NODELETE would).
     internal static unsafe class Dl
     {
         private const ulong KernelHandle = 0x4B45524E454C;   // "KERNEL": libc.so.6 and friends
@@ -86,8 +86,9 @@ namespace Nimbus.Kernel.Libc
                 ElfImage* o = ProgramLoader.Get(i);
                 if (ElfImage.NamesEqual(o->Path, name) || (o->Soname != 0 && ElfImage.NamesEqual(o->NameAt(o->Soname), baseName))) return (ulong)o;
             }
-            fixed (byte* e = "cannot open shared object: loading libraries after start is not supported yet\0"u8) s_error = e;
-            return 0;
+            ElfImage* lib = ProgramLoader.OpenLibrary(name, out var why);
+            if (lib == null) fixed (byte* e = why) s_error = e;     // u8 literals end with a NUL the span does not count
+            return (ulong)lib;
         }
 
         [UnmanagedCallersOnly(EntryPoint = "abi_dlsym")]

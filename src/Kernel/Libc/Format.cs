@@ -97,6 +97,7 @@ namespace Nimbus.Kernel.Libc
         // a wide character has no C-locale encoding, or the output would exceed INT_MAX bytes.
         public static int Printf(ref FormatSink sink, byte* format, VaList* args)
         {
+            if (format == null) return -1;   // glibc would fault
             Output output = default;
             output.Write = sink.Write;
             output.Context = sink.Context;
@@ -166,9 +167,33 @@ namespace Nimbus.Kernel.Libc
             o->Total++;
         }
 
+        // Room in the buffer for the next block. Once the output would pass INT_MAX bytes printf can
+        // only return -1, so from there on nothing is written and only the count grows.
+        private static int Room(Output* o, long count)
+        {
+            if (o->Total + count > int.MaxValue)
+            {
+                o->Total += count;
+                return 0;
+            }
+            if (o->Used == Output.Capacity) Flush(o);
+            int room = Output.Capacity - o->Used;
+            return count < room ? (int)count : room;
+        }
+
         private static void PutBytes(Output* o, byte* bytes, long count)
         {
-            for (long i = 0; i < count; i++) Put(o, bytes[i]);
+            while (count > 0)
+            {
+                int n = Room(o, count);
+                if (n == 0) return;
+                byte* destination = o->Buffer + o->Used;
+                for (int i = 0; i < n; i++) destination[i] = bytes[i];
+                o->Used += n;
+                o->Total += n;
+                bytes += n;
+                count -= n;
+            }
         }
 
         private static void PutText(Output* o, ReadOnlySpan<byte> text)
@@ -178,7 +203,16 @@ namespace Nimbus.Kernel.Libc
 
         private static void Repeat(Output* o, byte b, long count)
         {
-            for (long i = 0; i < count; i++) Put(o, b);
+            while (count > 0)
+            {
+                int n = Room(o, count);
+                if (n == 0) return;
+                byte* destination = o->Buffer + o->Used;
+                for (int i = 0; i < n; i++) destination[i] = b;
+                o->Used += n;
+                o->Total += n;
+                count -= n;
+            }
         }
 
         // Writes v in decimal at dst (room for 20 digits) and returns the number of digits.
@@ -207,7 +241,8 @@ namespace Nimbus.Kernel.Libc
 
         private const int FlagAlt = 1, FlagGroup = 2, FlagPlus = 4, FlagSpace = 8, FlagLeft = 16, FlagZero = 32, FlagI18n = 64;
 
-        private enum Length : byte { None, Char, Short, Long, LongLong, IntMax, Size, PtrDiff }
+        // L and q are kept apart from ll: glibc's slow path treats them differently (see Spec.Slow).
+        private enum Length : byte { None, Char, Short, Long, LongLong, IntMax, Size, PtrDiff, LongDouble }
 
         // How an argument travels in a va_list.
         private const byte ClassNone = 0, ClassGp = 1, ClassDouble = 2, ClassLongDouble = 3;
@@ -224,6 +259,11 @@ namespace Nimbus.Kernel.Libc
             public int DataArg;         // argument index of the value, -1 when the conversion takes none
             public byte DataClass;
             public bool Positional;     // an N$ or *N$ form appeared
+            // glibc has two interpreters: a fast one, and a slow one that takes over for the rest of
+            // the format at the first positional argument, unknown conversion, or combination the
+            // fast one does not handle (h with c s p m or a float). In the slow one, L and q no longer
+            // make integers 64-bit nor %c/%s wide, and a format ending inside a conversion is echoed.
+            public bool Slow;
         }
 
         private static bool IsDigit(byte c) => c >= '0' && c <= '9';
@@ -268,10 +308,12 @@ namespace Nimbus.Kernel.Libc
             return true;
         }
 
+        private const int ParsedOk = 1, ParsedIncomplete = 0, ParsedOverflow = -1;
+
         // Parses one conversion; p points after the '%' and is left after the conversion character.
         // nextArg hands out sequential argument indices (in glibc's order: width, precision, value).
-        // False when the format ends inside the conversion or a number overflows.
-        private static bool ParseSpec(ref byte* p, Spec* s, ref int nextArg)
+        // ParsedIncomplete when the format ends inside the conversion (the fields read so far are set).
+        private static int ParseSpec(ref byte* p, Spec* s, ref int nextArg)
         {
             s->Flags = 0;
             s->Width = 0;
@@ -281,6 +323,9 @@ namespace Nimbus.Kernel.Libc
             s->PrecisionArg = -1;
             s->DataArg = -1;
             s->Positional = false;
+            s->Slow = false;
+            s->Conversion = 0;
+            s->DataClass = ClassNone;
 
             int dataIndex = -1;
             if (IsDigit(*p))
@@ -289,7 +334,7 @@ namespace Nimbus.Kernel.Libc
                 int n = ReadNumber(ref q);
                 if (*q == '$')
                 {
-                    if (n < 0) return false;
+                    if (n < 0) return ParsedOverflow;
                     if (n > 0)
                     {
                         dataIndex = n - 1;
@@ -315,12 +360,12 @@ namespace Nimbus.Kernel.Libc
             if (*p == '*')
             {
                 p++;
-                if (!ReadStarArgument(ref p, s, ref nextArg, out s->WidthArg)) return false;
+                if (!ReadStarArgument(ref p, s, ref nextArg, out s->WidthArg)) return ParsedOverflow;
             }
             else if (IsDigit(*p))
             {
                 s->Width = ReadNumber(ref p);
-                if (s->Width < 0) return false;
+                if (s->Width < 0) return ParsedOverflow;
             }
 
             if (*p == '.')
@@ -329,12 +374,12 @@ namespace Nimbus.Kernel.Libc
                 if (*p == '*')
                 {
                     p++;
-                    if (!ReadStarArgument(ref p, s, ref nextArg, out s->PrecisionArg)) return false;
+                    if (!ReadStarArgument(ref p, s, ref nextArg, out s->PrecisionArg)) return ParsedOverflow;
                 }
                 else
                 {
                     s->Precision = ReadNumber(ref p);   // "." alone means 0
-                    if (s->Precision < 0) return false;
+                    if (s->Precision < 0) return ParsedOverflow;
                 }
             }
 
@@ -350,19 +395,29 @@ namespace Nimbus.Kernel.Libc
                     if (*p == 'l') { p++; s->Length = Length.LongLong; }
                     else s->Length = Length.Long;
                     break;
-                case (byte)'L': case (byte)'q': p++; s->Length = Length.LongLong; break;
+                case (byte)'L': case (byte)'q': p++; s->Length = Length.LongDouble; break;
                 case (byte)'j': p++; s->Length = Length.IntMax; break;
                 case (byte)'z': case (byte)'Z': p++; s->Length = Length.Size; break;
                 case (byte)'t': p++; s->Length = Length.PtrDiff; break;
             }
 
             byte conversion = *p;
-            if (conversion == 0) return false;
+            if (conversion == 0) return ParsedIncomplete;
             p++;
             s->Conversion = conversion;
             s->DataClass = ClassOf(conversion, s->Length);
             if (s->DataClass != ClassNone) s->DataArg = dataIndex >= 0 ? dataIndex : nextArg++;
-            return true;
+            return ParsedOk;
+        }
+
+        // Whether glibc's fast interpreter hands this conversion (and the rest) to the slow one.
+        private static bool EntersSlowPath(Spec* s)
+        {
+            byte c = s->Conversion;
+            if (s->Positional) return true;
+            if (s->Length == Length.Short && (c == 'c' || c == 'C' || c == 's' || c == 'S' || c == 'p' || c == 'm' || s->DataClass == ClassDouble))
+                return true;
+            return s->DataClass == ClassNone && c != 'm' && c != '%';   // an unknown conversion
         }
 
         private static byte ClassOf(byte conversion, Length length)
@@ -376,7 +431,7 @@ namespace Nimbus.Kernel.Libc
                 case (byte)'e': case (byte)'E': case (byte)'f': case (byte)'F': case (byte)'g': case (byte)'G':
                 case (byte)'a': case (byte)'A':
                     // glibc reads a long double for ll and q as well as L.
-                    return length == Length.LongLong ? ClassLongDouble : ClassDouble;
+                    return length == Length.LongLong || length == Length.LongDouble ? ClassLongDouble : ClassDouble;
                 default:
                     return ClassNone;
             }
@@ -384,10 +439,19 @@ namespace Nimbus.Kernel.Libc
 
         // glibc treats every length that makes an integer "long" as asking for wide %c/%s.
         private static bool IsWide(Spec* s) =>
-            s->Conversion == 'C' || s->Conversion == 'S' || (s->Length >= Length.Long);
+            s->Conversion == 'C' || s->Conversion == 'S' || (s->Length >= Length.Long && !(s->Length == Length.LongDouble && s->Slow));
 
-        private static int IntegerBits(Length length) =>
-            length == Length.Char ? 8 : length == Length.Short ? 16 : length == Length.None ? 32 : 64;
+        private static int IntegerBits(Spec* s)
+        {
+            switch (s->Length)
+            {
+                case Length.Char: return 8;
+                case Length.Short: return 16;
+                case Length.None: return 32;
+                case Length.LongDouble: return s->Slow ? 32 : 64;
+                default: return 64;
+            }
+        }
 
         // ---------------------------------------------------------------------------------------------
         // Arguments: read in order from the va_list, or, in positional mode, collected in advance.
@@ -432,6 +496,7 @@ namespace Nimbus.Kernel.Libc
         // that uses N$: like glibc, everything before it has been printed with sequential arguments.
         private static int PrintFrom(Output* o, byte* p, Args* args, int nextArg, bool positional, byte** resume)
         {
+            bool slow = positional;
             while (true)
             {
                 while (*p != 0 && *p != '%') Put(o, *p++);
@@ -439,12 +504,24 @@ namespace Nimbus.Kernel.Libc
                 byte* start = p;
                 p++;
                 Spec spec;
-                if (!ParseSpec(ref p, &spec, ref nextArg)) return -1;
+                int parsed = ParseSpec(ref p, &spec, ref nextArg);
+                if (parsed == ParsedOverflow) return -1;
                 if (spec.Positional && !positional)
                 {
                     *resume = start;
                     return 1;
                 }
+                if (parsed == ParsedIncomplete)
+                {
+                    // The fast interpreter fails; the slow one echoes what it read and stops.
+                    if (!slow) return -1;
+                    spec.Slow = true;
+                    if (!ResolveStars(&spec, args)) return -1;
+                    EchoUnknown(o, &spec, false);
+                    return o->Failed ? -1 : 0;
+                }
+                if (!slow && EntersSlowPath(&spec)) slow = true;
+                spec.Slow = slow;
                 if (!Convert(o, &spec, args)) return -1;
                 if (o->Failed || o->Total > int.MaxValue) return -1;
             }
@@ -466,7 +543,7 @@ namespace Nimbus.Kernel.Libc
                 if (p == resume) nextArgAtResume = nextArg;
                 p++;
                 Spec spec;
-                if (!ParseSpec(ref p, &spec, ref nextArg)) break;   // printing stops there with -1
+                if (ParseSpec(ref p, &spec, ref nextArg) != ParsedOk) break;   // printing stops there
                 if (!NoteArgument(classes, ref count, spec.WidthArg, ClassGp)) return -1;
                 if (!NoteArgument(classes, ref count, spec.PrecisionArg, ClassGp)) return -1;
                 if (!NoteArgument(classes, ref count, spec.DataArg, spec.DataClass)) return -1;
@@ -499,8 +576,8 @@ namespace Nimbus.Kernel.Libc
             return true;
         }
 
-        // One conversion. False fails the whole printf.
-        private static bool Convert(Output* o, Spec* s, Args* args)
+        // Takes '*' width and precision from the arguments. False for a width of INT_MIN.
+        private static bool ResolveStars(Spec* s, Args* args)
         {
             if (s->WidthArg >= 0)
             {
@@ -508,7 +585,10 @@ namespace Nimbus.Kernel.Libc
                 if (width < 0)
                 {
                     if (width == int.MinValue) return false;
-                    s->Flags |= FlagLeft;   // a negative '*' width is the '-' flag
+                    // A negative '*' width is the '-' flag. The fast interpreter also drops '0'; the
+                    // slow one keeps it, which gives %e/%f/%g zeros on the right and %a no padding.
+                    s->Flags |= FlagLeft;
+                    if (!s->Slow) s->Flags &= ~FlagZero;
                     width = -width;
                 }
                 s->Width = width;
@@ -518,7 +598,13 @@ namespace Nimbus.Kernel.Libc
                 int precision = (int)GetGp(args, s->PrecisionArg);
                 s->Precision = precision < 0 ? -1 : precision;   // negative: as if omitted
             }
+            return true;
+        }
 
+        // One conversion. False fails the whole printf.
+        private static bool Convert(Output* o, Spec* s, Args* args)
+        {
+            if (!ResolveStars(s, args)) return false;
             byte c = s->Conversion;
             switch (c)
             {
@@ -526,7 +612,7 @@ namespace Nimbus.Kernel.Libc
                 case (byte)'i':
                 {
                     ulong raw = GetGp(args, s->DataArg);
-                    int bits = IntegerBits(s->Length);
+                    int bits = IntegerBits(s);
                     long value = bits == 8 ? (sbyte)raw : bits == 16 ? (short)raw : bits == 32 ? (int)raw : (long)raw;
                     bool negative = value < 0;
                     ulong magnitude = negative ? 0UL - (ulong)value : (ulong)value;
@@ -536,7 +622,7 @@ namespace Nimbus.Kernel.Libc
                 case (byte)'u': case (byte)'o': case (byte)'x': case (byte)'X': case (byte)'b': case (byte)'B':
                 {
                     ulong raw = GetGp(args, s->DataArg);
-                    int bits = IntegerBits(s->Length);
+                    int bits = IntegerBits(s);
                     if (bits < 64) raw &= (1UL << bits) - 1;
                     int radix = c == 'u' ? 10 : c == 'o' ? 8 : (c == 'x' || c == 'X') ? 16 : 2;
                     FormatInteger(o, s, raw, false, false, radix, c == 'X' || c == 'B', false);
@@ -578,12 +664,7 @@ namespace Nimbus.Kernel.Libc
                         return true;
                     }
                     if (IsWide(s)) return FormatWideString(o, s, (uint*)pointer);
-                    byte* text = (byte*)pointer;
-                    long length = 0;
-                    while ((s->Precision < 0 || length < s->Precision) && text[length] != 0) length++;
-                    PadBefore(o, s, length);
-                    PutBytes(o, text, length);
-                    PadAfter(o, s, length);
+                    FormatCString(o, s, (byte*)pointer);
                     return true;
                 }
                 case (byte)'n':
@@ -591,7 +672,7 @@ namespace Nimbus.Kernel.Libc
                     ulong pointer = GetGp(args, s->DataArg);
                     if (pointer == 0) return true;   // glibc would fault; ignoring is kinder
                     long written = o->Total;
-                    int bits = IntegerBits(s->Length);
+                    int bits = IntegerBits(s);
                     if (bits == 8) *(byte*)pointer = (byte)written;
                     else if (bits == 16) *(short*)pointer = (short)written;
                     else if (bits == 32) *(int*)pointer = (int)written;
@@ -617,14 +698,14 @@ namespace Nimbus.Kernel.Libc
                     return FormatFloat(o, s, &v);
                 }
                 default:
-                    EchoUnknown(o, s);
+                    EchoUnknown(o, s, true);
                     return true;
             }
         }
 
         // glibc prints an unknown conversion back in a normalised form: '%', the flags that took
         // effect in a fixed order, width and precision as numbers, no length, the character.
-        private static void EchoUnknown(Output* o, Spec* s)
+        private static void EchoUnknown(Output* o, Spec* s, bool withConversion)
         {
             byte* number = stackalloc byte[20];
             Put(o, (byte)'%');
@@ -641,7 +722,7 @@ namespace Nimbus.Kernel.Libc
                 Put(o, (byte)'.');
                 PutBytes(o, number, WriteDecimal(number, (ulong)s->Precision));
             }
-            Put(o, s->Conversion);
+            if (withConversion) Put(o, s->Conversion);
         }
 
         // Fixed text padded with spaces (never zeros); the precision does not cut it.
@@ -700,6 +781,7 @@ namespace Nimbus.Kernel.Libc
             FormatCString(o, s, fallback);
         }
 
+        // A NUL-terminated string, cut by the precision (bytes past it are never read).
         private static void FormatCString(Output* o, Spec* s, byte* text)
         {
             long length = 0;
@@ -814,7 +896,8 @@ namespace Nimbus.Kernel.Libc
             v->Significand = significand;
             if (biased == 0x7FFF)
             {
-                v->Kind = (significand << 1) == 0 ? KindInfinity : KindNaN;
+                // Only the integer bit alone is infinity; pseudo-infinities (no integer bit) are nan.
+                v->Kind = significand == 0x8000000000000000UL ? KindInfinity : KindNaN;
                 return;
             }
             if (biased == 0)
@@ -907,7 +990,8 @@ namespace Nimbus.Kernel.Libc
                     }
                     if (lead == 16)
                     {
-                        // Only an x87 top nibble of f can carry out: 0xf.f -> 0x1p+4 more.
+                        // Only an x87 top nibble can carry out (0xf.8 -> 0x10): glibc prints 0x1 and
+                        // adds 4 to the exponent.
                         lead = 1;
                         exponent += 4;
                     }
@@ -939,7 +1023,7 @@ namespace Nimbus.Kernel.Libc
             Put(o, upper ? (byte)'P' : (byte)'p');
             Put(o, exponent < 0 ? (byte)'-' : (byte)'+');
             PutBytes(o, exponentDigits, exponentLength);
-            PadAfter(o, s, length + zeros);
+            if ((s->Flags & (FlagLeft | FlagZero)) != (FlagLeft | FlagZero)) PadAfter(o, s, length + zeros);
             return true;
         }
 
@@ -1157,7 +1241,6 @@ namespace Nimbus.Kernel.Libc
         // produces the rounded digits one by one (digit LastNonNine + 1, zeros after it).
         private struct Rounding
         {
-            public long Kept;
             public bool Up;
             public bool AllNines;       // rounding up carries out: the digits become 1000...
             public long LastNonNine;
@@ -1167,7 +1250,6 @@ namespace Nimbus.Kernel.Libc
 
         private static void PlanRounding(DigitSource* d, long kept, Rounding* r)
         {
-            r->Kept = kept;
             r->Up = false;
             r->AllNines = false;
             r->LastNonNine = -1;
@@ -1273,9 +1355,13 @@ namespace Nimbus.Kernel.Libc
                 // %g: P significant digits; %e style if the exponent is < -4 or >= P.
                 long significant = precision == 0 ? 1 : precision;
                 PlanRounding(d, significant, r);
+                bool exponentStyleBeforeRounding = exponent < -4 || exponent >= significant;
                 if (r->Up && r->AllNines) exponent++;
                 exponentStyle = exponent < -4 || exponent >= significant;
                 fractionDigits = exponentStyle ? significant - 1 : significant - 1 - exponent;
+                // glibc quirk: when rounding carries %f style into %e style (999.6 with %#.3g), it
+                // prints no fraction digits: "1.e+03", not "1.00e+03".
+                if (exponentStyle && !exponentStyleBeforeRounding) fractionDigits = 0;
                 if (!alt)
                 {
                     // Trailing zeros go (with the point when nothing follows it).
@@ -1331,7 +1417,11 @@ namespace Nimbus.Kernel.Libc
                 Repeat(o, (byte)'0', leadingZeros);
                 EmitDigits(o, d, r, fractionDigits - leadingZeros);
             }
-            PadAfter(o, s, length + zeros);
+            if ((s->Flags & (FlagLeft | FlagZero)) == (FlagLeft | FlagZero))
+            {
+                if (s->Width > length) Repeat(o, (byte)'0', s->Width - length);
+            }
+            else PadAfter(o, s, length + zeros);
             return true;
         }
     }

@@ -42,6 +42,8 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
+        public static void RunInitialisers(ElfImage* o) => RunInitialisers(o, Argc, Argv, LibcData.Environ);
+
         private static void RunInitialisers(ElfImage* o, int argc, byte** argv, byte** envp)
         {
             if (o->Init != 0) ((delegate* unmanaged<int, byte**, byte**, void>)o->Init)(argc, argv, envp);
