@@ -46,6 +46,7 @@ public static class AppTests
         yield return new("app.hello_c", () => SameAsHost(helloC, ["one", "two words", "quote\"d"], ["GREETING=hello there"]));
         yield return new("app.hello_c_exit_status", () => SameAsHost(helloC, ["fail"], expectedStatus: 3));
         yield return new("app.threads_signals_time", () => SameAsHost(Path.Combine(TestApps, "threads.c"), []));
+        yield return new("app.memory_strings_stdio", () => SameAsHost(Path.Combine(TestApps, "memory_strings.c"), []));
         yield return new("app.dlopen", () => SameAsHost(Path.Combine(TestApps, "dlopen"), []));
         yield return new("app.missing_symbols", () =>
         {
