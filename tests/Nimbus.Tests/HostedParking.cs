@@ -75,6 +75,10 @@ namespace Nimbus.Kernel.Sched
             target.Permits.Release();
         }
 
+        // Host threads are always "running" as far as the mutex's brief poll is concerned.
+        public static bool RunsElsewhere(void* thread) => thread != CurrentThread();
+        public static void Relax() => Thread.SpinWait(4);
+
         public static ulong NowNs() => (ulong)((UInt128)(ulong)Stopwatch.GetTimestamp() * 1_000_000_000UL / (ulong)Stopwatch.Frequency);
     }
 }

@@ -1,5 +1,6 @@
 using System.Threading;
 using Nimbus.Kernel.Arch.X64;
+using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Time;
 
 namespace Nimbus.Kernel.Sched
@@ -79,6 +80,19 @@ namespace Nimbus.Kernel.Sched
         }
 
         public static void Unpark(void* thread) => Scheduler.Wake((KThread*)thread);
+
+        // Whether `thread` (a mutex holder's identity) is on a CPU right now, other than ours: then it
+        // may release the mutex within microseconds and a brief poll beats a sleep. Thread records
+        // are type-stable, so reading a stale one is harmless.
+        public static bool RunsElsewhere(void* thread)
+        {
+            if (PerCpu.Count < 2 || !Scheduler.Ready) return false;
+            var t = (KThread*)thread;
+            if ((ulong)t < KernelMemory.DirectMapBase) return false;      // a pre-thread identity (CpuData, boot token)
+            return Volatile.Read(ref *(int*)&t->State) == (int)ThreadState.Running && t != Scheduler.Current;
+        }
+
+        public static void Relax() => Cpu.Pause();
 
         public static ulong NowNs() => Clock.NowNs();
     }

@@ -7,7 +7,9 @@ namespace Nimbus.Kernel.Sync
     // Sleeping, recursive, lock-free mutex: the algorithm of Gidenstam & Papatriantafilou ("LFthreads:
     // a lock-free thread library", 2007) with responsibility hand-off, as OSv's lockfree::mutex uses it.
     // No thread ever spins on another: every step is a bounded number of atomic operations, and a
-    // thread that must wait parks until a specific other thread wakes it.
+    // thread that must wait parks until a specific other thread wakes it. (One bounded exception:
+    // before queueing, a locker polls for a few microseconds while the holder runs on another CPU;
+    // see PollForRelease.)
     //
     // Used through pointers (Mutex*). 32 bytes, so it fits inside a 40-byte pthread_mutex_t;
     // all-zero memory is an unlocked mutex.
@@ -113,9 +115,38 @@ namespace Nimbus.Kernel.Sync
         // The holder's recursion depth (meaningful to the holder only).
         public int Depth => (Volatile.Read(in _word) & DepthMask) + 1;
 
+        // A mutex held (by one thread, with nobody queued) by a thread that is running on another CPU
+        // is usually released within microseconds: poll for that briefly before joining the queue,
+        // as adaptive mutexes do. Bounded, and only while the holder runs, so a preempted holder
+        // (the vCPU case that makes spinlocks bad) costs nothing; correctness never depends on it.
+        private const ulong PollNs = 2_000;
+
+        private bool PollForRelease(nint me)
+        {
+            nint owner = Volatile.Read(in _owner);
+            if (owner == 0 || owner == me || Volatile.Read(in _count) != 1 || !Parking.RunsElsewhere((void*)owner)) return false;
+            ulong end = Parking.NowNs() + PollNs;
+            while (true)
+            {
+                Parking.Relax();
+                int count = Volatile.Read(in _count);
+                if (count == 0 && Interlocked.CompareExchange(ref _count, 1, 0) == 0) return true;
+                if (count > 1 || Parking.NowNs() > end) return false;         // others queued: the hand-off serves them first
+                nint now = Volatile.Read(in _owner);
+                if (now != owner && now != 0) owner = now;
+                if (now != 0 && !Parking.RunsElsewhere((void*)now)) return false;
+            }
+        }
+
         public void Lock()
         {
             nint me = (nint)Parking.CurrentThread();
+            if (Volatile.Read(in _count) != 0 && PollForRelease(me))
+            {
+                Acquired(me, 1);
+                SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
+                return;
+            }
             if (Interlocked.Increment(ref _count) == 1)
             {
                 Acquired(me, 1);
