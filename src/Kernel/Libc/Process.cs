@@ -187,6 +187,101 @@ namespace Nimbus.Kernel.Libc
         [UnmanagedCallersOnly(EntryPoint = "abi_getenv")]
         private static byte* GetEnv(byte* name) => GetEnvironment(name);
 
+        [UnmanagedCallersOnly(EntryPoint = "abi_secure_getenv")]
+        private static byte* SecureGetEnv(byte* name) => GetEnvironment(name);
+
+        // The environment is an array of "NAME=value" pointers; changes make a new array (malloc'd,
+        // the old one is leaked when it was the initial one on the stack) and keep existing strings,
+        // since programs may hold pointers into them.
+        private static Sync.Mutex s_envLock;
+        private const int EINVAL = 22;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_setenv")]
+        private static int SetEnv(byte* name, byte* value, int overwrite)
+        {
+            if (!ValidName(name)) { SetErrno(EINVAL); return -1; }
+            fixed (Sync.Mutex* m = &s_envLock)
+            {
+                m->Lock();
+                if (GetEnvironment(name) != null && overwrite == 0) { m->Unlock(); return 0; }
+                ulong n = Strings.Length(name), v = Strings.Length(value);
+                byte* entry = (byte*)Memory.Malloc(n + v + 2);
+                Memory.Copy(entry, name, n);
+                entry[n] = (byte)'=';
+                Memory.Copy(entry + n + 1, value, v + 1);
+                Put(entry, name, n);
+                m->Unlock();
+            }
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_putenv")]
+        private static int PutEnv(byte* entry)
+        {
+            ulong n = 0;
+            while (entry[n] != 0 && entry[n] != (byte)'=') n++;
+            if (entry[n] != (byte)'=') { Unset(entry, n); return 0; }          // "NAME" alone removes it, as glibc
+            fixed (Sync.Mutex* m = &s_envLock) { m->Lock(); Put(entry, entry, n); m->Unlock(); }
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_unsetenv")]
+        private static int UnsetEnv(byte* name)
+        {
+            if (!ValidName(name)) { SetErrno(EINVAL); return -1; }
+            Unset(name, Strings.Length(name));
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_clearenv")]
+        private static int ClearEnv()
+        {
+            var empty = (byte**)Memory.Malloc(8);
+            *empty = null;
+            LibcData.Environ = empty;
+            return 0;
+        }
+
+        private static bool ValidName(byte* name)
+        {
+            if (name == null || *name == 0) return false;
+            for (byte* p = name; *p != 0; p++) if (*p == (byte)'=') return false;
+            return true;
+        }
+
+        private static bool Matches(byte* entry, byte* name, ulong n) => Strings.CompareStrings(entry, name, n) == 0 && entry[n] == (byte)'=';
+
+        // Replaces NAME's entry or appends one (caller holds the lock).
+        private static void Put(byte* entry, byte* name, ulong n)
+        {
+            byte** env = LibcData.Environ;
+            ulong count = 0;
+            if (env != null)
+                for (; env[count] != null; count++)
+                    if (Matches(env[count], name, n)) { env[count] = entry; return; }
+            var grown = (byte**)Memory.Malloc((count + 2) * 8);
+            for (ulong i = 0; i < count; i++) grown[i] = env[i];
+            grown[count] = entry;
+            grown[count + 1] = null;
+            LibcData.Environ = grown;
+        }
+
+        private static void Unset(byte* name, ulong n)
+        {
+            fixed (Sync.Mutex* m = &s_envLock)
+            {
+                m->Lock();
+                byte** env = LibcData.Environ;
+                if (env != null)
+                {
+                    ulong w = 0;
+                    for (ulong r = 0; env[r] != null; r++) if (!Matches(env[r], name, n)) env[w++] = env[r];
+                    env[w] = null;
+                }
+                m->Unlock();
+            }
+        }
+
         public static byte* GetEnvironment(byte* name)
         {
             byte** env = LibcData.Environ;
