@@ -267,6 +267,10 @@ namespace Nimbus.Kernel.Elf
                 }
                 else fixed (ElfImage* self = &this) res.Definer = self;   // module-local (TLS) references
 
+                // An IFUNC symbol's value is a resolver that picks the implementation: call it once here.
+                if (res.Symbol != null && res.Definer != null && res.Symbol->SymType == SttGnuIfunc && type != RCopy)
+                    res.Address = ((delegate* unmanaged<ulong>)res.Address)();
+
                 switch (type)
                 {
                     case R64: *where = res.Address + (ulong)r->Addend; break;

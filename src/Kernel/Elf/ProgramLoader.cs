@@ -267,7 +267,6 @@ namespace Nimbus.Kernel.Elf
                 result->Address = sym->SymType == ElfImage.SttTls ? sym->Value : (ulong)o->Bias + sym->Value;
                 result->Symbol = sym;
                 result->Definer = o;
-                if (sym->SymType == ElfImage.SttGnuIfunc) result->Address = ((delegate* unmanaged<ulong>)result->Address)();
                 return true;
             }
             ulong k = KernelExports.Lookup(name);
