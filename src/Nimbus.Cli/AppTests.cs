@@ -8,13 +8,13 @@ public static class AppTests
 {
     private static readonly string TestApps = Path.Combine(Repo.Root, "tests", "apps");
 
-    private static VmResult Run(string app, string[] args, string[]? env = null, int memoryMb = 128)
+    private static VmResult Run(string app, string[] args, string[]? env = null, int memoryMb = 128, int cpus = 1)
     {
         var prepared = AppImage.Prepare(app, _ => { });
         return Qemu.Run(new VmOptions
         {
             CommandLine = AppImage.CommandLine(prepared.GuestPath, args, env ?? [], null),
-            Initrd = prepared.Archive, Application = true, MemoryMb = memoryMb, Timeout = TimeSpan.FromSeconds(60),
+            Initrd = prepared.Archive, Application = true, MemoryMb = memoryMb, Cpus = cpus, Timeout = TimeSpan.FromSeconds(120),
         }, passthrough: false);
     }
 
@@ -26,11 +26,11 @@ public static class AppTests
     }
 
     // stdout and stderr must match the host's byte for byte (the program prints argv[0]'s base name).
-    private static string? SameAsHost(string app, string[] args, string[]? env = null, int expectedStatus = 0)
+    private static string? SameAsHost(string app, string[] args, string[]? env = null, int expectedStatus = 0, int cpus = 1, int memoryMb = 128)
     {
         var prepared = AppImage.Prepare(app, _ => { });
         var host = RunOnHost(prepared.HostElf, args, env);
-        var guest = Run(app, args, env);
+        var guest = Run(app, args, env, memoryMb, cpus);
         var problems = new List<string>();
         if (guest.TimedOut) problems.Add("the VM did not power off within 60 s");
         if (host.ExitCode != expectedStatus) problems.Add($"host exit status {host.ExitCode}, expected {expectedStatus}");
@@ -45,6 +45,12 @@ public static class AppTests
         string helloC = Path.Combine(Repo.Root, "samples", "hello-c");
         yield return new("app.hello_c", () => SameAsHost(helloC, ["one", "two words", "quote\"d"], ["GREETING=hello there"]));
         yield return new("app.hello_c_exit_status", () => SameAsHost(helloC, ["fail"], expectedStatus: 3));
+        // The NativeAOT binary exactly as `dotnet publish` made it: threads, tasks, the GC, files,
+        // a NullReferenceException from a real null dereference, clocks, and the exit code.
+        string helloDotnet = Path.Combine(Repo.Root, "samples", "hello-dotnet");
+        yield return new("app.hello_dotnet", () => SameAsHost(helloDotnet, ["one", "two words"], ["GREETING=hello there"]));
+        yield return new("app.hello_dotnet_smp_exit_status", () => SameAsHost(helloDotnet, ["fail"], expectedStatus: 3, cpus: 2));
+        yield return new("app.hello_dotnet_32mb", () => SameAsHost(helloDotnet, [], memoryMb: 32));
         yield return new("app.threads_signals_time", () => SameAsHost(Path.Combine(TestApps, "threads.c"), []));
         yield return new("app.memory_strings_stdio", () => SameAsHost(Path.Combine(TestApps, "memory_strings.c"), []));
         yield return new("app.environment", () => SameAsHost(Path.Combine(TestApps, "environment.c"), ["first"], ["GIVEN=yes", "ALSO=a b c"]));

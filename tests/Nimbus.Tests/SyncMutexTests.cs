@@ -112,7 +112,40 @@ public unsafe class SyncMutexTests(ITestOutputHelper output) : IDisposable
     // Two groups run at once: 3 threads on a stress mutex, and 9 threads on a second one (the
     // oversubscribed case, also checked for exactness).
     [Fact]
-    public void HandoffStressTakesTheHandoffPathAndStaysExact() => SyncHarness.Guard(HandoffStressTakesTheHandoffPathAndStaysExactBody);
+    public void HandoffStressTakesTheHandoffPathAndStaysExact() => SyncHarness.Guard(() =>
+    {
+        Nimbus.Kernel.Sched.Parking.HoldersRun = false;
+        try { HandoffStressTakesTheHandoffPathAndStaysExactBody(); }
+        finally { Nimbus.Kernel.Sched.Parking.HoldersRun = true; }
+    });
+
+    [Fact]
+    public void PollingTakesAReleasedMutexWithoutQueueingAndStaysExact() => SyncHarness.Guard(() =>
+    {
+        var m = _mem.Alloc<Mutex>();
+        var counter = _mem.Alloc<long>();
+        long polledBefore = Interlocked.Read(ref SyncStats.PolledAcquisitions);
+        long total = 0;
+        var sw = Stopwatch.StartNew();
+        // At least 100,000 pairs each, then until some locker got the mutex by polling (up to 15 s:
+        // on a loaded host the two threads may seldom overlap).
+        SyncHarness.Run(2, id =>
+        {
+            long mine = 0;
+            while (mine < 100_000 || (sw.ElapsedMilliseconds < 15_000 && Interlocked.Read(ref SyncStats.PolledAcquisitions) == polledBefore))
+            {
+                m->Lock();
+                (*counter)++;
+                if ((mine & 7) == 0) Thread.SpinWait(20);          // a critical section long enough to be waited for
+                m->Unlock();
+                mine++;
+            }
+            Interlocked.Add(ref total, mine);
+        });
+        Assert.Equal(total, *counter);
+        Assert.False(m->IsLocked);
+        Assert.True(Interlocked.Read(ref SyncStats.PolledAcquisitions) > polledBefore, "no locker ever got the mutex by polling");
+    });
 
     private void HandoffStressTakesTheHandoffPathAndStaysExactBody()
     {

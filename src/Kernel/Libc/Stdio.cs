@@ -4,30 +4,50 @@ using Nimbus.Kernel.Memory;
 
 namespace Nimbus.Kernel.Libc
 {
-    // A C stdio stream (FILE). Applications only hold pointers to it; its layout is ours.
+    // A C stdio stream (FILE). It starts like glibc's _IO_FILE because glibc's headers inline
+    // getc_unlocked, putc_unlocked, feof_unlocked and ferror_unlocked on those fields: Flags holds
+    // glibc's EOF (0x10) and error (0x20) bits; ReadPtr/ReadEnd are the buffered input, which
+    // getc_unlocked consumes in place and __uflow refills; the write pointers stay null, so
+    // putc_unlocked always calls __overflow. The rest of the layout is ours.
+    [StructLayout(LayoutKind.Sequential)]
     internal unsafe struct CFile
     {
+        public int Flags, Pad0;
+        public byte* ReadPtr, ReadEnd, ReadBase;         // _IO_read_ptr, _IO_read_end, _IO_read_base
+        public byte* WriteBase, WritePtr, WriteEnd;      // always null
+        public byte* BufBase, BufEnd;                    // always null
         public int Fd;
         public int Mode;                  // BufferFull, BufferLine, BufferNone
-        public int Error, Eof;
-        public byte* Buffer;
+        public int Kind;                  // KindDescriptor, KindFixedMemory, KindDynamicMemory
+        public int Writable, Readable, Append;
+        public byte* Buffer;              // null until first use (setvbuf may still choose it)
         public int Capacity;
+        public int OwnsBuffer;
         public int Pending;               // bytes written to the buffer, not yet to the file
-        public int ReadPos, ReadLen;      // buffered input
-        public int Unget;                 // -1: none
-        public int Writable, Readable;
+        public byte ShortBuffer;          // the one-byte buffer of an unbuffered stream
+        public MemoryStream Memory;       // fmemopen and open_memstream (MemoryStreams.cs)
         public Sync.Mutex Lock;
+
+        public const int FlagEof = 0x10, FlagError = 0x20;
+        public const int KindDescriptor = 0, KindFixedMemory = 1, KindDynamicMemory = 2;
+        public bool AtEof => (Flags & FlagEof) != 0;
+        public int Unread => (int)(ReadEnd - ReadPtr);
     }
 
-    // stdio over file descriptors: buffered streams, the printf family (the format engine is
-    // Format.cs; variadic entry points are trampolines in Arch/X64/libc.S) and puts/fputs/fwrite.
+    // stdio over file descriptors (and memory): the stream table, buffering, the output half and
+    // the printf family (the format engine is Format.cs; variadic entry points are trampolines in
+    // Arch/X64/libc.S). A stream's buffer holds either unread input or unwritten output, never
+    // both: switching direction flushes the output or gives the unread input back to the file
+    // (seeking back over it). Input is StreamInput.cs; opening, closing and positioning are
+    // FileStreams.cs.
     internal static unsafe class Stdio
     {
         public const int BufferFull = 0, BufferLine = 1, BufferNone = 2;
-        private const int BufferSize = 4096;
-        private const int MaxOpen = 256;
+        public const int BufferSize = 4096;
+        private const int MaxOpen = 1024;
         private struct OpenStreams { public fixed ulong Files[MaxOpen]; }
         private static OpenStreams s_open;
+        private static Sync.Mutex s_openLock;
         private static bool s_initialized;
 
         public static void Initialize()
@@ -39,49 +59,123 @@ namespace Nimbus.Kernel.Libc
             g->Stdout = NewFile(1, false, true, BufferLine);
             g->Stderr = NewFile(2, false, true, BufferNone);
             Format.Errno = &Process.GetErrno;
+            Format.StrError = &Errors.Message;
+            // The number parsers and scanf are pure code shared with the hosted tests: they reach
+            // errno and the allocator through these.
+            Numbers.SetErrno = &Process.SetErrno;
+            Numbers.GetErrno = &Process.GetErrno;
+            Numbers.Allocate = &Memory.Malloc;
+            Numbers.Reallocate = &Memory.Reallocate;
+            Numbers.Release = &Memory.Free;
         }
 
-        private static CFile* NewFile(int fd, bool read, bool write, int mode)
+        // A stream on fd (or, with fd -1, on memory the caller sets up), registered for exit's flush.
+        // Null when the table is full.
+        public static CFile* NewFile(int fd, bool read, bool write, int mode)
         {
             var f = (CFile*)KernelHeap.AllocZeroed((ulong)sizeof(CFile));
             f->Fd = fd;
             f->Mode = mode;
-            f->Unget = -1;
             f->Readable = read ? 1 : 0;
             f->Writable = write ? 1 : 0;
-            f->Capacity = BufferSize;
-            f->Buffer = (byte*)KernelHeap.Alloc(BufferSize);
-            fixed (OpenStreams* o = &s_open)
-                for (int i = 0; i < MaxOpen; i++) if (o->Files[i] == 0) { o->Files[i] = (ulong)f; break; }
-            return f;
+            bool stored = false;
+            fixed (Sync.Mutex* m = &s_openLock)
+            {
+                m->Lock();
+                fixed (OpenStreams* o = &s_open)
+                    for (int i = 0; i < MaxOpen && !stored; i++)
+                        if (o->Files[i] == 0) { o->Files[i] = (ulong)f; stored = true; }
+                m->Unlock();
+            }
+            if (stored) return f;
+            KernelHeap.Free(f);
+            return null;
         }
 
-        private static void Lock(CFile* f) => f->Lock.Lock();
-        private static void Unlock(CFile* f) => f->Lock.Unlock();
+        // Unregisters and frees a stream (fclose, after flushing and closing).
+        public static void FreeFile(CFile* f)
+        {
+            fixed (Sync.Mutex* m = &s_openLock)
+            {
+                m->Lock();
+                fixed (OpenStreams* o = &s_open)
+                    for (int i = 0; i < MaxOpen; i++)
+                        if (o->Files[i] == (ulong)f) { o->Files[i] = 0; break; }
+                m->Unlock();
+            }
+            if (f->OwnsBuffer != 0) KernelHeap.Free(f->Buffer);
+            KernelHeap.Free(f);
+        }
 
-        // Writes the buffered bytes out; false on a write error.
-        private static bool FlushLocked(CFile* f)
+        public static void Lock(CFile* f) => f->Lock.Lock();
+        public static void Unlock(CFile* f) => f->Lock.Unlock();
+
+        // The buffer, made on first use: BUFSIZ-like for buffered streams, one byte for unbuffered ones.
+        public static void EnsureBuffer(CFile* f)
+        {
+            if (f->Buffer != null) return;
+            if (f->Mode == BufferNone) { f->Buffer = &f->ShortBuffer; f->Capacity = 1; return; }
+            f->Buffer = (byte*)KernelHeap.Alloc(BufferSize);
+            f->Capacity = BufferSize;
+            f->OwnsBuffer = 1;
+        }
+
+        public static void SetError(CFile* f, long negativeErrno)
+        {
+            f->Flags |= CFile.FlagError;
+            if (negativeErrno < 0) Process.SetErrno((int)-negativeErrno);
+        }
+
+        // The backend: a descriptor or memory. Results as system calls (>= 0 or -errno).
+        public static long RawRead(CFile* f, byte* data, ulong count) =>
+            f->Kind == CFile.KindDescriptor ? Vfs.Read(f->Fd, data, count) : MemoryStreams.Read(f, data, count);
+
+        public static long RawWrite(CFile* f, byte* data, ulong count) =>
+            f->Kind == CFile.KindDescriptor ? Vfs.Write(f->Fd, data, count) : MemoryStreams.Write(f, data, count);
+
+        public static long RawSeek(CFile* f, long offset, int whence) =>
+            f->Kind == CFile.KindDescriptor ? Vfs.Seek(f->Fd, offset, whence) : MemoryStreams.Seek(f, offset, whence);
+
+        // Writes the buffered bytes out; false on a write error (the bytes are dropped, as glibc does).
+        public static bool FlushLocked(CFile* f)
         {
             int done = 0;
             while (done < f->Pending)
             {
-                long r = Vfs.Write(f->Fd, f->Buffer + done, (ulong)(f->Pending - done));
-                if (r <= 0) { f->Error = 1; f->Pending = 0; if (r < 0) Process.SetErrno((int)-r); return false; }
+                long r = RawWrite(f, f->Buffer + done, (ulong)(f->Pending - done));
+                if (r <= 0) { SetError(f, r == 0 ? -28 : r); f->Pending = 0; return false; }   // nothing taken: ENOSPC
                 done += (int)r;
             }
             f->Pending = 0;
+            if (f->Kind == CFile.KindDynamicMemory) MemoryStreams.Publish(f);
             return true;
         }
 
-        private static int WriteLocked(CFile* f, byte* data, int length)
+        // Ends the reading direction: unread input goes back to the file (the descriptor seeks back
+        // over it), so the file position is where the program thinks it is.
+        public static void DropInput(CFile* f)
         {
-            if (f->Writable == 0) { f->Error = 1; Process.SetErrno(Vfs.EBADF); return -1; }
+            int unread = f->Unread;
+            f->ReadPtr = f->ReadEnd = f->ReadBase = null;
+            if (unread > 0) RawSeek(f, -unread, 1);
+        }
+
+        // Output or input pending goes out or back: the stream is then in neither direction.
+        public static bool SettleLocked(CFile* f)
+        {
+            if (f->ReadEnd != null) { DropInput(f); return true; }
+            return FlushLocked(f);
+        }
+
+        public static int WriteLocked(CFile* f, byte* data, int length)
+        {
+            if (f->Writable == 0) { SetError(f, -Vfs.EBADF); return -1; }
+            if (f->ReadEnd != null) DropInput(f);
+            EnsureBuffer(f);
             if (f->Mode == BufferNone || length >= f->Capacity)
             {
                 if (!FlushLocked(f)) return -1;
-                long r = Vfs.Write(f->Fd, data, (ulong)length);
-                if (r < 0) { f->Error = 1; Process.SetErrno((int)-r); return -1; }
-                return 0;
+                return WriteDirect(f, data, length);
             }
             if (f->Pending + length > f->Capacity && !FlushLocked(f)) return -1;
             Mem.Move(f->Buffer + f->Pending, data, (nuint)length);
@@ -89,6 +183,19 @@ namespace Nimbus.Kernel.Libc
             if (f->Mode == BufferLine)
                 for (int i = 0; i < length; i++)
                     if (data[i] == (byte)'\n') return FlushLocked(f) ? 0 : -1;
+            return 0;
+        }
+
+        private static int WriteDirect(CFile* f, byte* data, int length)
+        {
+            while (length > 0)
+            {
+                long r = RawWrite(f, data, (ulong)length);
+                if (r <= 0) { SetError(f, r == 0 ? -28 : r); return -1; }
+                data += r;
+                length -= (int)r;
+            }
+            if (f->Kind == CFile.KindDynamicMemory) MemoryStreams.Publish(f);
             return 0;
         }
 
@@ -100,6 +207,7 @@ namespace Nimbus.Kernel.Libc
             return r;
         }
 
+        // exit and fflush(NULL): every stream's output goes out.
         public static void FlushAll()
         {
             if (!s_initialized) return;
@@ -107,8 +215,23 @@ namespace Nimbus.Kernel.Libc
                 for (int i = 0; i < MaxOpen; i++)
                 {
                     var f = (CFile*)o->Files[i];
-                    if (f == null) continue;
+                    if (f == null || f->Pending == 0) continue;
                     Lock(f);
+                    FlushLocked(f);
+                    Unlock(f);
+                }
+        }
+
+        // Before reading from a line-buffered or unbuffered stream, line-buffered output goes out
+        // (a prompt appears before the program waits for its answer), as glibc does. A stream another
+        // thread holds is skipped: waiting for it while holding ours could deadlock.
+        public static void FlushLineBuffered()
+        {
+            fixed (OpenStreams* o = &s_open)
+                for (int i = 0; i < MaxOpen; i++)
+                {
+                    var f = (CFile*)o->Files[i];
+                    if (f == null || f->Mode != BufferLine || f->Pending == 0 || !f->Lock.TryLock()) continue;
                     FlushLocked(f);
                     Unlock(f);
                 }
@@ -198,13 +321,34 @@ namespace Nimbus.Kernel.Libc
 
         [UnmanagedCallersOnly(EntryPoint = "abi_fputs")]
         private static int Fputs(byte* s, CFile* f) => Write(f, s, Strlen(s)) < 0 ? -1 : 1;
+        [UnmanagedCallersOnly(EntryPoint = "abi_fputs_unlocked")]
+        private static int FputsUnlocked(byte* s, CFile* f) => Write(f, s, Strlen(s)) < 0 ? -1 : 1;
 
         [UnmanagedCallersOnly(EntryPoint = "abi_fputc")]
         private static int Fputc(int c, CFile* f) => PutChar(c, f);
         [UnmanagedCallersOnly(EntryPoint = "abi_putc")]
         private static int Putc(int c, CFile* f) => PutChar(c, f);
+        [UnmanagedCallersOnly(EntryPoint = "abi__IO_putc")]
+        private static int IoPutc(int c, CFile* f) => PutChar(c, f);
         [UnmanagedCallersOnly(EntryPoint = "abi_putchar")]
         private static int Putchar(int c) => PutChar(c, LibcData.Globals->Stdout);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fputc_unlocked")]
+        private static int FputcUnlocked(int c, CFile* f) => PutChar(c, f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_putc_unlocked")]
+        private static int PutcUnlocked(int c, CFile* f) => PutChar(c, f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_putchar_unlocked")]
+        private static int PutcharUnlocked(int c) => PutChar(c, LibcData.Globals->Stdout);
+
+        // What putc_unlocked calls when its (always empty) write area is full; EOF only flushes.
+        [UnmanagedCallersOnly(EntryPoint = "abi___overflow")]
+        private static int Overflow(CFile* f, int c)
+        {
+            if (c != -1) return PutChar(c, f);
+            Lock(f);
+            bool ok = FlushLocked(f);
+            Unlock(f);
+            return ok ? 0 : -1;
+        }
 
         private static int PutChar(int c, CFile* f)
         {
@@ -213,7 +357,11 @@ namespace Nimbus.Kernel.Libc
         }
 
         [UnmanagedCallersOnly(EntryPoint = "abi_fwrite")]
-        private static ulong Fwrite(byte* data, ulong size, ulong count, CFile* f)
+        private static ulong Fwrite(byte* data, ulong size, ulong count, CFile* f) => WriteItems(data, size, count, f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fwrite_unlocked")]
+        private static ulong FwriteUnlocked(byte* data, ulong size, ulong count, CFile* f) => WriteItems(data, size, count, f);
+
+        private static ulong WriteItems(byte* data, ulong size, ulong count, CFile* f)
         {
             ulong total = size * count;
             if (total == 0) return 0;
@@ -221,43 +369,80 @@ namespace Nimbus.Kernel.Libc
         }
 
         [UnmanagedCallersOnly(EntryPoint = "abi_fflush")]
-        private static int Fflush(CFile* f)
+        private static int Fflush(CFile* f) => Flush(f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fflush_unlocked")]
+        private static int FflushUnlocked(CFile* f) => Flush(f);
+
+        // fflush(NULL): all output; an output stream: its buffer; an input stream: its unread input
+        // is discarded and the file positioned after what the program consumed.
+        private static int Flush(CFile* f)
         {
             if (f == null) { FlushAll(); return 0; }
             Lock(f);
-            bool ok = FlushLocked(f);
+            bool ok = SettleLocked(f);
             Unlock(f);
             return ok ? 0 : -1;
         }
 
         [UnmanagedCallersOnly(EntryPoint = "abi_setvbuf")]
-        private static int Setvbuf(CFile* f, byte* buffer, int mode, ulong size)
+        private static int Setvbuf(CFile* f, byte* buffer, int mode, ulong size) => SetBuffer(f, buffer, mode, size);
+        [UnmanagedCallersOnly(EntryPoint = "abi_setbuf")]
+        private static void Setbuf(CFile* f, byte* buffer) => SetBuffer(f, buffer, buffer == null ? BufferNone : BufferFull, 8192);
+        [UnmanagedCallersOnly(EntryPoint = "abi_setbuffer")]
+        private static void Setbuffer(CFile* f, byte* buffer, ulong size) => SetBuffer(f, buffer, buffer == null ? BufferNone : BufferFull, size);
+        [UnmanagedCallersOnly(EntryPoint = "abi_setlinebuf")]
+        private static void Setlinebuf(CFile* f) => SetBuffer(f, null, BufferLine, 0);
+
+        // setvbuf: the mode, and the caller's buffer when given (it stays the caller's).
+        private static int SetBuffer(CFile* f, byte* buffer, int mode, ulong size)
         {
-            if (mode < 0 || mode > 2) return -1;
+            if (mode < 0 || mode > 2) { Process.SetErrno(22); return -1; }
             Lock(f);
-            FlushLocked(f);
+            SettleLocked(f);
+            if (f->OwnsBuffer != 0) KernelHeap.Free(f->Buffer);
+            f->Buffer = null;
+            f->OwnsBuffer = 0;
             f->Mode = mode;
+            if (buffer != null && mode != BufferNone && size > 0)
+            {
+                f->Buffer = buffer;
+                f->Capacity = size > int.MaxValue ? int.MaxValue : (int)size;
+            }
             Unlock(f);
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_setbuf")]
-        private static void Setbuf(CFile* f, byte* buffer)
+        [UnmanagedCallersOnly(EntryPoint = "abi_ferror")]
+        private static int Ferror(CFile* f) => (f->Flags & CFile.FlagError) != 0 ? 1 : 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi_ferror_unlocked")]
+        private static int FerrorUnlocked(CFile* f) => (f->Flags & CFile.FlagError) != 0 ? 1 : 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi_feof")]
+        private static int Feof(CFile* f) => f->AtEof ? 1 : 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi_feof_unlocked")]
+        private static int FeofUnlocked(CFile* f) => f->AtEof ? 1 : 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi_clearerr")]
+        private static void Clearerr(CFile* f) => f->Flags &= ~(CFile.FlagError | CFile.FlagEof);
+        [UnmanagedCallersOnly(EntryPoint = "abi_clearerr_unlocked")]
+        private static void ClearerrUnlocked(CFile* f) => f->Flags &= ~(CFile.FlagError | CFile.FlagEof);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fileno")]
+        private static int Fileno(CFile* f) => FileNumber(f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fileno_unlocked")]
+        private static int FilenoUnlocked(CFile* f) => FileNumber(f);
+
+        private static int FileNumber(CFile* f)
         {
-            Lock(f);
-            FlushLocked(f);
-            f->Mode = buffer == null ? BufferNone : BufferFull;
-            Unlock(f);
+            if (f->Kind == CFile.KindDescriptor) return f->Fd;
+            Process.SetErrno(Vfs.EBADF);
+            return -1;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_ferror")]
-        private static int Ferror(CFile* f) => f->Error;
-        [UnmanagedCallersOnly(EntryPoint = "abi_feof")]
-        private static int Feof(CFile* f) => f->Eof;
-        [UnmanagedCallersOnly(EntryPoint = "abi_clearerr")]
-        private static void Clearerr(CFile* f) { f->Error = 0; f->Eof = 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_fileno")]
-        private static int Fileno(CFile* f) => f->Fd;
+        // flockfile and friends: the stream's own (recursive) lock, which every call takes.
+        [UnmanagedCallersOnly(EntryPoint = "abi_flockfile")]
+        private static void Flockfile(CFile* f) => Lock(f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_funlockfile")]
+        private static void Funlockfile(CFile* f) => Unlock(f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_ftrylockfile")]
+        private static int Ftrylockfile(CFile* f) => f->Lock.TryLock() ? 0 : 1;
 
         [UnmanagedCallersOnly(EntryPoint = "abi_perror")]
         private static void Perror(byte* s)
@@ -287,7 +472,7 @@ namespace Nimbus.Kernel.Libc
         [UnmanagedCallersOnly(EntryPoint = "libc_open_va")]
         private static int OpenVa(byte* path, int flags, VaList* args)
         {
-            uint mode = (flags & Vfs.OCreat) != 0 ? (uint)args->NextGp() : 0;
+            uint mode = (flags & (Vfs.OCreat | Vfs.OTmpFile)) != 0 ? (uint)args->NextGp() : 0;
             return (int)Result(Vfs.Open(path, flags, mode));
         }
 

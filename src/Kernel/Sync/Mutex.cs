@@ -130,7 +130,11 @@ namespace Nimbus.Kernel.Sync
             {
                 Parking.Relax();
                 int count = Volatile.Read(in _count);
-                if (count == 0 && Interlocked.CompareExchange(ref _count, 1, 0) == 0) return true;
+                if (count == 0 && Interlocked.CompareExchange(ref _count, 1, 0) == 0)
+                {
+                    SyncStats.PolledAcquisitions++;
+                    return true;
+                }
                 if (count > 1 || Parking.NowNs() > end) return false;         // others queued: the hand-off serves them first
                 nint now = Volatile.Read(in _owner);
                 if (now != owner && now != 0) owner = now;
@@ -374,6 +378,7 @@ namespace Nimbus.Kernel.Sync
         public static long HandoffsRetracted;    // an unlocker took its own offer back
         public static long LocksSent;            // wait morphing: a condvar waiter moved to a mutex
         public static long MorphedAfterTimeout;  // a timed condvar wait expired after it was signalled
+        public static long PolledAcquisitions;   // a locker got the mutex by polling while its holder ran (racy count)
 
         // Test hook (see Mutex.Hook) and its points.
         public static delegate*<int, void> TestHook;

@@ -1,0 +1,390 @@
+using System.Runtime.InteropServices;
+using Nimbus.Kernel.Fs;
+
+namespace Nimbus.Kernel.Libc
+{
+    internal struct IoVec { public unsafe byte* Base; public ulong Length; }
+    internal struct PollFd { public int Fd; public short Events, Revents; }
+
+    // Calls on descriptors: dup, pipe, positioned and vectored I/O, poll/select, terminals (none),
+    // sizes, syncing and locking (one process: locks always succeed).
+    internal static unsafe class Descriptors
+    {
+        private const int EBADF = 9, EINVAL = 22, ENOTTY = 25, ESPIPE = 29, EOPNOTSUPP = 95, EFAULT = 14;
+
+        private static long R(long r) => Stdio.Result(r);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_dup")]
+        private static int Dup(int fd) => (int)R(Vfs.Dup(fd, 0, false));
+        [UnmanagedCallersOnly(EntryPoint = "abi_dup2")]
+        private static int Dup2(int fd, int target) => (int)R(Vfs.Dup(fd, target, true));
+        [UnmanagedCallersOnly(EntryPoint = "abi_dup3")]
+        private static int Dup3(int fd, int target, int flags)
+        {
+            if (fd == target || (flags & ~Vfs.OCloExec) != 0) return (int)R(-EINVAL);
+            return (int)R(Vfs.Dup(fd, target, true, (flags & Vfs.OCloExec) != 0));
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pipe")]
+        private static int Pipe(int* fds) => MakePipe(fds, 0);
+        [UnmanagedCallersOnly(EntryPoint = "abi_pipe2")]
+        private static int Pipe2(int* fds, int flags) => MakePipe(fds, flags);
+
+        private static int MakePipe(int* fds, int flags)
+        {
+            if ((flags & ~(Vfs.OCloExec | Vfs.ONonBlock | 0x4000)) != 0) return (int)R(-EINVAL);   // O_DIRECT accepted
+            if (fds == null) return (int)R(-EFAULT);
+            Pipes.Create(flags, out OpenFile* readEnd, out OpenFile* writeEnd);
+            bool cloexec = (flags & Vfs.OCloExec) != 0;
+            int r = Vfs.Allocate(readEnd, 0, cloexec);
+            if (r < 0) { Vfs.Put(writeEnd); return (int)R(r); }
+            int w = Vfs.Allocate(writeEnd, 0, cloexec);
+            if (w < 0) { Vfs.Close(r); return (int)R(w); }
+            fds[0] = r;
+            fds[1] = w;
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pread")]
+        private static long Pread(int fd, byte* b, ulong n, long offset) => R(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
+        [UnmanagedCallersOnly(EntryPoint = "abi_pread64")]
+        private static long Pread64(int fd, byte* b, ulong n, long offset) => R(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
+        [UnmanagedCallersOnly(EntryPoint = "abi___pread64_chk")]
+        private static long PreadChk(int fd, byte* b, ulong n, long offset, ulong size) => R(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
+        [UnmanagedCallersOnly(EntryPoint = "abi___read_chk")]
+        private static long ReadChk(int fd, byte* b, ulong n, ulong size) => R(Vfs.Read(fd, b, n));
+        [UnmanagedCallersOnly(EntryPoint = "abi_pwrite")]
+        private static long Pwrite(int fd, byte* b, ulong n, long offset) => R(Vfs.WriteAt(fd, b, n, (ulong)offset, true));
+        [UnmanagedCallersOnly(EntryPoint = "abi_pwrite64")]
+        private static long Pwrite64(int fd, byte* b, ulong n, long offset) => R(Vfs.WriteAt(fd, b, n, (ulong)offset, true));
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_readv")]
+        private static long Readv(int fd, IoVec* v, int count) => R(Vectored(fd, v, count, 0, false, false));
+        [UnmanagedCallersOnly(EntryPoint = "abi_writev")]
+        private static long Writev(int fd, IoVec* v, int count) => R(Vectored(fd, v, count, 0, false, true));
+        [UnmanagedCallersOnly(EntryPoint = "abi_preadv")]
+        private static long Preadv(int fd, IoVec* v, int count, long offset) => R(Vectored(fd, v, count, offset, true, false));
+        [UnmanagedCallersOnly(EntryPoint = "abi_preadv64")]
+        private static long Preadv64(int fd, IoVec* v, int count, long offset) => R(Vectored(fd, v, count, offset, true, false));
+        [UnmanagedCallersOnly(EntryPoint = "abi_pwritev")]
+        private static long Pwritev(int fd, IoVec* v, int count, long offset) => R(Vectored(fd, v, count, offset, true, true));
+        [UnmanagedCallersOnly(EntryPoint = "abi_pwritev64")]
+        private static long Pwritev64(int fd, IoVec* v, int count, long offset) => R(Vectored(fd, v, count, offset, true, true));
+
+        // One buffer after another; a short transfer ends the call (as the kernel's loop does).
+        private static long Vectored(int fd, IoVec* v, int count, long offset, bool positioned, bool write)
+        {
+            if (count < 0 || count > 1024) return -EINVAL;
+            OpenFile* f = Vfs.Acquire(fd);
+            if (f == null) return -EBADF;
+            long total = 0;
+            for (int i = 0; i < count; i++)
+            {
+                if (v[i].Length == 0) continue;
+                ulong at = (ulong)(offset + total);
+                long r = write ? Vfs.WriteFile(f, v[i].Base, v[i].Length, at, positioned) : Vfs.ReadFile(f, v[i].Base, v[i].Length, at, positioned);
+                if (r < 0) { if (total == 0) total = r; break; }
+                total += r;
+                if ((ulong)r < v[i].Length) break;
+            }
+            Vfs.Put(f);
+            return total;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_sendfile")]
+        private static long Sendfile(int outFd, int inFd, long* offset, ulong count) => R(Copy(inFd, offset, outFd, null, count));
+        [UnmanagedCallersOnly(EntryPoint = "abi_sendfile64")]
+        private static long Sendfile64(int outFd, int inFd, long* offset, ulong count) => R(Copy(inFd, offset, outFd, null, count));
+        [UnmanagedCallersOnly(EntryPoint = "abi_copy_file_range")]
+        private static long CopyFileRange(int inFd, long* inOffset, int outFd, long* outOffset, ulong count, uint flags) =>
+            R(flags != 0 ? -EINVAL : Copy(inFd, inOffset, outFd, outOffset, count));
+
+        // sendfile/copy_file_range: through a kernel buffer. A given offset is used and advanced
+        // instead of the descriptor's own. Returns the bytes copied (short at end of input) or -errno.
+        private static long Copy(int inFd, long* inOffset, int outFd, long* outOffset, ulong count)
+        {
+            OpenFile* input = Vfs.Acquire(inFd);
+            OpenFile* output = Vfs.Acquire(outFd);
+            long done = input == null || output == null ? -EBADF : 0;
+            byte* buffer = done == 0 ? (byte*)Nimbus.Kernel.Memory.KernelHeap.Alloc(65536) : null;
+            while (done >= 0 && (ulong)done < count)
+            {
+                ulong chunk = count - (ulong)done < 65536 ? count - (ulong)done : 65536;
+                long r = Vfs.ReadFile(input, buffer, chunk, inOffset != null ? (ulong)(*inOffset) : 0, inOffset != null);
+                if (r > 0) r = Vfs.WriteFile(output, buffer, (ulong)r, outOffset != null ? (ulong)(*outOffset) : 0, outOffset != null);
+                if (r <= 0) { if (done == 0) done = r; break; }
+                if (inOffset != null) *inOffset += r;
+                if (outOffset != null) *outOffset += r;
+                done += r;
+                if ((ulong)r < chunk) break;
+            }
+            if (buffer != null) Nimbus.Kernel.Memory.KernelHeap.Free(buffer);
+            if (input != null) Vfs.Put(input);
+            if (output != null) Vfs.Put(output);
+            return done;
+        }
+
+        private struct PollState { public PollFd* Fds; public ulong Count; public int Ready; }
+
+        private static bool PollCheck(void* state)
+        {
+            var s = (PollState*)state;
+            s->Ready = 0;
+            for (ulong i = 0; i < s->Count; i++)
+            {
+                PollFd* p = s->Fds + i;
+                p->Revents = p->Fd < 0 ? (short)0 : (short)Fs.Poll.Events(p->Fd, (ushort)p->Events);
+                if (p->Revents != 0) s->Ready++;
+            }
+            return s->Ready > 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_poll")]
+        private static int PollExport(PollFd* fds, ulong count, int timeoutMs) =>
+            DoPoll(fds, count, timeoutMs < 0 ? -1 : timeoutMs * 1_000_000L);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_ppoll")]
+        private static int Ppoll(PollFd* fds, ulong count, long* timeout, void* sigmask) =>
+            DoPoll(fds, count, timeout == null ? -1 : timeout[0] * 1_000_000_000L + timeout[1]);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi___poll_chk")]
+        private static int PollChk(PollFd* fds, ulong count, int timeoutMs, ulong size) =>
+            DoPoll(fds, count, timeoutMs < 0 ? -1 : timeoutMs * 1_000_000L);
+
+        private static int DoPoll(PollFd* fds, ulong count, long timeoutNs)
+        {
+            if (count > Vfs.MaxFiles) return (int)R(-EINVAL);
+            var s = new PollState { Fds = fds, Count = count };
+            Fs.Poll.Wait(&PollCheck, &s, timeoutNs);
+            return s.Ready;
+        }
+
+        private struct SelectState { public int Count; public ulong* Read, Write, Except, InRead, InWrite, InExcept; public int Ready; }
+
+        private static bool IsSet(ulong* set, int fd) => set != null && (set[fd >> 6] & (1UL << (fd & 63))) != 0;
+
+        private static bool SelectCheck(void* state)
+        {
+            var s = (SelectState*)state;
+            s->Ready = 0;
+            for (int fd = 0; fd < s->Count; fd++)
+            {
+                bool r = IsSet(s->InRead, fd), w = IsSet(s->InWrite, fd), x = IsSet(s->InExcept, fd);
+                if (!r && !w && !x) continue;
+                int e = Fs.Poll.Events(fd, Fs.Poll.In | Fs.Poll.Out | Fs.Poll.Pri);
+                Mark(s->Read, fd, r && (e & (Fs.Poll.In | Fs.Poll.Hup | Fs.Poll.Err)) != 0, ref s->Ready);
+                Mark(s->Write, fd, w && (e & (Fs.Poll.Out | Fs.Poll.Err)) != 0, ref s->Ready);
+                Mark(s->Except, fd, x && (e & Fs.Poll.Pri) != 0, ref s->Ready);
+            }
+            return s->Ready > 0;
+        }
+
+        private static void Mark(ulong* set, int fd, bool on, ref int ready)
+        {
+            if (set == null) return;
+            if (on) { set[fd >> 6] |= 1UL << (fd & 63); ready++; }
+            else set[fd >> 6] &= ~(1UL << (fd & 63));
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_select")]
+        private static int Select(int count, ulong* read, ulong* write, ulong* except, long* timeout)
+        {
+            long ns = timeout == null ? -1 : timeout[0] * 1_000_000_000L + timeout[1] * 1000;
+            ulong start = Time.Clock.NowNs();
+            int r = DoSelect(count, read, write, except, ns);
+            if (timeout != null && r >= 0)
+            {
+                // Linux writes back the time left.
+                long left = ns - (long)(Time.Clock.NowNs() - start);
+                if (left < 0) left = 0;
+                timeout[0] = left / 1_000_000_000;
+                timeout[1] = left % 1_000_000_000 / 1000;
+            }
+            return r;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pselect")]
+        private static int Pselect(int count, ulong* read, ulong* write, ulong* except, long* timeout, void* sigmask) =>
+            DoSelect(count, read, write, except, timeout == null ? -1 : timeout[0] * 1_000_000_000L + timeout[1]);
+
+        private static int DoSelect(int count, ulong* read, ulong* write, ulong* except, long timeoutNs)
+        {
+            if (count < 0 || count > Vfs.MaxFiles || timeoutNs < -1) return (int)R(-EINVAL);
+            int words = (count + 63) / 64;
+            ulong* copies = stackalloc ulong[3 * 16];
+            for (int i = 0; i < 3 * 16; i++) copies[i] = 0;
+            var s = new SelectState { Count = count, Read = read, Write = write, Except = except };
+            s.InRead = Copy(read, copies, words);
+            s.InWrite = Copy(write, copies + 16, words);
+            s.InExcept = Copy(except, copies + 32, words);
+            for (int fd = 0; fd < count; fd++)
+                if ((IsSet(s.InRead, fd) || IsSet(s.InWrite, fd) || IsSet(s.InExcept, fd)) && Vfs.Get(fd) == null) return (int)R(-EBADF);
+            Fs.Poll.Wait(&SelectCheck, &s, timeoutNs);
+            return s.Ready;
+        }
+
+        private static ulong* Copy(ulong* set, ulong* into, int words)
+        {
+            if (set == null) return null;
+            for (int i = 0; i < words; i++) into[i] = set[i];
+            return into;
+        }
+
+        // Terminals: there are none (the console is a serial line without a TTY layer).
+        [UnmanagedCallersOnly(EntryPoint = "abi_isatty")]
+        private static int Isatty(int fd)
+        {
+            Process.SetErrno(Vfs.Get(fd) == null ? EBADF : ENOTTY);
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_tcgetattr")]
+        private static int Tcgetattr(int fd, void* termios) => (int)R(Vfs.Get(fd) == null ? -EBADF : -ENOTTY);
+        [UnmanagedCallersOnly(EntryPoint = "abi_tcsetattr")]
+        private static int Tcsetattr(int fd, int action, void* termios) => (int)R(Vfs.Get(fd) == null ? -EBADF : -ENOTTY);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_ttyname")]
+        private static byte* Ttyname(int fd)
+        {
+            Process.SetErrno(Vfs.Get(fd) == null ? EBADF : ENOTTY);
+            return null;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_ttyname_r")]
+        private static int TtynameR(int fd, byte* buffer, ulong size) => Vfs.Get(fd) == null ? EBADF : ENOTTY;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_ftruncate")]
+        private static int Ftruncate(int fd, long length) => (int)R(Truncate(fd, length));
+        [UnmanagedCallersOnly(EntryPoint = "abi_ftruncate64")]
+        private static int Ftruncate64(int fd, long length) => (int)R(Truncate(fd, length));
+
+        private static int Truncate(int fd, long length)
+        {
+            if (length < 0) return -EINVAL;
+            OpenFile* f = Vfs.Acquire(fd);
+            if (f == null) return -EBADF;
+            int r = -EINVAL;
+            if ((f->Flags & Vfs.OAccMode) != Vfs.ORdOnly && (f->Flags & Vfs.OPath) == 0)
+            {
+                RamFs.Lock();
+                r = -Names.TruncateNode(f->Node, length);
+                RamFs.Unlock();
+                if (r == -RamFs.EISDIR) r = -EINVAL;
+            }
+            Vfs.Put(f);
+            return r;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_fallocate")]
+        private static int Fallocate(int fd, int mode, long offset, long length) => (int)R(Allocate(fd, mode, offset, length));
+        [UnmanagedCallersOnly(EntryPoint = "abi_fallocate64")]
+        private static int Fallocate64(int fd, int mode, long offset, long length) => (int)R(Allocate(fd, mode, offset, length));
+        // posix_fallocate returns the error number instead of setting errno.
+        [UnmanagedCallersOnly(EntryPoint = "abi_posix_fallocate")]
+        private static int PosixFallocate(int fd, long offset, long length) => -Allocate(fd, 0, offset, length);
+        [UnmanagedCallersOnly(EntryPoint = "abi_posix_fallocate64")]
+        private static int PosixFallocate64(int fd, long offset, long length) => -Allocate(fd, 0, offset, length);
+
+        // Mode 0 grows the file to offset + length; FALLOC_FL_KEEP_SIZE (1) has nothing to reserve.
+        private static int Allocate(int fd, int mode, long offset, long length)
+        {
+            if (offset < 0 || length <= 0) return -EINVAL;
+            if ((mode & ~1) != 0) return -EOPNOTSUPP;
+            OpenFile* f = Vfs.Acquire(fd);
+            if (f == null) return -EBADF;
+            FsNode* n = f->Node;
+            int r = 0;
+            if ((f->Flags & Vfs.OAccMode) == Vfs.ORdOnly) r = -EBADF;
+            else if (RamFs.TypeOf(n) == RamFs.TypeFifo) r = -ESPIPE;
+            else if (RamFs.TypeOf(n) == RamFs.TypeDirectory) r = -RamFs.EISDIR;
+            else if (RamFs.TypeOf(n) != RamFs.TypeRegular) r = -19;                     // ENODEV
+            else if (mode == 0)
+            {
+                RamFs.Lock();
+                if ((ulong)(offset + length) > n->Size) r = -RamFs.Truncate(n, (ulong)(offset + length));
+                RamFs.Unlock();
+            }
+            Vfs.Put(f);
+            return r;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_posix_fadvise")]
+        private static int PosixFadvise(int fd, long offset, long length, int advice) => Advise(fd, advice);
+        [UnmanagedCallersOnly(EntryPoint = "abi_posix_fadvise64")]
+        private static int PosixFadvise64(int fd, long offset, long length, int advice) => Advise(fd, advice);
+
+        // Advice is only a hint; the errors are posix_fadvise's (returned, not in errno).
+        private static int Advise(int fd, int advice)
+        {
+            OpenFile* f = Vfs.Get(fd);
+            if (f == null) return EBADF;
+            if (RamFs.TypeOf(f->Node) == RamFs.TypeFifo) return ESPIPE;
+            return advice < 0 || advice > 5 ? EINVAL : 0;
+        }
+
+        // Nothing is ever dirty: there is no disk behind the file system.
+        [UnmanagedCallersOnly(EntryPoint = "abi_fsync")]
+        private static int Fsync(int fd) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fdatasync")]
+        private static int Fdatasync(int fd) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
+        [UnmanagedCallersOnly(EntryPoint = "abi_syncfs")]
+        private static int Syncfs(int fd) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
+        [UnmanagedCallersOnly(EntryPoint = "abi_sync")]
+        private static void Sync() { }
+
+        // One process: advisory locks never conflict.
+        [UnmanagedCallersOnly(EntryPoint = "abi_flock")]
+        private static int Flock(int fd, int operation)
+        {
+            if (Vfs.Get(fd) == null) return (int)R(-EBADF);
+            int op = operation & ~4;                                           // LOCK_NB
+            return op == 1 || op == 2 || op == 8 ? 0 : (int)R(-EINVAL);        // LOCK_SH, LOCK_EX, LOCK_UN
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_lockf")]
+        private static int Lockf(int fd, int command, long length) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
+        [UnmanagedCallersOnly(EntryPoint = "abi_lockf64")]
+        private static int Lockf64(int fd, int command, long length) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_getdents64")]
+        private static long Getdents64(int fd, byte* buffer, ulong size) => R(GetDents(fd, buffer, size));
+
+        // linux_dirent64 records (d_ino, d_off, d_reclen, d_type, d_name), 8-byte aligned. A bytes count or -errno.
+        public static long GetDents(int fd, byte* buffer, ulong size)
+        {
+            OpenFile* f = Vfs.Acquire(fd);
+            if (f == null) return -EBADF;
+            long used = 0;
+            DirEntry e;
+            while (true)
+            {
+                long saved = f->DirIndex;
+                int r = Directories.Next(f, &e);
+                if (r <= 0) { if (r < 0 && used == 0) used = r; break; }
+                int reclen = (19 + e.NameLength + 1 + 7) & ~7;
+                if ((ulong)(used + reclen) > size)
+                {
+                    RamFs.Lock();
+                    Directories.Seek(f, saved);                                  // this entry goes in the next call
+                    RamFs.Unlock();
+                    if (used == 0) used = -EINVAL;
+                    break;
+                }
+                WriteDirent(buffer + used, &e, reclen);
+                used += reclen;
+            }
+            Vfs.Put(f);
+            return used;
+        }
+
+        public static void WriteDirent(byte* d, DirEntry* e, int reclen)
+        {
+            *(ulong*)d = e->Ino;
+            *(long*)(d + 8) = e->NextOffset;
+            *(ushort*)(d + 16) = (ushort)reclen;
+            d[18] = e->Type;
+            for (int i = 0; i <= e->NameLength; i++) d[19 + i] = e->Name[i];
+            for (int i = 19 + e->NameLength + 1; i < reclen; i++) d[i] = 0;
+        }
+    }
+}

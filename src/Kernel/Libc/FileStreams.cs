@@ -1,0 +1,285 @@
+using System.Runtime.InteropServices;
+using Nimbus.Kernel.Fs;
+
+namespace Nimbus.Kernel.Libc
+{
+    // Opening, closing and positioning streams: fopen, fdopen, freopen, fclose, fseek/ftell and
+    // their variants, fgetpos/fsetpos, tmpfile/tmpnam, the stdio_ext queries, and popen (refused:
+    // there are no processes).
+    internal static unsafe class FileStreams
+    {
+        private const int Eof = -1;
+        private const int EBADF = 9, ECHILD = 10, EMFILE = 24, EINVAL = 22, ENOSYS = 38;
+
+        // fopen's mode string: r, w or a, then any of + b x e m c (and ",ccs=..." ignored).
+        public static bool ParseMode(byte* mode, out int flags)
+        {
+            flags = 0;
+            if (mode == null) return false;
+            switch (mode[0])
+            {
+                case (byte)'r': flags = Vfs.ORdOnly; break;
+                case (byte)'w': flags = Vfs.OWrOnly | Vfs.OCreat | Vfs.OTrunc; break;
+                case (byte)'a': flags = Vfs.OWrOnly | Vfs.OCreat | Vfs.OAppend; break;
+                default: return false;
+            }
+            for (byte* c = mode + 1; *c != 0 && *c != (byte)','; c++)
+            {
+                if (*c == (byte)'+') flags = (flags & ~Vfs.OAccMode) | Vfs.ORdWr;
+                else if (*c == (byte)'x') flags |= Vfs.OExcl;
+                else if (*c == (byte)'e') flags |= Vfs.OCloExec;
+            }
+            return true;
+        }
+
+        private static bool Reads(int flags) => (flags & Vfs.OAccMode) != Vfs.OWrOnly;
+        private static bool Writes(int flags) => (flags & Vfs.OAccMode) != Vfs.ORdOnly;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_fopen")]
+        private static CFile* Fopen(byte* path, byte* mode) => Open(path, mode);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fopen64")]
+        private static CFile* Fopen64(byte* path, byte* mode) => Open(path, mode);
+
+        private static CFile* Open(byte* path, byte* mode)
+        {
+            if (!ParseMode(mode, out int flags)) { Process.SetErrno(EINVAL); return null; }
+            int fd = Vfs.Open(path, flags, 0x1B6);
+            if (fd < 0) { Process.SetErrno(-fd); return null; }
+            return OnDescriptor(fd, flags);
+        }
+
+        private static CFile* OnDescriptor(int fd, int flags)
+        {
+            CFile* f = Stdio.NewFile(fd, Reads(flags), Writes(flags), Stdio.BufferFull);
+            if (f == null) { Vfs.Close(fd); Process.SetErrno(EMFILE); return null; }
+            f->Append = (flags & Vfs.OAppend) != 0 ? 1 : 0;
+            return f;
+        }
+
+        // fdopen: the stream adopts fd; "a" turns on O_APPEND, as glibc does. The mode must not ask
+        // for an access the descriptor lacks.
+        [UnmanagedCallersOnly(EntryPoint = "abi_fdopen")]
+        private static CFile* Fdopen(int fd, byte* mode)
+        {
+            if (!ParseMode(mode, out int flags)) { Process.SetErrno(EINVAL); return null; }
+            OpenFile* o = Vfs.Acquire(fd);
+            if (o == null) { Process.SetErrno(EBADF); return null; }
+            int access = o->Flags & Vfs.OAccMode;
+            bool ok = access == Vfs.ORdWr || (access == Vfs.ORdOnly ? !Writes(flags) : !Reads(flags));
+            if (ok && (flags & Vfs.OAppend) != 0) o->Flags |= Vfs.OAppend;
+            Vfs.Put(o);
+            if (!ok) { Process.SetErrno(EINVAL); return null; }
+            CFile* f = Stdio.NewFile(fd, Reads(flags), Writes(flags), Stdio.BufferFull);
+            if (f == null) { Process.SetErrno(EMFILE); return null; }
+            f->Append = (flags & Vfs.OAppend) != 0 ? 1 : 0;
+            return f;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_freopen")]
+        private static CFile* Freopen(byte* path, byte* mode, CFile* f) => Reopen(path, mode, f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_freopen64")]
+        private static CFile* Freopen64(byte* path, byte* mode, CFile* f) => Reopen(path, mode, f);
+
+        // freopen: the same FILE on a new file (or, with a null path, the same descriptor in a new mode).
+        private static CFile* Reopen(byte* path, byte* mode, CFile* f)
+        {
+            if (!ParseMode(mode, out int flags)) { Process.SetErrno(EINVAL); return null; }
+            Stdio.Lock(f);
+            Stdio.SettleLocked(f);
+            int fd = f->Fd;
+            if (path != null)
+            {
+                if (f->Kind == CFile.KindDescriptor) Vfs.Close(fd);
+                fd = Vfs.Open(path, flags, 0x1B6);
+            }
+            else if (f->Kind == CFile.KindDescriptor)
+            {
+                OpenFile* o = Vfs.Acquire(fd);
+                if (o != null) { o->Flags = (o->Flags & ~Vfs.OAppend) | (flags & Vfs.OAppend); Vfs.Put(o); }
+            }
+            if (fd < 0 || f->Kind != CFile.KindDescriptor)
+            {
+                Stdio.Unlock(f);
+                Close(f);
+                Process.SetErrno(fd < 0 ? -fd : EBADF);
+                return null;
+            }
+            f->Fd = fd;
+            f->Flags = 0;
+            f->Readable = Reads(flags) ? 1 : 0;
+            f->Writable = Writes(flags) ? 1 : 0;
+            f->Append = (flags & Vfs.OAppend) != 0 ? 1 : 0;
+            Stdio.Unlock(f);
+            return f;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_fclose")]
+        private static int Fclose(CFile* f) => Close(f);
+
+        // Output goes out (input back), the descriptor is closed, the FILE freed.
+        private static int Close(CFile* f)
+        {
+            Stdio.Lock(f);
+            bool ok = Stdio.SettleLocked(f);
+            if (f->Kind == CFile.KindDescriptor) { if (Vfs.Close(f->Fd) < 0 && ok) { ok = false; Process.SetErrno(EBADF); } }
+            else MemoryStreams.Close(f);
+            Stdio.Unlock(f);
+            Stdio.FreeFile(f);
+            return ok ? 0 : Eof;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_fseek")]
+        private static int Fseek(CFile* f, long offset, int whence) => Seek(f, offset, whence);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fseeko")]
+        private static int Fseeko(CFile* f, long offset, int whence) => Seek(f, offset, whence);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fseeko64")]
+        private static int Fseeko64(CFile* f, long offset, int whence) => Seek(f, offset, whence);
+
+        // Settles the buffer (output written, unread input given back), then seeks; clears EOF.
+        public static int Seek(CFile* f, long offset, int whence)
+        {
+            if (whence < 0 || whence > 2) { Process.SetErrno(EINVAL); return -1; }
+            Stdio.Lock(f);
+            long r = Stdio.SettleLocked(f) ? Stdio.RawSeek(f, offset, whence) : -1;
+            if (r >= 0) f->Flags &= ~CFile.FlagEof;
+            Stdio.Unlock(f);
+            if (r < -1) Process.SetErrno((int)-r);
+            return r < 0 ? -1 : 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_ftell")]
+        private static long Ftell(CFile* f) => Tell(f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_ftello")]
+        private static long Ftello(CFile* f) => Tell(f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_ftello64")]
+        private static long Ftello64(CFile* f) => Tell(f);
+
+        // The position the program sees: the file's, less unread input, plus unwritten output.
+        public static long Tell(CFile* f)
+        {
+            Stdio.Lock(f);
+            if (f->Append != 0 && f->Pending > 0) Stdio.FlushLocked(f);
+            long r = Stdio.RawSeek(f, 0, 1);
+            if (r >= 0) r = r - f->Unread + f->Pending;
+            Stdio.Unlock(f);
+            return Stdio.Result(r);
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_rewind")]
+        private static void Rewind(CFile* f)
+        {
+            Seek(f, 0, 0);
+            f->Flags &= ~CFile.FlagError;
+        }
+
+        // fpos_t: the offset, then a conversion state (zero: no multibyte state is kept).
+        [UnmanagedCallersOnly(EntryPoint = "abi_fgetpos")]
+        private static int Fgetpos(CFile* f, long* position) => GetPosition(f, position);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fgetpos64")]
+        private static int Fgetpos64(CFile* f, long* position) => GetPosition(f, position);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fsetpos")]
+        private static int Fsetpos(CFile* f, long* position) => Seek(f, position[0], 0);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fsetpos64")]
+        private static int Fsetpos64(CFile* f, long* position) => Seek(f, position[0], 0);
+
+        private static int GetPosition(CFile* f, long* position)
+        {
+            long p = Tell(f);
+            if (p < 0) return -1;
+            position[0] = p;
+            position[1] = 0;
+            return 0;
+        }
+
+        // tmpfile: a file in /tmp that has no name from the start.
+        [UnmanagedCallersOnly(EntryPoint = "abi_tmpfile")]
+        private static CFile* Tmpfile() => TemporaryFile();
+        [UnmanagedCallersOnly(EntryPoint = "abi_tmpfile64")]
+        private static CFile* Tmpfile64() => TemporaryFile();
+
+        private static CFile* TemporaryFile()
+        {
+            byte* name = stackalloc byte[32];
+            Copy(name, "/tmp/tmpfXXXXXX\0"u8);
+            int fd = Dirs.TempFile(name, 0, 0);
+            if (fd < 0) { Process.SetErrno(-fd); return null; }
+            Names.Unlink(Vfs.AtFdCwd, name, 0);
+            return OnDescriptor(fd, Vfs.ORdWr);
+        }
+
+        private struct NameBuffer { public fixed byte Bytes[20]; }        // L_tmpnam
+        private static NameBuffer s_tmpnam;
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_tmpnam")]
+        private static byte* Tmpnam(byte* s)
+        {
+            if (s == null) fixed (NameBuffer* b = &s_tmpnam) s = b->Bytes;
+            return TemporaryName(s);
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_tmpnam_r")]
+        private static byte* TmpnamR(byte* s) => s == null ? null : TemporaryName(s);
+
+        private static byte* TemporaryName(byte* s)
+        {
+            Copy(s, "/tmp/fileXXXXXX\0"u8);
+            int r = Dirs.UnusedName(s);
+            if (r != 0) { Process.SetErrno(r); return null; }
+            return s;
+        }
+
+        private static void Copy(byte* to, System.ReadOnlySpan<byte> from)
+        {
+            for (int i = 0; i < from.Length; i++) to[i] = from[i];
+        }
+
+        // popen needs a second process: refused, once said why.
+        [UnmanagedCallersOnly(EntryPoint = "abi_popen")]
+        private static CFile* Popen(byte* command, byte* mode)
+        {
+            var msg = "nimbus: popen is not supported (one process, no shell): failing with ENOSYS\n"u8;
+            fixed (byte* m = msg) Stdio.Write(LibcData.Globals->Stderr, m, msg.Length);
+            Process.SetErrno(ENOSYS);
+            return null;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pclose")]
+        private static int Pclose(CFile* f)
+        {
+            Process.SetErrno(ECHILD);
+            return -1;
+        }
+
+        // <stdio_ext.h>, which gnulib-based programs use.
+        [UnmanagedCallersOnly(EntryPoint = "abi___fpending")]
+        private static ulong Fpending(CFile* f) => (ulong)f->Pending;
+        [UnmanagedCallersOnly(EntryPoint = "abi___freading")]
+        private static int Freading(CFile* f) => f->Writable == 0 || f->ReadEnd != null ? 1 : 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi___fwriting")]
+        private static int Fwriting(CFile* f) => f->Readable == 0 || f->Pending > 0 ? 1 : 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi___freadable")]
+        private static int Freadable(CFile* f) => f->Readable;
+        [UnmanagedCallersOnly(EntryPoint = "abi___fwritable")]
+        private static int Fwritable(CFile* f) => f->Writable;
+        [UnmanagedCallersOnly(EntryPoint = "abi___flbf")]
+        private static int Flbf(CFile* f) => f->Mode == Stdio.BufferLine ? 1 : 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi___fbufsize")]
+        private static ulong Fbufsize(CFile* f) => (ulong)f->Capacity;
+        [UnmanagedCallersOnly(EntryPoint = "abi___fsetlocking")]
+        private static int Fsetlocking(CFile* f, int type) => 1;          // FSETLOCKING_INTERNAL: we always lock
+        [UnmanagedCallersOnly(EntryPoint = "abi__flushlbf")]
+        private static void Flushlbf() => Stdio.FlushLineBuffered();
+        [UnmanagedCallersOnly(EntryPoint = "abi___fpurge")]
+        private static void FpurgeInternal(CFile* f) => Purge(f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fpurge")]
+        private static int Fpurge(CFile* f) { Purge(f); return 0; }
+
+        private static void Purge(CFile* f)
+        {
+            Stdio.Lock(f);
+            f->Pending = 0;
+            f->ReadPtr = f->ReadEnd = f->ReadBase = null;
+            Stdio.Unlock(f);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+using System.Runtime.InteropServices;
+using Nimbus.Kernel.Memory;
+
+namespace Nimbus.Kernel.Libc
+{
+    // The input half of stdio: filling the buffer, getc and friends (and __uflow, which glibc's
+    // inlined getc_unlocked calls), ungetc, fgets, fread, getline/getdelim. End of file is sticky,
+    // as in glibc since 2.28: once seen, reads return EOF until clearerr or a seek.
+    internal static unsafe class StreamInput
+    {
+        private const int Eof = -1, EINVAL = 22, ENOMEM = 12;
+
+        // Refills an empty buffer (output goes out first); false at end of file or on an error.
+        public static bool FillLocked(CFile* f)
+        {
+            if (f->AtEof) return false;
+            if (f->Readable == 0) { Stdio.SetError(f, -Fs.Vfs.EBADF); return false; }
+            if (f->Pending > 0 && !Stdio.FlushLocked(f)) return false;
+            if (f->Mode != Stdio.BufferFull && f->Kind == CFile.KindDescriptor) Stdio.FlushLineBuffered();
+            Stdio.EnsureBuffer(f);
+            long r = Stdio.RawRead(f, f->Buffer, (ulong)f->Capacity);
+            f->ReadBase = f->ReadPtr = f->Buffer;
+            f->ReadEnd = f->Buffer + (r > 0 ? r : 0);
+            if (r == 0) f->Flags |= CFile.FlagEof;
+            if (r < 0) Stdio.SetError(f, r);
+            return r > 0;
+        }
+
+        public static int GetCharLocked(CFile* f)
+        {
+            if (f->ReadPtr < f->ReadEnd) return *f->ReadPtr++;
+            if (!FillLocked(f)) return Eof;
+            return *f->ReadPtr++;
+        }
+
+        public static int GetChar(CFile* f)
+        {
+            Stdio.Lock(f);
+            int c = GetCharLocked(f);
+            Stdio.Unlock(f);
+            return c;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_fgetc")]
+        private static int Fgetc(CFile* f) => GetChar(f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_getc")]
+        private static int Getc(CFile* f) => GetChar(f);
+        [UnmanagedCallersOnly(EntryPoint = "abi__IO_getc")]
+        private static int IoGetc(CFile* f) => GetChar(f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_getchar")]
+        private static int Getchar() => GetChar(LibcData.Globals->Stdin);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fgetc_unlocked")]
+        private static int FgetcUnlocked(CFile* f) => GetChar(f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_getc_unlocked")]
+        private static int GetcUnlocked(CFile* f) => GetChar(f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_getchar_unlocked")]
+        private static int GetcharUnlocked() => GetChar(LibcData.Globals->Stdin);
+        [UnmanagedCallersOnly(EntryPoint = "abi___uflow")]
+        private static int Uflow(CFile* f) => GetChar(f);
+
+        // __underflow: the next byte without consuming it.
+        [UnmanagedCallersOnly(EntryPoint = "abi___underflow")]
+        private static int Underflow(CFile* f)
+        {
+            Stdio.Lock(f);
+            int c = f->ReadPtr < f->ReadEnd || FillLocked(f) ? *f->ReadPtr : Eof;
+            Stdio.Unlock(f);
+            return c;
+        }
+
+        // ungetc: the byte goes in front of the unread input (into the buffer itself), so getc_unlocked
+        // sees it too. One byte always fits; more fit while there is room.
+        [UnmanagedCallersOnly(EntryPoint = "abi_ungetc")]
+        private static int Ungetc(int c, CFile* f) => Unget(c, f);
+        [UnmanagedCallersOnly(EntryPoint = "abi__IO_ungetc")]
+        private static int IoUngetc(int c, CFile* f) => Unget(c, f);
+
+        private static int Unget(int c, CFile* f)
+        {
+            if (c == Eof) return Eof;
+            Stdio.Lock(f);
+            int r = UngetLocked((byte)c, f) ? (byte)c : Eof;
+            Stdio.Unlock(f);
+            return r;
+        }
+
+        private static bool UngetLocked(byte c, CFile* f)
+        {
+            if (f->Pending > 0 && !Stdio.FlushLocked(f)) return false;
+            Stdio.EnsureBuffer(f);
+            f->Flags &= ~CFile.FlagEof;
+            if (f->ReadEnd == null || f->ReadPtr == f->ReadEnd)
+            {
+                f->ReadBase = f->Buffer;
+                f->ReadEnd = f->Buffer + f->Capacity;
+                f->ReadPtr = f->ReadEnd;
+            }
+            else if (f->ReadPtr == f->Buffer)
+            {
+                if (f->ReadEnd == f->Buffer + f->Capacity) return false;
+                Mem.Move(f->Buffer + 1, f->Buffer, (nuint)f->Unread);
+                f->ReadPtr++;
+                f->ReadEnd++;
+            }
+            *--f->ReadPtr = c;
+            return true;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_fgets")]
+        private static byte* Fgets(byte* s, int n, CFile* f) => GetLine(s, n, f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fgets_unlocked")]
+        private static byte* FgetsUnlocked(byte* s, int n, CFile* f) => GetLine(s, n, f);
+        [UnmanagedCallersOnly(EntryPoint = "abi___fgets_chk")]
+        private static byte* FgetsChk(byte* s, ulong size, int n, CFile* f)
+        {
+            if ((ulong)n > size) Process.Die("buffer overflow detected (__fgets_chk)", 134);
+            return GetLine(s, n, f);
+        }
+        [UnmanagedCallersOnly(EntryPoint = "abi___fgets_unlocked_chk")]
+        private static byte* FgetsUnlockedChk(byte* s, ulong size, int n, CFile* f)
+        {
+            if ((ulong)n > size) Process.Die("buffer overflow detected (__fgets_unlocked_chk)", 134);
+            return GetLine(s, n, f);
+        }
+
+        // fgets: up to n - 1 bytes, through the first newline; null when nothing was read.
+        private static byte* GetLine(byte* s, int n, CFile* f)
+        {
+            if (n <= 0) { Process.SetErrno(EINVAL); return null; }
+            if (n == 1) { s[0] = 0; return s; }
+            Stdio.Lock(f);
+            int oldError = f->Flags & CFile.FlagError;
+            f->Flags &= ~CFile.FlagError;
+            int got = 0;
+            bool newline = false;
+            while (got < n - 1 && !newline)
+            {
+                if (f->ReadPtr >= f->ReadEnd && !FillLocked(f)) break;
+                int take = f->Unread < n - 1 - got ? f->Unread : n - 1 - got;
+                byte* nl = Find(f->ReadPtr, take, (byte)'\n');
+                if (nl != null) { take = (int)(nl - f->ReadPtr) + 1; newline = true; }
+                Mem.Move(s + got, f->ReadPtr, (nuint)take);
+                f->ReadPtr += take;
+                got += take;
+            }
+            bool failed = got == 0 || (f->Flags & CFile.FlagError) != 0;      // an error in this call, as glibc
+            f->Flags |= oldError;
+            Stdio.Unlock(f);
+            if (failed) return null;
+            s[got] = 0;
+            return s;
+        }
+
+        private static byte* Find(byte* p, int length, byte c)
+        {
+            for (int i = 0; i < length; i++) if (p[i] == c) return p + i;
+            return null;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_fread")]
+        private static ulong Fread(byte* data, ulong size, ulong count, CFile* f) => ReadItems(data, size, count, f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_fread_unlocked")]
+        private static ulong FreadUnlocked(byte* data, ulong size, ulong count, CFile* f) => ReadItems(data, size, count, f);
+        [UnmanagedCallersOnly(EntryPoint = "abi___fread_chk")]
+        private static ulong FreadChk(byte* data, ulong length, ulong size, ulong count, CFile* f)
+        {
+            if (size != 0 && count > length / size) Process.Die("buffer overflow detected (__fread_chk)", 134);
+            return ReadItems(data, size, count, f);
+        }
+        [UnmanagedCallersOnly(EntryPoint = "abi___fread_unlocked_chk")]
+        private static ulong FreadUnlockedChk(byte* data, ulong length, ulong size, ulong count, CFile* f)
+        {
+            if (size != 0 && count > length / size) Process.Die("buffer overflow detected (__fread_unlocked_chk)", 134);
+            return ReadItems(data, size, count, f);
+        }
+
+        private static ulong ReadItems(byte* data, ulong size, ulong count, CFile* f)
+        {
+            ulong total = size * count;
+            if (total == 0) return 0;
+            Stdio.Lock(f);
+            ulong got = ReadLocked(f, data, total);
+            Stdio.Unlock(f);
+            return got / size;
+        }
+
+        // Buffered bytes first; big remainders go straight into the caller's memory.
+        public static ulong ReadLocked(CFile* f, byte* data, ulong total)
+        {
+            ulong got = 0;
+            while (got < total)
+            {
+                if (f->ReadPtr < f->ReadEnd)
+                {
+                    ulong take = (ulong)f->Unread < total - got ? (ulong)f->Unread : total - got;
+                    Mem.Move(data + got, f->ReadPtr, (nuint)take);
+                    f->ReadPtr += take;
+                    got += take;
+                    continue;
+                }
+                Stdio.EnsureBuffer(f);
+                if (total - got >= (ulong)f->Capacity && !f->AtEof && f->Readable != 0 && f->Pending == 0)
+                {
+                    long r = Stdio.RawRead(f, data + got, total - got);
+                    if (r <= 0) { if (r == 0) f->Flags |= CFile.FlagEof; else Stdio.SetError(f, r); break; }
+                    got += (ulong)r;
+                    continue;
+                }
+                if (!FillLocked(f)) break;
+            }
+            return got;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_getline")]
+        private static long Getline(byte** line, ulong* size, CFile* f) => GetDelimited(line, size, '\n', f);
+        [UnmanagedCallersOnly(EntryPoint = "abi_getdelim")]
+        private static long Getdelim(byte** line, ulong* size, int delimiter, CFile* f) => GetDelimited(line, size, delimiter, f);
+        [UnmanagedCallersOnly(EntryPoint = "abi___getdelim")]
+        private static long GetdelimInternal(byte** line, ulong* size, int delimiter, CFile* f) => GetDelimited(line, size, delimiter, f);
+
+        // getdelim: the line (delimiter included) in *line, grown with realloc as needed; its length, or -1.
+        private static long GetDelimited(byte** line, ulong* size, int delimiter, CFile* f)
+        {
+            if (line == null || size == null || f == null) { Process.SetErrno(EINVAL); return -1; }
+            if (*line == null) *size = 0;
+            Stdio.Lock(f);
+            long length = 0;
+            bool done = false;
+            while (!done)
+            {
+                if (f->ReadPtr >= f->ReadEnd && !FillLocked(f)) break;
+                byte* end = Find(f->ReadPtr, f->Unread, (byte)delimiter);
+                int take = end != null ? (int)(end - f->ReadPtr) + 1 : f->Unread;
+                done = end != null;
+                if (!Reserve(line, size, (ulong)(length + take + 1))) { length = -1; break; }
+                Mem.Move(*line + length, f->ReadPtr, (nuint)take);
+                f->ReadPtr += take;
+                length += take;
+            }
+            Stdio.Unlock(f);
+            if (length <= 0)
+            {
+                if (length == 0 && Reserve(line, size, 1)) (*line)[0] = 0;
+                return -1;
+            }
+            (*line)[length] = 0;
+            return length;
+        }
+
+        private static bool Reserve(byte** line, ulong* size, ulong needed)
+        {
+            if (*line != null && *size >= needed) return true;
+            ulong grown = *size < 120 ? 120 : *size;
+            while (grown < needed) grown *= 2;
+            byte* p = (byte*)Memory.Reallocate(*line, grown);
+            if (p == null) { Process.SetErrno(ENOMEM); return false; }
+            *line = p;
+            *size = grown;
+            return true;
+        }
+    }
+}
