@@ -123,6 +123,7 @@ public static class LinuxGuest
         hash.AppendData(program);
         hash.AppendData(busybox);
         hash.AppendData(Encoding.UTF8.GetBytes(script));
+        hash.AppendData("layout 2: /tmp"u8);                  // bump when BuildInitramfs changes what it adds
         var libraries = SharedLibraries(programPath);
         foreach (var (path, data) in libraries) { hash.AppendData(Encoding.UTF8.GetBytes(path)); hash.AppendData(data); }
         string key = Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
@@ -561,10 +562,11 @@ public static class LinuxGuest
             cpio.CharDevice("dev/console", major: 5, minor: 1);
             cpio.Directory("proc");
             cpio.Directory("sys");
+            cpio.Directory("tmp");                  // programs expect a writable /tmp, as on Nimbus
             cpio.File("bin/busybox", busybox);
             if (program is { } p)
                 cpio.File("bin/" + p.Name, p.Data);
-            var dirs = new HashSet<string> { "bin", "dev", "proc", "sys" };
+            var dirs = new HashSet<string> { "bin", "dev", "proc", "sys", "tmp" };
             foreach (var (path, data) in libraries ?? [])
             {
                 var parts = path.TrimStart('/').Split('/');

@@ -3,13 +3,13 @@ using Nimbus.Kernel.Arch.X64;
 namespace Nimbus.Kernel.Time
 {
     // Monotonic nanoseconds since the kernel's first instruction, from the TSC.
-    // Frequency sources, best first: CPUID leaf 0x15 (crystal ratio), the hypervisor timing leaf
-    // 0x40000010, then a 1 ms measurement against the PIT (channel 2, polled).
+    // Frequency sources, best first: kvmclock's scale (under KVM), CPUID leaf 0x15 (crystal ratio),
+    // the hypervisor timing leaf 0x40000010, then a measurement against the PIT spanning the boot.
     internal static unsafe class Clock
     {
         private static ulong s_bootTsc, s_tscHz, s_nsPerTick32;   // ns per tick in 32.32 fixed point
-        private static int s_source;       // 0 none, 1 cpuid, 2 hypervisor leaf, 3 PIT
-        public static string Source => s_source switch { 1 => "cpuid 0x15", 2 => "hypervisor leaf 0x40000010", 3 => "PIT", _ => "none" };
+        private static int s_source;       // 0 none, 1 cpuid, 2 hypervisor leaf, 3 PIT, 4 kvmclock
+        public static string Source => s_source switch { 1 => "cpuid 0x15", 2 => "hypervisor leaf 0x40000010", 3 => "PIT", 4 => "kvmclock", _ => "none" };
 
         private static ulong s_wallAtBootNs;
         private static int s_wallRead;         // 1 once the RTC has been read
@@ -35,7 +35,17 @@ namespace Nimbus.Kernel.Time
         public static void Initialize(ulong bootTsc)
         {
             s_bootTsc = bootTsc;
-            ulong hz = FromCpuid();
+            ulong hz = KvmClock.Probe(out ulong wallNs, out ulong tscAtWall);
+            if (hz != 0)
+            {
+                s_source = 4;
+                SetFrequency(hz);
+                // kvmclock also gives the wall clock: no RTC read on first use.
+                System.Threading.Volatile.Write(ref s_wallAtBootNs, wallNs - TicksToNs(tscAtWall - s_bootTsc));
+                System.Threading.Volatile.Write(ref s_wallRead, 1);
+                return;
+            }
+            hz = FromCpuid();
             if (hz != 0) s_source = 1;
             else
             {
