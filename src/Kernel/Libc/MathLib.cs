@@ -4,19 +4,24 @@ using System.Runtime.InteropServices;
 
 namespace Nimbus.Kernel.Libc
 {
-    // <math.h>: the C math library (libm), in C# on integer and IEEE double arithmetic only (no
-    // System.Math, no FPU state). Design:
-    //  - Exact functions (sqrt, fma, fmod, remainder, floor/ceil/trunc/round/rint, ldexp, frexp, modf,
-    //    nextafter, ...) work on the bit patterns with integer arithmetic and are correctly rounded.
-    //  - The transcendental functions reduce their argument exactly or in double-double arithmetic
-    //    (Cody-Waite with a 4-part pi/2; Payne-Hanek with a 1216-bit 2/pi for huge sin/cos/tan
-    //    arguments), look up a small table of exactly rounded values (2^(j/64), log(c_j), sin/cos(j/64),
-    //    atan(j/64)) and finish with a short Taylor polynomial on a tiny interval, carrying the result
-    //    as an unevaluated sum hi + lo of two doubles (~2^-64 relative). The last rounding of hi + lo is
-    //    the only sizeable error: results are within 0.5 ulp + a hair (faithful, nearly always
-    //    correctly rounded). Subnormal results are rounded once, from hi + lo (ScaleDD).
+    // <math.h>: the C math library (libm) of the glibc ABI, in C# on integer and IEEE double arithmetic
+    // (no System.Math; the one instruction taken from the CPU is sqrtsd, see MathHardware.cs). Design:
+    //  - Exact functions (fma, fmod, remainder, remquo, floor/ceil/trunc/round/rint, ldexp, frexp, modf,
+    //    nextafter, ...) work on the bit patterns with integer arithmetic: bit-identical to glibc.
+    //  - The others reduce their argument exactly or in double-double arithmetic (Cody-Waite with a
+    //    4-part pi/2 below 2^20, Payne-Hanek with 1216 bits of 2/pi above, so sin(1e22) is right), look up
+    //    a small table of exactly rounded values (2^(j/64), log(c_j), sin/cos(j/64), atan(j/64)) and
+    //    finish with a short polynomial on a tiny interval, carrying the result as an unevaluated sum
+    //    hi + lo of two doubles (~2^-64 relative). The final rounding of hi + lo is the only sizeable
+    //    error: results are within 0.5 ulp + a hair (measured <= 0.507), nearly always correctly
+    //    rounded. Subnormal results are rounded once, from hi + lo (ScaleDD).
+    //  - erf/erfc: series below 1, exp(-x^2) times piecewise Chebyshev fits of erfcx above; tgamma and
+    //    lgamma: Stirling's series in double-double (shifted up to x >= 12), reflection for x < 0, the
+    //    series of log Gamma(2+t) near 1 and 2, and Taylor expansions around the zeros in (-16, -2).
     //  - float variants compute in double and round once more (error <= 0.5 ulp + 2^-29 ulp).
-    // errno: EDOM / ERANGE as glibc sets them, through SetErrno (installed by the libc layer).
+    //  - Rounding mode: round-to-nearest is assumed throughout (rint and lrint use it).
+    // errno: EDOM / ERANGE where glibc sets them, through SetErrno (installed by the libc layer); NaN
+    // results carry the sign glibc gives them. Allocation-free, no exceptions, no locks.
     // The tables at the end were computed with 3000-bit arithmetic (mpmath); each is defined by its
     // comment, so it can be regenerated and checked independently.
     internal static unsafe class MathLib
@@ -1526,7 +1531,11 @@ namespace Nimbus.Kernel.Libc
         {
             TwoProd(x, x, out double zh, out double zl);
             double z = zh;
-            double sh = 0.004629629629629629 + z * (-0.0007575757575757576 + z * (0.00010683760683760684 + z * (-1.3227513227513228e-05 + z * (1.4589169000933706e-06 + z * (-1.4503852223150468e-07 + z * (1.3122532963802806e-08 + z * (-1.0892221037148573e-09 + z * (8.35070279514724e-11 + z * (-5.9477940136376354e-12 + z * (3.9554295164585257e-13 + z * (-2.466827010264457e-14 + z * (1.4483264643598138e-15 + z * (-8.032735012415773e-17 + z * (4.221407288807088e-18 + z * (-2.107855191442136e-19 + z * (1.0025164934907719e-20)))))))))))))))), sl = 0;
+            double sh = 0.004629629629629629 + z * (-0.0007575757575757576 + z * (0.00010683760683760684 + z * (-1.3227513227513228e-05
+                + z * (1.4589169000933706e-06 + z * (-1.4503852223150468e-07 + z * (1.3122532963802806e-08 + z * (-1.0892221037148573e-09
+                + z * (8.35070279514724e-11 + z * (-5.9477940136376354e-12 + z * (3.9554295164585257e-13 + z * (-2.466827010264457e-14
+                + z * (1.4483264643598138e-15 + z * (-8.032735012415773e-17 + z * (4.221407288807088e-18 + z * (-2.107855191442136e-19
+                + z * (1.0025164934907719e-20)))))))))))))))), sl = 0;
             MulDD(sh, sl, zh, zl, out sh, out sl);
             AddDD(sh, sl, ErfC3Hi, ErfC3Lo, out sh, out sl);
             MulDD(sh, sl, zh, zl, out sh, out sl);
@@ -1697,7 +1706,7 @@ namespace Nimbus.Kernel.Libc
                 double xs = x * Pow2(sc);
                 double q = 1.0 / xs;
                 TwoProd(q, xs, out double p, out double pe);
-                double qlo = ((1.0 - p) - pe) / xs - EulerGammaHi * Pow2(-sc);
+                double qlo = ((1.0 - p) - pe) / xs - EulerGamma * Pow2(-sc);
                 r = ScaleAny(q, qlo, sc);
                 if ((Bits(r) & AbsMask) == ExpMask) Errno(ERANGE);
                 return r;
@@ -1732,7 +1741,15 @@ namespace Nimbus.Kernel.Libc
         // k <= 3 in double-double.
         private static void LnGamma2(double t, out double h, out double l)
         {
-            double tail = 0.020580808427784546 + t * (-0.007385551028673986 + t * (0.0028905103307415234 + t * (-0.001192753911703261 + t * (0.0005096695247430425 + t * (-0.00022315475845357939 + t * (9.945751278180853e-05 + t * (-4.492623673813314e-05 + t * (2.050721277567069e-05 + t * (-9.439488275268397e-06 + t * (4.374866789907488e-06 + t * (-2.039215753801366e-06 + t * (9.55141213040742e-07 + t * (-4.492469198764566e-07 + t * (2.1207184805554665e-07 + t * (-1.0043224823968099e-07 + t * (4.7698101693639804e-08 + t * (-2.2711094608943164e-08 + t * (1.0838659214896955e-08 + t * (-5.183475041970047e-09 + t * (2.4836745438024785e-09 + t * (-1.1921401405860912e-09 + t * (5.731367241678862e-10 + t * (-2.7595228851242334e-10 + t * (1.330476437424449e-10 + t * (-6.4229645638381e-11 + t * (3.1044247747322276e-11 + t * (-1.5021384080754142e-11 + t * (7.275974480239079e-12 + t * (-3.527742476575915e-12 + t * (1.711991790559618e-12 + t * (-8.315385841420285e-13 + t * (4.04220052528944e-13 + t * (-1.9664756310966165e-13 + t * (9.573630387838556e-14 + t * (-4.6640760264283744e-14)))))))))))))))))))))))))))))))))));                                    // k = 4..39, over t^4
+            double tail = 0.020580808427784546 + t * (-0.007385551028673986 + t * (0.0028905103307415234 + t * (-0.001192753911703261
+                + t * (0.0005096695247430425 + t * (-0.00022315475845357939 + t * (9.945751278180853e-05 + t * (-4.492623673813314e-05
+                + t * (2.050721277567069e-05 + t * (-9.439488275268397e-06 + t * (4.374866789907488e-06 + t * (-2.039215753801366e-06
+                + t * (9.55141213040742e-07 + t * (-4.492469198764566e-07 + t * (2.1207184805554665e-07 + t * (-1.0043224823968099e-07
+                + t * (4.7698101693639804e-08 + t * (-2.2711094608943164e-08 + t * (1.0838659214896955e-08 + t * (-5.183475041970047e-09
+                + t * (2.4836745438024785e-09 + t * (-1.1921401405860912e-09 + t * (5.731367241678862e-10 + t * (-2.7595228851242334e-10
+                + t * (1.330476437424449e-10 + t * (-6.4229645638381e-11 + t * (3.1044247747322276e-11 + t * (-1.5021384080754142e-11
+                + t * (7.275974480239079e-12 + t * (-3.527742476575915e-12 + t * (1.711991790559618e-12 + t * (-8.315385841420285e-13
+                + t * (4.04220052528944e-13 + t * (-1.9664756310966165e-13 + t * (9.573630387838556e-14 + t * (-4.6640760264283744e-14)))))))))))))))))))))))))))))))))));                                    // k = 4..39, over t^4
             TwoProd(t, t, out double t2, out double t2e);
             MulDD(t2, t2e, t, 0, out double t3, out double t3e);
             MulDD(LgC3Hi, LgC3Lo, t3, t3e, out double ch, out double cl);
@@ -1883,7 +1900,7 @@ namespace Nimbus.Kernel.Libc
         }
 
         // The same, but ERANGE also when the exact result is nonzero and below the smallest subnormal
-        // float 2^-149 (glibc's expf, exp2f and powf report that "may underflow" case).
+        // float 2^-149 (glibc's expf, exp2f, exp10f and powf report that "may underflow" case).
         private static float NarrowExp(double r)
         {
             ulong ar = Bits(r) & AbsMask;
@@ -1910,7 +1927,7 @@ namespace Nimbus.Kernel.Libc
         public static float CbrtF(float x) => (float)Cbrt(x);
         public static float ExpF(float x) => NarrowExp(Exp(x));
         public static float Exp2F(float x) => NarrowExp(Exp2(x));
-        public static float Exp10F(float x) => Narrow(Exp10(x));
+        public static float Exp10F(float x) => NarrowExp(Exp10(x));
         public static float Expm1F(float x) => Narrow(Expm1(x));
         public static float LogF(float x) => (float)Log(x);
         public static float Log2F(float x) => (float)Log2(x);
@@ -2555,10 +2572,7 @@ namespace Nimbus.Kernel.Libc
         private const double Inv12Lo = 4.625929269271485e-18;
         private const double LnPiHi = 1.1447298858494002;  // log(pi)
         private const double LnPiLo = 1.0265951162707826e-17;
-        private const double EulerGammaHi = 0.5772156649015329;  // Euler's constant
-        private const double EulerGammaLo = -4.942915152430645e-18;
-        private const double ErfC0Hi = 1.0;  // (-1)^0/(0! 1)
-        private const double ErfC0Lo = 0.0;
+        private const double EulerGamma = 0.5772156649015329;  // Euler's constant
         private const double ErfC1Hi = -0.3333333333333333;  // (-1)^1/(1! 3)
         private const double ErfC1Lo = -1.850371707708594e-17;
         private const double ErfC2Hi = 0.1;  // (-1)^2/(2! 5)

@@ -67,6 +67,7 @@ namespace Nimbus.Kernel.Libc
             Numbers.Allocate = &Memory.Malloc;
             Numbers.Reallocate = &Memory.Reallocate;
             Numbers.Release = &Memory.Free;
+            MathLib.SetErrno = &Process.SetErrno;
         }
 
         // A stream on fd (or, with fd -1, on memory the caller sets up), registered for exit's flush.
