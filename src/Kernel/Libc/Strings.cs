@@ -14,17 +14,7 @@ namespace Nimbus.Kernel.Libc
         [UnmanagedCallersOnly(EntryPoint = "abi_strnlen")]
         private static ulong Strnlen(byte* s, ulong max) { ulong n = 0; while (n < max && s[n] != 0) n++; return n; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_memcpy")]
-        private static void* Memcpy(byte* d, byte* s, ulong n) { Mem.Move(d, s, (nuint)n); return d; }
-
-        [UnmanagedCallersOnly(EntryPoint = "abi_memmove")]
-        private static void* Memmove(byte* d, byte* s, ulong n) { Mem.Move(d, s, (nuint)n); return d; }
-
-        [UnmanagedCallersOnly(EntryPoint = "abi_mempcpy")]
-        private static void* Mempcpy(byte* d, byte* s, ulong n) { Mem.Move(d, s, (nuint)n); return d + n; }
-
-        [UnmanagedCallersOnly(EntryPoint = "abi_memset")]
-        private static void* Memset(byte* d, int c, ulong n) { Mem.Set(d, (byte)c, (nuint)n); return d; }
+        // memcpy, mempcpy, memmove and memset are in Arch/X64/libc.S (string instructions).
 
         [UnmanagedCallersOnly(EntryPoint = "abi___memcpy_chk")]
         private static void* MemcpyChk(byte* d, byte* s, ulong n, ulong size) { if (n > size) Overflow(); Mem.Move(d, s, (nuint)n); return d; }

@@ -165,7 +165,7 @@ namespace Nimbus.Kernel.Memory
                 ulong frame;
                 fixed (PageAllocator* pages = &KernelMemory.Pages) frame = pages->Allocate(0);
                 if (frame == 0) return false;
-                Mem.Set((byte*)KernelMemory.PhysToVirt(frame), 0, (nuint)PageSize);
+                Cpu.ZeroPage(KernelMemory.PhysToVirt(frame));
                 if (!t->Map(page, frame, PageSize, FlagsFor(prot), false))
                 {
                     fixed (PageAllocator* pages = &KernelMemory.Pages) pages->Free(frame, 0);
@@ -191,9 +191,27 @@ namespace Nimbus.Kernel.Memory
                 uint prot = s_vmas[i].Prot;
                 if (prot == 0 || (write && (prot & VmaSet.ProtWrite) == 0) || (fetch && (prot & VmaSet.ProtExec) == 0)) return false;
                 if (!MapPageLocked(page, prot)) Panic.Fail("out of memory: no page for an application page fault");
+                Vma v0 = s_vmas[i];
+                if (v0.Kind == KindAnonymous || v0.Kind == KindStack) FaultAround(page, v0);
             }
             FaultsResolved++;
             return true;
+        }
+
+        // Programs touch memory in runs (a heap growing, a stack deepening): map the rest of the
+        // aligned 64 KiB around a fault too, within its region, so one fault does the work of many.
+        // Best effort: a neighbour is skipped when memory is short. (A fault costs far more than
+        // zeroing a page, under emulation even more.)
+        private const ulong FaultAroundBytes = 64 * 1024;
+
+        private static void FaultAround(ulong page, Vma region)
+        {
+            if (KernelMemory.Pages.FreePages < 1024) return;          // keep the last 4 MiB for real faults
+            ulong start = page & ~(FaultAroundBytes - 1), end = start + FaultAroundBytes;
+            if (start < region.Start) start = region.Start;
+            if (end > region.End) end = region.End;
+            for (ulong p = start; p < end; p += PageSize)
+                if (p != page && !MapPageLocked(p, region.Prot)) return;
         }
 
         // Copies the regions, in address order, into `into` (up to `max`); returns how many there are

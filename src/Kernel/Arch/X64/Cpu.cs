@@ -22,6 +22,7 @@ namespace Nimbus.Kernel.Arch.X64
         [RuntimeImport("*", "cpu_read_cr4")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadCr4();
         [RuntimeImport("*", "cpu_write_cr3")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void WriteCr3(ulong value);
         [RuntimeImport("*", "cpu_write_cr4")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void WriteCr4(ulong value);
+        [RuntimeImport("*", "cpu_zero_page")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void ZeroPage(void* page);
         [RuntimeImport("*", "cpu_invlpg")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void InvalidatePage(ulong address);
         [RuntimeImport("*", "cpu_cli")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void DisableInterrupts();
         [RuntimeImport("*", "cpu_sti")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void EnableInterrupts();

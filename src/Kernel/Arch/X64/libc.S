@@ -226,3 +226,49 @@ abi___longjmp_chk:
     mov  r15, [rdi + 40]
     mov  rsp, [rdi + 48]
     jmp  qword ptr [rdi + 56]
+
+# memcpy, mempcpy, memmove, memset with the string instructions: fast on CPUs with ERMS, and under
+# emulation (TCG runs a whole rep movsb/stosb as one helper call, a C# byte loop instruction by
+# instruction), which matters because runtimes clear and copy a lot (the .NET GC).
+.global abi_memcpy, abi_mempcpy, abi_memmove, abi_memset
+abi_memcpy:
+    mov  rax, rdi
+    mov  rcx, rdx
+    rep  movsb
+    ret
+abi_mempcpy:
+    mov  rcx, rdx
+    rep  movsb
+    mov  rax, rdi
+    ret
+abi_memmove:
+    mov  rax, rdi
+    mov  rcx, rdx
+    cmp  rdi, rsi
+    jbe  1f                        # destination below the source: copying forwards is safe
+    lea  r8, [rsi + rdx]
+    cmp  rdi, r8
+    jae  1f                        # no overlap
+    lea  rsi, [rsi + rdx - 1]      # overlapping, destination above: copy backwards
+    lea  rdi, [rdi + rdx - 1]
+    std
+    rep  movsb
+    cld
+    ret
+1:  rep  movsb
+    ret
+abi_memset:
+    mov  r8, rdi
+    mov  eax, esi
+    mov  rcx, rdx
+    rep  stosb
+    mov  rax, r8
+    ret
+
+# void cpu_zero_page(void* page): 4 KiB of zeros (demand paging).
+.global cpu_zero_page
+cpu_zero_page:
+    xor  eax, eax
+    mov  ecx, 512
+    rep  stosq
+    ret
