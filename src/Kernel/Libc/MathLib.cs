@@ -114,18 +114,7 @@ namespace Nimbus.Kernel.Libc
             sl = ((h - p) - pe + l) / (2.0 * sh);
         }
 
-        private static int Clz64(ulong x)
-        {
-            if (x == 0) return 64;
-            int n = 0;
-            if ((x >> 32) == 0) { n += 32; x <<= 32; }
-            if ((x >> 48) == 0) { n += 16; x <<= 16; }
-            if ((x >> 56) == 0) { n += 8; x <<= 8; }
-            if ((x >> 60) == 0) { n += 4; x <<= 4; }
-            if ((x >> 62) == 0) { n += 2; x <<= 2; }
-            if ((x >> 63) == 0) n += 1;
-            return n;
-        }
+        private static int Clz64(ulong x) => Numbers.LeadingZeros(x);
 
         // The 128-bit product a * b: returns the high word, lo gets the low word.
         private static ulong Mul64(ulong a, ulong b, out ulong lo)
@@ -726,18 +715,7 @@ namespace Nimbus.Kernel.Libc
         {
             ulong a = Bits(x) & AbsMask;
             if (a >= 0x4087500000000000UL)                          // |x| >= 746, inf, NaN
-            {
-                if (a > ExpMask) return x + x;
-                if ((long)Bits(x) >= 0)
-                {
-                    if (a == ExpMask) return x;
-                    Errno(ERANGE);
-                    return Inf;
-                }
-                if (a == ExpMask) return 0.0;
-                Errno(ERANGE);
-                return 0.0;
-            }
+                return ExpBeyondRange(x, a);
             if (a < 0x3C90000000000000UL) return 1.0 + x;           // |x| < 2^-54
             int k = ExpCore(x, 0, out double h, out double l);
             double res = ScaleDD(h, l, k);
@@ -745,22 +723,27 @@ namespace Nimbus.Kernel.Libc
             return res;
         }
 
+        // exp-family arguments past the range of finite non-zero results, inf or NaN: NaN stays NaN,
+        // +inf and -inf give inf and 0 exactly, anything else overflows or underflows with ERANGE.
+        private static double ExpBeyondRange(double x, ulong a)
+        {
+            if (a > ExpMask) return x + x;
+            if ((long)Bits(x) >= 0)
+            {
+                if (a == ExpMask) return x;
+                Errno(ERANGE);
+                return Inf;
+            }
+            if (a == ExpMask) return 0.0;
+            Errno(ERANGE);
+            return 0.0;
+        }
+
         public static double Exp2(double x)
         {
             ulong a = Bits(x) & AbsMask;
             if (a >= 0x4091000000000000UL)                          // |x| >= 1088, inf, NaN
-            {
-                if (a > ExpMask) return x + x;
-                if ((long)Bits(x) >= 0)
-                {
-                    if (a == ExpMask) return x;
-                    Errno(ERANGE);
-                    return Inf;
-                }
-                if (a == ExpMask) return 0.0;
-                Errno(ERANGE);
-                return 0.0;
-            }
+                return ExpBeyondRange(x, a);
             if (a < 0x3C90000000000000UL) return 1.0 + x;
             double nd = RoundInt(x * 64.0, out long n);
             double r = x - nd * 0.015625;                            // exact
@@ -776,18 +759,7 @@ namespace Nimbus.Kernel.Libc
         {
             ulong a = Bits(x) & AbsMask;
             if (a >= 0x4075000000000000UL)                          // |x| >= 336, inf, NaN
-            {
-                if (a > ExpMask) return x + x;
-                if ((long)Bits(x) >= 0)
-                {
-                    if (a == ExpMask) return x;
-                    Errno(ERANGE);
-                    return Inf;
-                }
-                if (a == ExpMask) return 0.0;
-                Errno(ERANGE);
-                return 0.0;
-            }
+                return ExpBeyondRange(x, a);
             if (a < 0x3C60000000000000UL) return 1.0 + x;          // |x| < 2^-57
             TwoProd(x, Ln10Hi, out double h0, out double l0);
             l0 += x * Ln10Lo;

@@ -165,13 +165,8 @@ namespace Nimbus.Kernel.Libc
         // that describes the call site.
         private static void RunPendingNow(PThread* p)
         {
-            ulong ready = Volatile.Read(ref p->PendingSignals) & ~p->SignalMask;
-            if (ready == 0) return;
-            int sig = 1;
-            while ((ready & Bit(sig)) == 0) sig++;
-            ulong old;
-            do old = Volatile.Read(ref p->PendingSignals);
-            while (Interlocked.CompareExchange(ref *(long*)&p->PendingSignals, (long)(old & ~Bit(sig)), (long)old) != (long)old);
+            int sig = TakePending(p);
+            if (sig == 0) return;
             SigAction act = *Action(sig);
             if (act.Handler == SigDfl || act.Handler == SigIgn) return;
             byte* info = stackalloc byte[SiginfoSize];
@@ -230,19 +225,27 @@ namespace Nimbus.Kernel.Libc
             return true;
         }
 
+        // The lowest pending signal the thread does not block, taken off its pending set; 0 if none.
+        private static int TakePending(PThread* p)
+        {
+            ulong ready = Volatile.Read(ref p->PendingSignals) & ~p->SignalMask;
+            if (ready == 0) return 0;
+            int sig = 1;
+            while ((ready & Bit(sig)) == 0) sig++;
+            ulong old;
+            do old = Volatile.Read(ref p->PendingSignals);
+            while (Interlocked.CompareExchange(ref *(long*)&p->PendingSignals, (long)(old & ~Bit(sig)), (long)old) != (long)old);
+            return sig;
+        }
+
         // Delivers pending unblocked signals to the current thread, interrupted in application code.
         public static void DeliverPending(InterruptFrame* frame)
         {
             KThread* t = Scheduler.Current;
             var p = (PThread*)t->AppThread;
             if (p == null) return;
-            ulong ready = Volatile.Read(ref p->PendingSignals) & ~p->SignalMask;
-            if (ready == 0) return;
-            int sig = 1;
-            while ((ready & Bit(sig)) == 0) sig++;
-            ulong old;
-            do old = Volatile.Read(ref p->PendingSignals);
-            while (Interlocked.CompareExchange(ref *(long*)&p->PendingSignals, (long)(old & ~Bit(sig)), (long)old) != (long)old);
+            int sig = TakePending(p);
+            if (sig == 0) return;
             SigAction act = *Action(sig);
             if (act.Handler == SigDfl || act.Handler == SigIgn) return;
             Enter(frame, p, sig, -6, 0, &act);                  // SI_TKILL
