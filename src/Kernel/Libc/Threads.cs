@@ -172,7 +172,7 @@ namespace Nimbus.Kernel.Libc
                 }
                 if (!any) break;
             }
-            Interlocked.Decrement(ref LiveThreads);
+            if (Interlocked.Decrement(ref LiveThreads) == 0) Process.Exit(0);   // the main thread left with pthread_exit
             if (p->Detached != 0) Release(p);
         }
 
@@ -189,10 +189,11 @@ namespace Nimbus.Kernel.Libc
             PThread* p = Current;
             if (p->IsMain != 0 || p->KernelSave == 0)
             {
-                // The main thread ending with pthread_exit: the program goes on while others run;
-                // here it simply ends when it was the last.
-                if (Volatile.Read(ref LiveThreads) <= 1) Process.Exit(0);
-                while (true) Scheduler.SleepNs(1_000_000_000);
+                // The main thread ending with pthread_exit: the program goes on while others run
+                // and ends (status 0) when the last of them does (Finish). This thread never runs again.
+                if (Interlocked.Decrement(ref LiveThreads) == 0) Process.Exit(0);
+                int never = 0;
+                Parking.Park(&never);
             }
             p->Result = result;
             AppUnwind(&p->KernelSave, result);
@@ -283,18 +284,31 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        // pthread_once: 0 = not run, 1 = running, 2 = done. Late callers wait for the first.
+        // pthread_once: 0 = not run, 1 = running, 2 = done. Late callers sleep on one condition
+        // variable shared by all once-controls until the first caller's init has returned.
+        private static Mutex s_onceLock;
+        private static CondVar s_onceDone;
+
         [UnmanagedCallersOnly(EntryPoint = "abi_pthread_once")]
         private static int Once(int* control, delegate* unmanaged<void> init)
         {
             if (Volatile.Read(ref *control) == 2) return 0;
-            if (Interlocked.CompareExchange(ref *control, 1, 0) == 0)
+            fixed (Mutex* m = &s_onceLock)
+            fixed (CondVar* done = &s_onceDone)
             {
-                init();
-                Volatile.Write(ref *control, 2);
-                return 0;
+                if (Interlocked.CompareExchange(ref *control, 1, 0) == 0)
+                {
+                    init();
+                    m->Lock();
+                    Volatile.Write(ref *control, 2);
+                    done->Broadcast();
+                    m->Unlock();
+                    return 0;
+                }
+                m->Lock();
+                while (Volatile.Read(ref *control) != 2) done->Wait(m);
+                m->Unlock();
             }
-            while (Volatile.Read(ref *control) != 2) Scheduler.SleepNs(50_000);
             return 0;
         }
 
