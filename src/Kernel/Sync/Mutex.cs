@@ -39,7 +39,9 @@ namespace Nimbus.Kernel.Sync
     //
     // Lock
     // ----
-    //  1. Atomically increment _count. If it was 0, the mutex is ours (fast path).
+    //  0. Fast path: compare-and-swap _count from 0 to 1. (Then, if another thread holds it and
+    //     runs on another CPU, poll briefly for its release: PollForRelease.)
+    //  1. Atomically increment _count. If it was 0, the mutex is ours.
     //  2. Otherwise, if _owner is us, it is a recursive lock: undo the increment, bump the depth.
     //  3. Otherwise push a wait record (on our stack) onto the queue and then look for a hand-off
     //     offer (see Unlock). If there is one and our CAS takes it, we have become the thread
@@ -145,7 +147,14 @@ namespace Nimbus.Kernel.Sync
         public void Lock()
         {
             nint me = (nint)Parking.CurrentThread();
-            if (Volatile.Read(in _count) != 0 && PollForRelease(me))
+            // Fast path: a free mutex is taken with one compare-and-swap (0 -> 1), as TryLock does.
+            if (Interlocked.CompareExchange(ref _count, 1, 0) == 0)
+            {
+                Volatile.Write(ref _owner, me);
+                SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
+                return;
+            }
+            if (Volatile.Read(in _owner) != me && PollForRelease(me))
             {
                 Acquired(me, 1);
                 SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
