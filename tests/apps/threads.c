@@ -63,6 +63,17 @@ static void on_segv(int sig, siginfo_t *info, void *context)
 
 static void on_usr1(int sig) { printf("SIGUSR1 handler ran (signal %d)\n", sig); }
 
+static char *alt_base;
+static size_t alt_size;
+
+static void on_segv_alt(int sig, siginfo_t *info, void *context)
+{
+    (void)info; (void)context;
+    char here;
+    printf("handler for %d on the alternate stack: %s\n", sig, &here > alt_base && &here < alt_base + alt_size ? "yes" : "no");
+    siglongjmp(recover, 1);
+}
+
 int main(void)
 {
     pthread_key_create(&key, key_destructor);
@@ -112,6 +123,17 @@ int main(void)
         }
     }
     printf("recovered from %d faults\n", faults);
+    alt_size = 64 * 1024;
+    alt_base = malloc(alt_size);
+    stack_t ss = {.ss_sp = alt_base, .ss_size = alt_size, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    sa.sa_sigaction = on_segv_alt;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigaction(SIGSEGV, &sa, NULL);
+    if (sigsetjmp(recover, 1) == 0) {
+        volatile int *bad = (volatile int *)8;
+        *bad = 2;
+    }
     signal(SIGUSR1, on_usr1);
     raise(SIGUSR1);
     printf("pid %d\n", getpid() > 0);

@@ -25,9 +25,14 @@ namespace Nimbus.Kernel.Libc
         private const int EINVAL = 22, ESRCH = 3;
         private const int SsOnStack = 1, SsDisable = 2;
 
-        // struct sigaction as the kernel ABI and glibc's x86-64 layout have it: handler, flags, restorer, mask.
+        // What the kernel keeps per signal: handler, flags, restorer and the mask (64 signals).
         [StructLayout(LayoutKind.Sequential)]
         public struct SigAction { public ulong Handler, Flags, Restorer, Mask; }
+
+        // struct sigaction as programs built against glibc pass it (x86-64): the handler, a 128-byte
+        // sigset_t, int flags, then the restorer. (Not the kernel's layout: applications call glibc.)
+        [StructLayout(LayoutKind.Sequential)]
+        public struct UserSigAction { public ulong Handler; public fixed ulong Mask[16]; public int Flags, Pad; public ulong Restorer; }
 
         private struct ActionTable { public fixed ulong Raw[(MaxSignal + 1) * 4]; }
         private static ActionTable s_actions;
@@ -40,11 +45,27 @@ namespace Nimbus.Kernel.Libc
         private static ulong Bit(int sig) => 1UL << (sig - 1);
 
         [UnmanagedCallersOnly(EntryPoint = "abi_sigaction")]
-        private static int SigactionExport(int sig, SigAction* act, SigAction* old) => Sigaction(sig, act, old);
+        private static int SigactionExport(int sig, UserSigAction* act, UserSigAction* old)
+        {
+            SigAction a = default, o;
+            if (act != null) { a.Handler = act->Handler; a.Flags = (uint)act->Flags; a.Restorer = act->Restorer; a.Mask = act->Mask[0]; }
+            int r = Sigaction(sig, act != null ? &a : null, &o);
+            if (r == 0 && old != null)
+            {
+                old->Handler = o.Handler;
+                for (int i = 0; i < 16; i++) old->Mask[i] = 0;
+                old->Mask[0] = o.Mask;
+                old->Flags = (int)o.Flags;
+                old->Pad = 0;
+                old->Restorer = o.Restorer;
+            }
+            return r;
+        }
 
         public static int Sigaction(int sig, SigAction* act, SigAction* old)
         {
             if (sig < 1 || sig > MaxSignal || ((sig == SIGKILL || sig == SIGSTOP) && act != null)) { Process.SetErrno(EINVAL); return -1; }
+            if (act != null) act->Mask &= ~(Bit(SIGKILL) | Bit(SIGSTOP));
             fixed (Sync.Mutex* m = &s_lock)
             {
                 m->Lock();
@@ -265,8 +286,9 @@ namespace Nimbus.Kernel.Libc
             byte* info = fpu - SiginfoSize;
             byte* uc = (byte*)(((ulong)info - UcontextSize) & ~15UL);
             ulong* ret = (ulong*)(uc - 8);
-            // Make sure the pages are there before writing (a fresh stack is demand-paged).
-            if (!AddressSpace.Populate((ulong)ret, sp)) Terminate(SIGSEGV, frame);
+            // Make sure the pages are there before writing (a fresh stack is demand-paged; an
+            // alternate stack from malloc is kernel heap memory, always there).
+            if ((ulong)ret < AddressSpace.Ceiling && !AddressSpace.Populate((ulong)ret, sp)) Terminate(SIGSEGV, frame);
 
             Mem.Set(info, 0, SiginfoSize);
             *(int*)info = sig;
