@@ -8,12 +8,12 @@ public static class AppTests
 {
     private static readonly string TestApps = Path.Combine(Repo.Root, "tests", "apps");
 
-    private static VmResult Run(string app, string[] args, string[]? env = null, int memoryMb = 128, int cpus = 1)
+    private static VmResult Run(string app, string[] args, string[]? env = null, int memoryMb = 128, int cpus = 1, string? kernelOptions = null)
     {
         var prepared = AppImage.Prepare(app, _ => { });
         return Qemu.Run(new VmOptions
         {
-            CommandLine = AppImage.CommandLine(prepared.GuestPath, args, env ?? [], null),
+            CommandLine = AppImage.CommandLine(prepared.GuestPath, args, env ?? [], kernelOptions),
             Initrd = prepared.Archive, Application = true, MemoryMb = memoryMb, Cpus = cpus, Timeout = TimeSpan.FromSeconds(120),
         }, passthrough: false);
     }
@@ -66,6 +66,16 @@ public static class AppTests
                 if (!Regex.IsMatch(r.Output, $@"missing symbol: {name} \(needed by /app/missing_symbols\)")) problems.Add($"{name} is not reported");
             if (r.Output.Contains("main must not run")) problems.Add("main ran");
             if (!r.Output.Contains("nothing was started")) problems.Add("no summary line");
+            return problems.Count == 0 ? null : string.Join("\n", problems) + "\n--- output ---\n" + r.Output;
+        });
+        yield return new("app.allow_missing", () =>
+        {
+            // Started anyway: main runs, and the first call to a missing function ends it by name.
+            var r = Run(Path.Combine(TestApps, "missing_symbols.c"), [], kernelOptions: "--allow-missing");
+            var problems = new List<string>();
+            if (r.GuestStatus != 127) problems.Add($"exit status {r.GuestStatus}, expected 127");
+            if (!r.Output.Contains("main must not run")) problems.Add("main did not run");
+            if (!r.Output.Contains("the application called getpwnam, which Nimbus does not provide")) problems.Add("the call to getpwnam was not named");
             return problems.Count == 0 ? null : string.Join("\n", problems) + "\n--- output ---\n" + r.Output;
         });
         yield return new("app.corrupt_elf", () =>
