@@ -78,6 +78,12 @@ public static class AppTests
             if (!r.Output.Contains("the application called getpwnam, which Nimbus does not provide")) problems.Add("the call to getpwnam was not named");
             return problems.Count == 0 ? null : string.Join("\n", problems) + "\n--- output ---\n" + r.Output;
         });
+        yield return new("app.bad_pointer_to_libc", () =>
+        {
+            var r = Run(Path.Combine(TestApps, "bad_pointer.c"), []);
+            return r.GuestStatus == 139 && r.Stdout.Contains("before") && r.Output.Contains("killed by signal 11: a fault in the C library function at ") && r.Output.Contains("Strings")
+                && !r.Output.Contains("PANIC") ? null : $"exit status {r.GuestStatus}, expected 139 and a report naming the string function\n{r.Output}";
+        });
         yield return new("app.corrupt_elf", () =>
         {
             // A real executable with its program header table cut off.

@@ -72,6 +72,8 @@ public static class GuestTests
             return Math.Abs(guest - host) <= 5 ? null : $"guest wall clock {guest}, host {host}";
         });
         yield return new("guest.exit_status", () => Expect(Boot("exit 42"), 42));
+        // Above 127 the status does not fit QEMU's exit code; the guest reports it on the debug console.
+        yield return new("guest.exit_status_above_127", () => Expect(Boot("exit 200"), 200));
         yield return new("guest.exit_zero", () => Expect(Boot("exit"), 0));
         yield return new("guest.command_sequence", () =>
         {

@@ -16,6 +16,7 @@ public sealed record VmOptions
     public bool DebugExit { get; init; } = true;    // without it the guest powers off through ACPI (status lost)
     public string? MachineOptions { get; init; }     // appended to -M, e.g. "acpi=off" (tests)
     public string? Initrd { get; init; }             // the boot archive (an application and its files)
+    public string? StatusFile { get; init; }         // set by Run: where the guest reports its full exit status
     public bool Application { get; init; }           // the guest runs a program: its stdout is passed through
                                                       // byte for byte, its stderr goes through a second serial port
 }
@@ -57,6 +58,7 @@ public static class Qemu
         // COM2 (microvm creates only COM1 from -serial, so the device is added by hand): the program's stderr.
         if (o.Application) args.AddRange(["-chardev", "file,id=app-stderr,path=/proc/self/fd/2", "-device", "isa-serial,chardev=app-stderr,iobase=0x2f8,irq=3"]);
         if (o.DebugExit) args.AddRange(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+        if (o.StatusFile != null) args.AddRange(["-debugcon", "file:" + o.StatusFile]);   // the full exit status (Power.cs)
         if (o.Machine == "q35") args.AddRange(["-fw_cfg", "name=etc/sercon-port,string=0"]);   // keep SeaBIOS off our console
         if (o.Gdb) args.AddRange(["-s", "-S"]);
         return args;
@@ -68,15 +70,27 @@ public static class Qemu
     public static VmResult Run(VmOptions o, bool passthrough, Action<string>? log = null, Action<string>? onOutputLine = null, Stream? rawOutput = null)
     {
         string accel = ResolveAccel(o.Accel, o.Kernel, log);
+        string statusFile = Path.Combine(Path.GetTempPath(), $"nimbus-status-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        if (o.DebugExit) o = o with { StatusFile = statusFile };
         var args = Arguments(o, accel);
         if (o.Verbose) log?.Invoke($"$ {Binary} {string.Join(' ', args.Select(Quote))}");
         Stream? appOutput = o.Application ? rawOutput ?? (passthrough ? Console.OpenStandardOutput() : Stream.Null) : null;
         var r = ProcessRunner.Run(Binary, args, Repo.Root, o.Timeout, inheritOutput: passthrough,
             passStderrLine: line => !line.Contains("sercon-port"), onStdoutLine: onOutputLine, rawStdout: appOutput);
         int status = r.TimedOut ? QemuFailedStatus : DecodeStatus(r.ExitCode);
+        // The guest's own report is exact where the 8-bit exit code is not (statuses 128-255).
+        if (!r.TimedOut && (r.ExitCode & 1) == 1 && ReadReportedStatus(statusFile) is int reported) status = reported;
+        try { File.Delete(statusFile); } catch (IOException) { }
         if (!r.TimedOut && status == QemuFailedStatus && r.ExitCode != 0 && !passthrough)
             log?.Invoke($"qemu failed (exit {r.ExitCode}): {r.Stderr.Trim()}");
         return new VmResult(status, r.Stdout + r.Stderr, r.Elapsed, r.TimedOut, r.ExitCode, r.Stdout, r.Stderr);
+    }
+
+    private static int? ReadReportedStatus(string file)
+    {
+        if (!File.Exists(file)) return null;
+        var m = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(file), @"nimbus-status (\d+)");
+        return m.Success && int.TryParse(m.Groups[1].Value, out int v) && v is >= 0 and <= 255 ? v : null;
     }
 
     private static string Quote(string a) => a.Contains(' ') || a.Length == 0 ? $"\"{a}\"" : a;

@@ -222,6 +222,17 @@ namespace Nimbus.Kernel.Libc
             Process.QuickExit(128 + sig);
         }
 
+        // A fault inside the kernel's implementation of a libc function (its handler cannot run
+        // safely there: the function may hold a lock). Reported with the kernel function's name.
+        public static void FaultInLibc(InterruptFrame* frame)
+        {
+            Stdio.FlushAll();
+            int sig = frame->Vector == 14 || frame->Vector == 13 ? SIGSEGV : frame->Vector == 0 ? SIGFPE : SIGILL;
+            Diagnostics.KernelSymbols.Lookup(frame->Rip, out byte* name, out int length, out ulong start);
+            Log.Error($"nimbus: the application was killed by signal {sig}: a fault in the C library function at {new System.ReadOnlySpan<byte>(name, length)}+0x{frame->Rip - start:x} (faulting address {Cpu.ReadCr2():x16}; a bad pointer passed by the program?)");
+            Process.QuickExit(128 + sig);
+        }
+
         // An exception in application code: deliver the matching signal, or terminate. True when
         // the frame now enters a handler.
         public static bool DeliverFault(InterruptFrame* frame, ulong faultAddress)

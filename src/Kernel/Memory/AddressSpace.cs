@@ -97,9 +97,20 @@ namespace Nimbus.Kernel.Memory
         private static void UnmapLocked(VmaSet* v, ulong start, ulong end)
         {
             v->Remove(start, end);
-            ulong freed;
-            fixed (PageTables* t = &KernelMemory.Tables) freed = t->UnmapAndFree(start, end);
-            if (freed != 0) FlushTlb();
+            ReleasePagesLocked(start, end);
+        }
+
+        // Takes the pages of [start, end) away and gives their frames back, in the safe order: first
+        // every entry becomes not-present (frames kept), then every CPU drops its cached translations,
+        // and only then are the frames freed, so no CPU can still reach a frame that is reused.
+        private static void ReleasePagesLocked(ulong start, ulong end)
+        {
+            fixed (PageTables* t = &KernelMemory.Tables)
+            {
+                if (t->Protect(start, end, PageFlags.ProtNone) == 0) return;
+                FlushTlb();
+                t->UnmapAndFree(start, end);
+            }
         }
 
         public static int Protect(ulong address, ulong length, uint prot)
@@ -131,12 +142,7 @@ namespace Nimbus.Kernel.Memory
         {
             ulong end = address + RoundUp(length);
             if (end > Ceiling || end < address) return EINVAL;
-            using (new MemoryLock())
-            {
-                ulong freed;
-                fixed (PageTables* t = &KernelMemory.Tables) freed = t->UnmapAndFree(address, end);
-                if (freed != 0) FlushTlb();
-            }
+            using (new MemoryLock()) ReleasePagesLocked(address, end);
             return 0;
         }
 
