@@ -51,7 +51,9 @@ public static class AppImage
 
         string name = Path.GetFileName(elf);
         string guestPath = "/app/" + name;
-        string outDir = Path.Combine(Repo.Out, "apps", name);
+        // The archive goes next to a program we built, else to the output folder of the one given.
+        string appsOut = Path.Combine(Repo.Out, "apps") + Path.DirectorySeparatorChar;
+        string outDir = elf.StartsWith(appsOut, StringComparison.Ordinal) ? Path.GetDirectoryName(elf)! : OutputFolder(full, name);
         Directory.CreateDirectory(outDir);
         string archive = Path.Combine(outDir, name + ".cpio");
         string temporary = $"{archive}.{Environment.ProcessId}.tmp";
@@ -74,6 +76,15 @@ public static class AppImage
         return new Prepared(archive, guestPath, elf);
     }
 
+    // Build output for a program: out/apps/NAME-HASH, the hash of where its sources are, so two
+    // programs with the same name never share (or overwrite) each other's output.
+    public static string OutputFolder(string source, string name)
+    {
+        string key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(source).TrimEnd(Path.DirectorySeparatorChar))))[..8];
+        return Path.Combine(Repo.Out, "apps", $"{name}-{key}");
+    }
+
     public static bool IsElf(string path)
     {
         using var f = File.OpenRead(path);
@@ -87,7 +98,7 @@ public static class AppImage
         bool single = File.Exists(dirOrFile);
         string dir = single ? Path.GetDirectoryName(dirOrFile)! : dirOrFile;
         string name = single ? Path.GetFileNameWithoutExtension(dirOrFile) : Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar));
-        string outDir = Path.Combine(Repo.Out, "apps", name);
+        string outDir = OutputFolder(dir, name);
         Directory.CreateDirectory(outDir);
         string output = Path.Combine(outDir, name);
         var inputs = sources.Concat(Directory.GetFiles(dir, "*.h")).Append(typeof(AppImage).Assembly.Location).ToList();
@@ -107,7 +118,7 @@ public static class AppImage
     // lib*.c in a program's folder: a shared object in the program's output folder.
     private static string BuildSharedObject(string dir, string source, Action<string> log)
     {
-        string outDir = Path.Combine(Repo.Out, "apps", Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar)));
+        string outDir = OutputFolder(dir, Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar)));
         Directory.CreateDirectory(outDir);
         string output = Path.Combine(outDir, Path.GetFileNameWithoutExtension(source) + ".so");
         if (File.Exists(output) && File.GetLastWriteTimeUtc(source) <= File.GetLastWriteTimeUtc(output)) return output;

@@ -9,7 +9,7 @@ public static class DotnetPublish
     public static string Publish(string csproj, Action<string> log)
     {
         string name = AssemblyName(csproj);
-        string outDir = Path.Combine(Repo.Out, "apps", name, "publish");
+        string outDir = Path.Combine(AppImage.OutputFolder(csproj, name), "publish");
         log($"dotnet publish {Path.GetRelativePath(Environment.CurrentDirectory, csproj)} (NativeAOT, linux-x64)");
         var args = new List<string> { "publish", csproj, "-r", "linux-x64", "-c", "Release", "-p:PublishAot=true", "-o", outDir, "--nologo" };
         int lines = 0;
