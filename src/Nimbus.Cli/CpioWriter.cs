@@ -14,9 +14,10 @@ public sealed class CpioWriter : IDisposable
     public const int ExecutableFileMode = 0x1ED;
 
     private const int MaxNameBytes = 4095;  // PATH_MAX (4096) with the NUL, what Linux and our reader accept
-    private const uint TypeDirectory = 0x4000, TypeRegular = 0x8000, TypeSymlink = 0xA000;
+    private const uint TypeDirectory = 0x4000, TypeRegular = 0x8000, TypeSymlink = 0xA000, TypeCharDevice = 0x2000;
+    private uint _rdevMajor, _rdevMinor;     // for the character device being written
 
-    private enum Kind { Directory, File, Symlink }
+    private enum Kind { Directory, File, Symlink, CharDevice }
 
     private readonly Stream _output;
     private readonly bool _leaveOpen;
@@ -90,6 +91,15 @@ public sealed class CpioWriter : IDisposable
         if (target.Contains('\0')) throw new ArgumentException($"symlink '{guestPath}' has a target containing a NUL character", nameof(target));
         string name = PrepareNew(guestPath, 0x1FF);
         WriteEntry(name, Kind.Symlink, 0x1FF, Encoding.UTF8.GetBytes(target));
+    }
+
+    // A character device node (e.g. /dev/console 5,1, which a Linux kernel opens for its init).
+    public void AddCharDevice(string guestPath, int major, int minor, int mode = 0x180)
+    {
+        string name = PrepareNew(guestPath, mode);
+        (_rdevMajor, _rdevMinor) = ((uint)major, (uint)minor);
+        WriteEntry(name, Kind.CharDevice, mode, ReadOnlySpan<byte>.Empty);
+        (_rdevMajor, _rdevMinor) = (0, 0);
     }
 
     // Writes the trailer entry that ends the archive. Without it readers report a truncated archive,
@@ -178,7 +188,7 @@ public sealed class CpioWriter : IDisposable
     private void WriteHeaderAndName(string name, Kind kind, int permissions, uint size)
     {
         byte[] nameBytes = Encoding.UTF8.GetBytes(name);
-        uint type = kind switch { Kind.Directory => TypeDirectory, Kind.File => TypeRegular, _ => TypeSymlink };
+        uint type = kind switch { Kind.Directory => TypeDirectory, Kind.File => TypeRegular, Kind.CharDevice => TypeCharDevice, _ => TypeSymlink };
         // A directory's link count is 2 (itself and its "."); 1 for anything else, which also keeps
         // Linux from treating regular files as hard links of each other.
         WriteHeader(_nextInode++, type | (uint)permissions, kind == Kind.Directory ? 2u : 1u, size, (uint)nameBytes.Length + 1);
@@ -189,9 +199,9 @@ public sealed class CpioWriter : IDisposable
     private void WriteHeader(uint ino, uint mode, uint nlink, uint size, uint nameSize)
     {
         // 070701, then ino mode uid gid nlink mtime filesize devmajor devminor rdevmajor rdevminor
-        // namesize check, each as 8 hex digits. Owner, times and devices are 0 for reproducible output.
+        // namesize check, each as 8 hex digits. Owner and times are 0 for reproducible output.
         var header = new StringBuilder("070701", 110);
-        foreach (uint field in new[] { ino, mode, 0u, 0u, nlink, 0u, size, 0u, 0u, 0u, 0u, nameSize, 0u })
+        foreach (uint field in new[] { ino, mode, 0u, 0u, nlink, 0u, size, 0u, 0u, _rdevMajor, _rdevMinor, nameSize, 0u })
             header.Append(field.ToString("X8"));
         Write(Encoding.ASCII.GetBytes(header.ToString()));
     }
@@ -225,7 +235,7 @@ public sealed class CpioWriter : IDisposable
         if (_finished) throw new InvalidOperationException("the archive is finished: nothing can be added after its trailer");
     }
 
-    private static string Describe(Kind kind) => kind switch { Kind.Directory => "directory", Kind.File => "file", _ => "symlink" };
+    private static string Describe(Kind kind) => kind switch { Kind.Directory => "directory", Kind.File => "file", Kind.CharDevice => "device", _ => "symlink" };
     private static string Octal(int mode) => mode < 0 ? mode.ToString() : Convert.ToString(mode, 8).PadLeft(4, '0');
 }
 

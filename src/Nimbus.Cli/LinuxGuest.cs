@@ -123,7 +123,7 @@ public static class LinuxGuest
         hash.AppendData(program);
         hash.AppendData(busybox);
         hash.AppendData(Encoding.UTF8.GetBytes(script));
-        hash.AppendData("layout 2: /tmp"u8);                  // bump when BuildInitramfs changes what it adds
+        hash.AppendData("layout 3: Nimbus.Cli.CpioWriter"u8);                  // bump when BuildInitramfs changes what it adds
         var libraries = SharedLibraries(programPath);
         foreach (var (path, data) in libraries) { hash.AppendData(Encoding.UTF8.GetBytes(path)); hash.AppendData(data); }
         string key = Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
@@ -556,29 +556,20 @@ public static class LinuxGuest
         using var gz = new MemoryStream();
         using (var zip = new GZipStream(gz, CompressionLevel.SmallestSize, leaveOpen: true))
         {
-            var cpio = new CpioWriter(zip);
-            cpio.Directory("bin");
-            cpio.Directory("dev");
-            cpio.CharDevice("dev/console", major: 5, minor: 1);
-            cpio.Directory("proc");
-            cpio.Directory("sys");
-            cpio.Directory("tmp");                  // programs expect a writable /tmp, as on Nimbus
-            cpio.File("bin/busybox", busybox);
+            // The same writer as Nimbus's boot archives; parent directories are added as needed.
+            using var cpio = new CpioWriter(zip, leaveOpen: true);
+            cpio.AddDirectory("/bin");
+            cpio.AddCharDevice("/dev/console", major: 5, minor: 1);
+            cpio.AddDirectory("/proc");
+            cpio.AddDirectory("/sys");
+            cpio.AddDirectory("/tmp");              // programs expect a writable /tmp, as on Nimbus
+            cpio.AddFile("/bin/busybox", busybox, CpioWriter.ExecutableFileMode);
             if (program is { } p)
-                cpio.File("bin/" + p.Name, p.Data);
-            var dirs = new HashSet<string> { "bin", "dev", "proc", "sys", "tmp" };
+                cpio.AddFile("/bin/" + p.Name, p.Data, CpioWriter.ExecutableFileMode);
             foreach (var (path, data) in libraries ?? [])
-            {
-                var parts = path.TrimStart('/').Split('/');
-                for (int i = 1; i < parts.Length; i++)
-                {
-                    string dir = string.Join('/', parts[..i]);
-                    if (dirs.Add(dir)) cpio.Directory(dir);
-                }
-                cpio.File(path.TrimStart('/'), data);
-            }
-            cpio.File("init", Encoding.ASCII.GetBytes(initScript));
-            cpio.Trailer();
+                cpio.AddFile(path, data, CpioWriter.ExecutableFileMode);
+            cpio.AddFile("/init", Encoding.ASCII.GetBytes(initScript), CpioWriter.ExecutableFileMode);
+            cpio.Finish();
         }
         return gz.ToArray();
     }
@@ -606,36 +597,5 @@ public static class LinuxGuest
             pos = Align4(data + size);
         }
         return null;
-    }
-
-    sealed class CpioWriter(Stream output)
-    {
-        const int TypeDirectory = 0x4000, TypeCharDevice = 0x2000, TypeRegular = 0x8000; // S_IF* bits
-        int _nextInode = 1;
-
-        public void Directory(string path) => Entry(path, TypeDirectory | 0x1ED /* 0755 */, nlink: 2, [], 0, 0);
-        public void CharDevice(string path, int major, int minor) => Entry(path, TypeCharDevice | 0x180 /* 0600 */, 1, [], major, minor);
-        public void File(string path, byte[] data) => Entry(path, TypeRegular | 0x1ED /* 0755 */, 1, data, 0, 0);
-        public void Trailer() => Entry("TRAILER!!!", 0, 1, [], 0, 0);
-
-        // Header: "070701" and 13 eight-digit hex fields; name and data are each padded to 4 bytes.
-        // Owner root, mtime 0 (so the image is reproducible), no checksum.
-        void Entry(string name, int mode, int nlink, byte[] data, int rdevMajor, int rdevMinor)
-        {
-            byte[] nameBytes = Encoding.ASCII.GetBytes(name + "\0");
-            int inode = name == "TRAILER!!!" ? 0 : _nextInode++;
-            int[] fields = [inode, mode, 0, 0, nlink, 0, data.Length, 0, 0, rdevMajor, rdevMinor, nameBytes.Length, 0];
-
-            var header = new StringBuilder("070701");
-            foreach (int field in fields)
-                header.Append(field.ToString("x8"));
-            output.Write(Encoding.ASCII.GetBytes(header.ToString()));
-            output.Write(nameBytes);
-            Pad(110 + nameBytes.Length);
-            output.Write(data);
-            Pad(data.Length);
-        }
-
-        void Pad(int length) => output.Write(new byte[Align4(length) - length]);
     }
 }
