@@ -108,7 +108,7 @@ namespace Nimbus.Kernel.Memory
             fixed (PageTables* t = &KernelMemory.Tables)
             {
                 if (t->Protect(start, end, PageFlags.ProtNone) == 0) return;
-                FlushTlb();
+                FlushTlb(start, end);
                 t->UnmapAndFree(start, end);
             }
         }
@@ -131,7 +131,7 @@ namespace Nimbus.Kernel.Memory
                     // PROT_NONE pages keep their frame (and contents) in a not-present entry.
                     changed = t->Protect(address, end, prot == 0 ? PageFlags.ProtNone : FlagsFor(prot));
                 }
-                if (changed != 0) FlushTlb();
+                if (changed != 0) FlushTlb(address, end);
             }
             return 0;
         }
@@ -245,9 +245,16 @@ namespace Nimbus.Kernel.Memory
             }
         }
 
-        private static void FlushTlb()
+        // This CPU drops the range's translations: page by page for a small range (a CR3 reload
+        // throws away every translation, and under emulation all translated code's lookups too);
+        // other CPUs flush everything.
+        private const ulong InvalidatePagesUpTo = 64;
+
+        private static void FlushTlb(ulong start, ulong end)
         {
-            Cpu.WriteCr3(Cpu.ReadCr3());      // application mappings are not global
+            if ((end - start) / PageSize <= InvalidatePagesUpTo)
+                for (ulong p = start; p < end; p += PageSize) Cpu.InvalidatePage(p);
+            else Cpu.WriteCr3(Cpu.ReadCr3());      // application mappings are not global
             TlbShootdown.FlushOthers();
         }
     }
