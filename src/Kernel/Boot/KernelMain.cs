@@ -53,7 +53,7 @@ namespace Nimbus.Kernel.Boot
             if (!Shell.Shell.ParseOptions(cmdline, out int status)) Power.Exit(status);
             // The root file system matters only to a program: built-in commands boot without it
             // (unpacking it and stamping its nodes reads the RTC, ~0.4 ms under emulation).
-            bool runsProgram = Shell.Shell.RunsProgram(cmdline);
+            bool runsProgram = Shell.Shell.RunsProgram;
             if (runsProgram && !MountBootArchive(info)) Power.Exit(Shell.Shell.UsageError);
             BootChart.Mark(BootChart.Phase.CommandLine);
             if (Shell.Shell.BootChart) BootChart.Print();

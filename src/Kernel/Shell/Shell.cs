@@ -30,7 +30,8 @@ namespace Nimbus.Kernel.Shell
             byte* text = stackalloc byte[MaxText];
             Token* tokens = stackalloc Token[MaxTokens];
             if (!Tokenize(cmdline, text, tokens, out int count)) { status = UsageError; return false; }
-            for (int i = 0; i < count; i++)
+            int i = 0;
+            for (; i < count; i++)
             {
                 var w = Word(text, tokens[i]);
                 if (tokens[i].IsSeparator || !CommandLine.StartsWith(w, "--")) break;
@@ -72,8 +73,13 @@ namespace Nimbus.Kernel.Shell
                     return false;
                 }
             }
+            // The first command a path: the boot runs an application.
+            RunsProgram = i < count && !tokens[i].IsSeparator && tokens[i].Length > 0 && text[tokens[i].Offset] == (byte)'/';
             return true;
         }
+
+        // Set by ParseOptions: whether the command line runs an application.
+        public static bool RunsProgram;
 
         private static Text.KernelText TracepointNames()
         {
@@ -133,18 +139,6 @@ namespace Nimbus.Kernel.Shell
         }
 
         private static ReadOnlySpan<byte> Word(byte* text, Token t) => new ReadOnlySpan<byte>(text + t.Offset, t.Length);
-
-        // Whether the command line runs an application (its first command is a path).
-        public static bool RunsProgram(ReadOnlySpan<byte> cmdline)
-        {
-            byte* text = stackalloc byte[MaxText];
-            Token* tokens = stackalloc Token[MaxTokens];
-            var st = CommandLine.Parse(cmdline, new Span<byte>(text, MaxText), new Span<Token>(tokens, MaxTokens), out int count);
-            if (st != ParseStatus.Ok) return false;
-            int i = 0;
-            while (i < count && !tokens[i].IsSeparator && CommandLine.StartsWith(Word(text, tokens[i]), "--")) i++;
-            return i < count && tokens[i].Length > 0 && text[tokens[i].Offset] == (byte)'/';
-        }
 
         private static byte* CString(ReadOnlySpan<byte> s)
         {
