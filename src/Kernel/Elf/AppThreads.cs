@@ -64,16 +64,22 @@ namespace Nimbus.Kernel.Elf
             EnterApplication(entry, stack);
         }
 
-        // Interrupts taken while application code runs put their frames below this point of the
-        // kernel stack (everything above is this call chain, which never resumes).
         private static void EnterApplication(ulong entry, ulong stack)
+        {
+            PrepareToRunApplication();
+            AppEnter(entry, stack);
+        }
+
+        // Called on a thread's kernel stack just before it switches to application code: loads its
+        // TLS, and makes interrupts taken while application code runs put their frames below this
+        // point of the kernel stack (the caller's frames above it stay intact).
+        public static void PrepareToRunApplication()
         {
             KThread* self = Scheduler.Current;
             Cpu.WriteMsr(0xC0000100, self->FsBase);
-            ulong entryTop = (Cpu.ReadStackPointer() - 256) & ~15UL;
+            ulong entryTop = (Cpu.ReadStackPointer() - 512) & ~15UL;
             self->EntryStackTop = entryTop;
             using (new InterruptsDisabled()) PerCpu.Current->EntryStackTop = entryTop;
-            AppEnter(entry, stack);
         }
 
         // Linux's initial process stack: argc, argv[], NULL, envp[], NULL, auxv pairs, then the
@@ -85,7 +91,7 @@ namespace Nimbus.Kernel.Elf
             ulong* envOut = stackalloc ulong[envc];
             for (int i = 0; i < argc; i++) argvOut[i] = (ulong)PushString(ref p, argv[i]);
             for (int i = 0; i < envc; i++) envOut[i] = (ulong)PushString(ref p, envp[i]);
-            byte* platform = PushString(ref p, (byte*)Literal("x86_64"u8));
+            byte* platform = PushString(ref p, Libc.Strings.Literal("x86_64"u8));
             p -= 16;
             byte* random = p;
             Fs.Vfs.Random(random, 16);
@@ -130,8 +136,6 @@ namespace Nimbus.Kernel.Elf
             for (int i = 0; i <= n; i++) p[i] = s[i];
             return p;
         }
-
-        private static byte* Literal(System.ReadOnlySpan<byte> s) { fixed (byte* p = s) return p; }
 
         public static ulong GetAuxValue(ulong type)
         {

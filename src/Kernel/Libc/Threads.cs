@@ -144,11 +144,7 @@ namespace Nimbus.Kernel.Libc
         private static void Run(void* arg)
         {
             var p = (PThread*)arg;
-            KThread* self = Scheduler.Current;
-            Cpu.WriteMsr(0xC0000100, self->FsBase);
-            ulong entryTop = (Cpu.ReadStackPointer() - 512) & ~15UL;
-            self->EntryStackTop = entryTop;
-            using (new InterruptsDisabled()) PerCpu.Current->EntryStackTop = entryTop;
+            AppThreads.PrepareToRunApplication();
             ulong top = (p->StackLow + p->StackSize) & ~15UL;
             p->Result = AppCall(p->Start, p->Argument, top, &p->KernelSave);
             Finish(p);
@@ -455,8 +451,22 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
+        // Threads are not pinned to CPUs on request (the load balancer places them). A mask that
+        // allows every CPU changes nothing; any other is accepted but not honoured, which is said once.
+        private static int s_affinityWarned;
+
         [UnmanagedCallersOnly(EntryPoint = "abi_sched_setaffinity")]
-        private static int SchedSetAffinity(int pid, ulong size, byte* mask) => 0;     // the balancer decides
+        private static int SchedSetAffinity(int pid, ulong size, byte* mask)
+        {
+            for (int c = 0; c < PerCpu.Count; c++)
+                if ((ulong)(c / 8) >= size || (mask[c / 8] & (1 << (c % 8))) == 0)
+                {
+                    if (Interlocked.Exchange(ref s_affinityWarned, 1) == 0)
+                        Log.Error($"nimbus: sched_setaffinity: threads are not pinned to CPUs; the mask is ignored");
+                    break;
+                }
+            return 0;
+        }
 
         [UnmanagedCallersOnly(EntryPoint = "abi___sched_cpucount")]
         private static int CpuCount(ulong size, byte* set)
