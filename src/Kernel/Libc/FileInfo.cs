@@ -177,7 +177,7 @@ namespace Nimbus.Kernel.Libc
         [UnmanagedCallersOnly(EntryPoint = "abi_fchmodat")]
         private static int Fchmodat(int dirFd, byte* p, uint mode, int flags) => R(Names.Chmod(dirFd, p, mode, flags));
         [UnmanagedCallersOnly(EntryPoint = "abi_fchmod")]
-        private static int Fchmod(int fd, uint mode) => R(Names.Chmod(fd, (byte*)Lit("\0"u8), mode, EmptyPath));
+        private static int Fchmod(int fd, uint mode) => R(Names.Chmod(fd, Strings.Literal("\0"u8), mode, EmptyPath));
 
         // Ownership: everything is root's and stays so; the file must exist.
         [UnmanagedCallersOnly(EntryPoint = "abi_chown")]
@@ -262,6 +262,5 @@ namespace Nimbus.Kernel.Libc
         [UnmanagedCallersOnly(EntryPoint = "abi_truncate64")]
         private static int Truncate64(byte* p, long length) => R(Names.Truncate(AtFdCwd, p, length));
 
-        private static byte* Lit(System.ReadOnlySpan<byte> s) { fixed (byte* p = s) return p; }
     }
 }

@@ -36,12 +36,11 @@ namespace Nimbus.Kernel.Libc
         // executable's copy is the variable (as with glibc, whose own references go through the GOT).
         public static void Redirect(void* context, byte* name, ulong copy)
         {
-            if (Elf.ElfImage.NamesEqual(name, (byte*)Literal("environ"u8)) || Elf.ElfImage.NamesEqual(name, (byte*)Literal("__environ"u8)))
+            if (Elf.ElfImage.NamesEqual(name, Strings.Literal("environ"u8)) || Elf.ElfImage.NamesEqual(name, Strings.Literal("__environ"u8)))
                 s_environSlot = (byte***)copy;
             // stdin/stdout/stderr copies hold the same FILE pointers and nobody reassigns them in
             // practice; optind and friends are only read by getopt, which is not here yet.
         }
 
-        private static byte* Literal(System.ReadOnlySpan<byte> s) { fixed (byte* p = s) return p; }
     }
 }

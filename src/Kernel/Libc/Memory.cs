@@ -25,8 +25,6 @@ namespace Nimbus.Kernel.Libc
             return p;
         }
 
-        public static void Copy(byte* destination, byte* source, ulong count) => Mem.Move(destination, source, (nuint)count);
-
         public static void Free(void* p)
         {
             if (p == null) return;

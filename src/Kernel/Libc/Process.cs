@@ -210,9 +210,9 @@ namespace Nimbus.Kernel.Libc
                 if (GetEnvironment(name) != null && overwrite == 0) { m->Unlock(); return 0; }
                 ulong n = Strings.Length(name), v = Strings.Length(value);
                 byte* entry = (byte*)Memory.Malloc(n + v + 2);
-                Memory.Copy(entry, name, n);
+                Nimbus.Kernel.Memory.Mem.Move(entry, name, (nuint)n);
                 entry[n] = (byte)'=';
-                Memory.Copy(entry + n + 1, value, v + 1);
+                Nimbus.Kernel.Memory.Mem.Move(entry + n + 1, value, (nuint)(v + 1));
                 Put(entry, name, n);
                 m->Unlock();
             }

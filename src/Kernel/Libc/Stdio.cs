@@ -249,7 +249,7 @@ namespace Nimbus.Kernel.Libc
             return r;
         }
 
-        private static int Strlen(byte* s) { int n = 0; while (s[n] != 0) n++; return n; }
+        private static int Strlen(byte* s) => (int)Strings.Length(s);
 
         [UnmanagedCallersOnly(EntryPoint = "abi_vfprintf")]
         private static int VfPrintfExport(CFile* f, byte* format, VaList* args) => VfPrintf(f, format, args);
@@ -450,13 +450,11 @@ namespace Nimbus.Kernel.Libc
         {
             int e = Process.GetErrno();
             CFile* f = LibcData.Globals->Stderr;
-            if (s != null && *s != 0) { Write(f, s, Strlen(s)); Write(f, (byte*)Lit(": "u8), 2); }
+            if (s != null && *s != 0) { Write(f, s, Strlen(s)); Write(f, Strings.Literal(": "u8), 2); }
             byte* msg = Errors.Message(e);
             Write(f, msg, Strlen(msg));
-            Write(f, (byte*)Lit("\n"u8), 1);
+            Write(f, Strings.Literal("\n"u8), 1);
         }
-
-        private static byte* Lit(System.ReadOnlySpan<byte> s) { fixed (byte* p = s) return p; }
 
         // Raw descriptors.
         [UnmanagedCallersOnly(EntryPoint = "abi_write")]

@@ -8,6 +8,10 @@ namespace Nimbus.Kernel.Libc
     {
         public static ulong Length(byte* s) { ulong n = 0; while (s[n] != 0) n++; return n; }
 
+        // A "..."u8 literal as a C string: it lives in read-only data and ends with a NUL the span
+        // does not count.
+        public static byte* Literal(System.ReadOnlySpan<byte> s) { fixed (byte* p = s) return p; }
+
         [UnmanagedCallersOnly(EntryPoint = "abi_strlen")]
         private static ulong Strlen(byte* s) => Length(s);
 
