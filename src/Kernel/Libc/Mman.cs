@@ -21,6 +21,13 @@ namespace Nimbus.Kernel.Libc
         public static ulong Map(ulong address, ulong length, int prot, int flags, int fd, long offset)
         {
             if (length == 0 || (offset & 4095) != 0 || (flags & (MapShared | MapPrivate)) == 0) return Fail(EINVAL);
+            if ((flags & (MapShared | MapAnonymous)) == MapShared && (prot & 2) != 0)
+            {
+                // Writes through a shared file mapping would have to reach the file; a private copy
+                // would lose them silently. Refuse, and say so.
+                Log.Error($"nimbus: mmap of a file with MAP_SHARED and PROT_WRITE is not supported (writes would not reach the file): ENODEV");
+                return Fail(ENODEV);
+            }
             bool fixedAddress = (flags & MapFixed) != 0;
             if ((flags & MapFixedNoReplace) != 0 && address != 0)
             {
@@ -36,8 +43,8 @@ namespace Nimbus.Kernel.Libc
             return FillFromFile(start, length, fd, offset, prot);
         }
 
-        // A file mapping: the file's bytes copied in (private semantics; MAP_SHARED writes are not
-        // written back: there is no disk behind the root file system).
+        // A file mapping: the file's bytes copied in (private semantics; a read-only MAP_SHARED
+        // mapping reads the same bytes unless the file changes later).
         private static ulong FillFromFile(ulong start, ulong length, int fd, long offset, int prot)
         {
             OpenFile* f = Vfs.Get(fd);
@@ -91,7 +98,7 @@ namespace Nimbus.Kernel.Libc
         [UnmanagedCallersOnly(EntryPoint = "abi_mlockall")]
         private static int Mlockall(int flags) => 0;
         [UnmanagedCallersOnly(EntryPoint = "abi_msync")]
-        private static int Msync(ulong address, ulong length, int flags) => 0;
+        private static int Msync(ulong address, ulong length, int flags) => 0;    // no writable shared file mappings exist (see Map)
 
         private static int Result(int errno)
         {

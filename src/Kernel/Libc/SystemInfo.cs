@@ -68,14 +68,47 @@ namespace Nimbus.Kernel.Libc
         [UnmanagedCallersOnly(EntryPoint = "abi_getrlimit64")]
         private static int GetRlimit64(int resource, RLimit* r) => Limit(resource, r);
         [UnmanagedCallersOnly(EntryPoint = "abi_setrlimit")]
-        private static int SetRlimit(int resource, RLimit* r) => 0;
+        private static int SetRlimit(int resource, RLimit* r) => SetLimit(resource, r);
         [UnmanagedCallersOnly(EntryPoint = "abi_setrlimit64")]
-        private static int SetRlimit64(int resource, RLimit* r) => 0;
+        private static int SetRlimit64(int resource, RLimit* r) => SetLimit(resource, r);
+
+        // The limits are remembered (getrlimit returns what setrlimit set) but the kernel enforces
+        // only its own fixed ones: the descriptor table's size and the stacks it maps.
+        private const int ResourceCount = 16;
+        private struct Limits { public fixed ulong Current[ResourceCount]; public fixed ulong Max[ResourceCount]; public bool Set; }
+        private static Limits s_limits;
+
+        private static Limits* Table()
+        {
+            fixed (Limits* l = &s_limits)
+            {
+                if (!l->Set)
+                {
+                    for (int i = 0; i < ResourceCount; i++)
+                        l->Current[i] = l->Max[i] = i switch { 3 => 8UL << 20, 4 => 0, 7 => (ulong)Fs.Vfs.MaxFiles, _ => ulong.MaxValue };
+                    l->Set = true;
+                }
+                return l;
+            }
+        }
 
         private static int Limit(int resource, RLimit* r)
         {
-            ulong v = resource switch { 3 => 8UL << 20, 4 => 0, 7 => (ulong)Fs.Vfs.MaxFiles, _ => ulong.MaxValue };
-            r->Current = r->Max = v;
+            if ((uint)resource >= ResourceCount) { Process.SetErrno(EINVAL); return -1; }
+            Limits* l = Table();
+            r->Current = l->Current[resource];
+            r->Max = l->Max[resource];
+            return 0;
+        }
+
+        private static int SetLimit(int resource, RLimit* r)
+        {
+            if ((uint)resource >= ResourceCount || r->Current > r->Max) { Process.SetErrno(EINVAL); return -1; }
+            Limits* l = Table();
+            // Raising beyond what the kernel can give fails as for an unprivileged raise on Linux.
+            if (resource == 7 && r->Max > (ulong)Fs.Vfs.MaxFiles) { Process.SetErrno(1); return -1; }   // EPERM
+            l->Current[resource] = r->Current;
+            l->Max[resource] = r->Max;
             return 0;
         }
 
