@@ -5,7 +5,7 @@ using Mutex = Nimbus.Kernel.Sync.Mutex;
 
 namespace Nimbus.Tests;
 
-// Each branch of the responsibility hand-off protocol, forced deterministically: the mutex calls
+// Each branch of the waking-duty hand-off protocol, forced deterministically: the mutex calls
 // SyncStats.TestHook at its interleaving points, and a thread with a script stops there until the
 // test lets it go. (The stress tests reach these branches too, but only by chance.)
 [Collection("Sync")]
@@ -44,7 +44,7 @@ public unsafe class SyncHandoffTests : IDisposable
             $"hand-off statistics {delta}, expected at least {expected}");
     }
 
-    // The unlocker finds the locker counted but not queued: it publishes an offer, sees the queue
+    // The unlocker finds the locker registered but not queued: it publishes an offer, sees the queue
     // still empty and leaves; the locker, once queued, takes the offer and pops its own record.
     [Fact]
     public void LockerQueuedAfterTheOfferTakesIt() => SyncHarness.Guard(LockerQueuedAfterTheOfferTakesItBody);
@@ -69,11 +69,11 @@ public unsafe class SyncHandoffTests : IDisposable
             Volatile.Write(ref acquired, 1);
             m->Unlock();
         });
-        Await(atBeforePush, "locker counted");
+        Await(atBeforePush, "locker registered");
         var before = Stats.Now;
         m->Unlock();
         AssertAtLeast(new Stats(1, 0, 0), Stats.Now - before);
-        Assert.True(m->IsLocked);                   // nobody holds it, but it is promised
+        Assert.True(m->IsLocked);                   // nobody holds it, but a waiter is registered
         Assert.True(m->Owner == null);
         Assert.Equal(0, Volatile.Read(ref acquired));
         go.Set();
@@ -114,7 +114,7 @@ public unsafe class SyncHandoffTests : IDisposable
             Volatile.Write(ref acquired, 1);
             m->Unlock();
         });
-        Await(atBeforePush, "locker counted");
+        Await(atBeforePush, "locker registered");
         long lockerWakes = Parking.UnparksOf(locker);
         var before = Stats.Now;
         t_script = p => { if (p == SyncStats.PointAfterOffer) { go1.Set(); Await(atAfterPush, "locker queued"); } };
@@ -160,7 +160,7 @@ public unsafe class SyncHandoffTests : IDisposable
             Await(release, "release");
             m->Unlock();
         });
-        Await(atBeforePush, "locker counted");
+        Await(atBeforePush, "locker registered");
         long lockerWakes = Parking.UnparksOf(lockerId);
         var before = Stats.Now;
         t_script = p =>
@@ -216,7 +216,7 @@ public unsafe class SyncHandoffTests : IDisposable
             order.Add("locker");
             m->Unlock();
         });
-        Await(atBeforePush, "locker counted");
+        Await(atBeforePush, "locker registered");
         var before = Stats.Now;
         m->Unlock();                                   // offer outstanding
         AssertAtLeast(new Stats(1, 0, 0), Stats.Now - before);
@@ -230,6 +230,61 @@ public unsafe class SyncHandoffTests : IDisposable
         waiterGo.Set();
         g.Join(TimeSpan.FromSeconds(10));
         Assert.Equal(new[] { "waiter", "locker" }, order);
+        Assert.False(m->IsLocked);
+    }
+
+    // Barging: the unlocker wakes its waiter (the heir) and takes the mutex again before the heir
+    // runs. The heir finds it held, gives the waking duty back and waits again; the next unlock wakes
+    // it and it gets the mutex. Nothing is lost and nobody is woken twice for one unlock.
+    [Fact]
+    public void AnUnlockerRetakesTheMutexBeforeItsWokenHeirAndTheHeirWaitsAgain() => SyncHarness.Guard(() =>
+    {
+        Parking.HoldersRun = false;             // no polling: the heir must queue again, not wait for the barger
+        try { AnUnlockerRetakesTheMutexBody(); }
+        finally { Parking.HoldersRun = true; }
+    });
+
+    private void AnUnlockerRetakesTheMutexBody()
+    {
+        var m = _mem.Alloc<Mutex>();
+        m->Lock();
+        var atHeir = new ManualResetEventSlim();
+        var go = new ManualResetEventSlim();
+        int heirs = 0, acquired = 0;
+        void* waiter = null;
+        var g = new SyncHarness.Group();
+        g.StartParked("waiter", () =>
+        {
+            waiter = Parking.CurrentThread();
+            t_script = p =>
+            {
+                if (p == SyncStats.PointHeir && Interlocked.Increment(ref heirs) == 1) { atHeir.Set(); Await(go, "go"); }
+            };
+            m->Lock();
+            t_script = null;
+            Assert.True(m->IsLockedByCurrentThread);
+            Volatile.Write(ref acquired, 1);
+            m->Unlock();
+        });
+        long requeuesBefore = Interlocked.Read(ref SyncStats.HeirRequeues);
+        long wakesBefore = Parking.UnparksOf(waiter);
+        m->Unlock();                                    // wakes the waiter as the heir
+        Await(atHeir, "waiter woken as the heir");
+        Assert.Equal(wakesBefore + 1, Parking.UnparksOf(waiter));
+        Assert.True(m->TryLock());                      // barge: free, although a waiter is registered
+        m->Unlock();                                    // the heir is awake: no second wake-up
+        m->Lock();
+        Assert.Equal(wakesBefore + 1, Parking.UnparksOf(waiter));
+        long parksBeforeGo = Interlocked.Read(ref Parking.ParkCalls);
+        go.Set();
+        Assert.True(SpinWait.SpinUntil(() => Interlocked.Read(ref Parking.ParkCalls) > parksBeforeGo, 10_000), "the heir did not wait again");
+        Assert.True(Interlocked.Read(ref SyncStats.HeirRequeues) > requeuesBefore, "the heir did not queue again");
+        Assert.Equal(0, Volatile.Read(ref acquired));
+        m->Unlock();                                    // wakes it again; now it gets the mutex
+        g.Join(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, acquired);
+        Assert.Equal(2, heirs);
+        Assert.Equal(wakesBefore + 2, Parking.UnparksOf(waiter));
         Assert.False(m->IsLocked);
     }
 }

@@ -29,7 +29,7 @@ namespace Nimbus.Kernel.Libc
 
     // <pthread.h>: threads, keys, once, and the synchronisation objects mapped onto the kernel's
     // lock-free mutex, condition variable and reader-writer lock (Sync/). pthread_mutex_t holds a
-    // kernel Mutex directly (32 of its 40 bytes); condition variables and rwlocks carry a pointer to a
+    // kernel Mutex directly (all 40 bytes, the type where glibc keeps it); condition variables and rwlocks carry a pointer to a
     // kernel object made on first use (glibc's static initialisers are all zeros).
     internal static unsafe class Threads
     {
@@ -310,20 +310,51 @@ namespace Nimbus.Kernel.Libc
 
         // Mutexes: the kernel's lock-free mutex in place (it is recursive; NORMAL and ERRORCHECK
         // mutexes relocked by their owner therefore succeed instead of deadlocking or failing).
+        // Mutex types (glibc's values; a static initialiser such as PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP
+        // stores one at offset 16, where Mutex keeps Kind). The kernel mutex is always recursive;
+        // the other types are enforced here, before it is called.
+        private const int MutexRecursive = 1, MutexErrorCheck = 2;     // 0 normal and 3 adaptive: no relocking
+
+        private static int TypeOf(Mutex* m) => m->Kind & 3;
+
         [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_init")]
-        private static int MutexInit(Mutex* m, void* attr) { *m = default; return 0; }
+        private static int MutexInit(Mutex* m, int* attr)
+        {
+            *m = default;
+            if (attr != null) m->Kind = *attr & 3;
+            return 0;
+        }
         [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_destroy")]
         private static int MutexDestroy(Mutex* m) => m->IsLocked ? EBUSY : 0;
         [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_lock")]
-        private static int MutexLock(Mutex* m) { m->Lock(); return 0; }
+        private static int MutexLock(Mutex* m)
+        {
+            if (m->Owner != null && TypeOf(m) != MutexRecursive && m->IsLockedByCurrentThread) return Relock(m);
+            m->Lock();
+            return 0;
+        }
         [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_trylock")]
-        private static int MutexTryLock(Mutex* m) => m->TryLock() ? 0 : EBUSY;
+        private static int MutexTryLock(Mutex* m)
+        {
+            if (m->Owner != null && TypeOf(m) != MutexRecursive && m->IsLockedByCurrentThread) return EBUSY;
+            return m->TryLock() ? 0 : EBUSY;
+        }
         [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_unlock")]
         private static int MutexUnlock(Mutex* m)
         {
             if (!m->IsLockedByCurrentThread) return 1;     // EPERM, as an error-checking mutex reports
             m->Unlock();
             return 0;
+        }
+
+        // A thread locks a non-recursive mutex it already holds: an error-checking mutex says EDEADLK;
+        // a normal one would deadlock for ever under glibc, so the program is ended with a report
+        // instead of hanging the VM.
+        private static int Relock(Mutex* m)
+        {
+            if (TypeOf(m) == MutexErrorCheck) return EDEADLK;
+            Process.Die("pthread_mutex_lock: the calling thread already holds this (non-recursive) mutex: a deadlock", 134);
+            return EDEADLK;
         }
         [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutexattr_init")]
         private static int MutexAttrInit(int* a) { *a = 0; return 0; }

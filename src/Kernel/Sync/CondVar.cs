@@ -3,8 +3,8 @@ using Nimbus.Kernel.Sched;
 
 namespace Nimbus.Kernel.Sync
 {
-    // Condition variable with wait morphing. Zero-initialised memory is valid. 48 bytes (the size of
-    // a pthread_cond_t).
+    // Condition variable with wait morphing. Zero-initialised memory is valid. (56 bytes: a
+    // pthread_cond_t holds a pointer to one, made on first use.)
     //
     // Waiters are kept in a FIFO list of stack-resident WaitRecords, protected by a small internal
     // Mutex (_lock): it is held only for a few pointer operations, and it is itself lock-free and
@@ -15,12 +15,12 @@ namespace Nimbus.Kernel.Sync
     //
     // Signal / Broadcast (wait morphing): under _lock, unlink the oldest record (or all of them) and
     // mark each as moved; after dropping _lock, hand each record to its mutex with Mutex.SendLock.
-    // SendLock queues the record on the mutex exactly as if its thread had called Lock() (including
-    // the hand-off protocol), or, if the mutex is free, acquires it for that thread and wakes it. So
-    // a signalled waiter is not woken to contend for the mutex: it stays parked until the mutex is
-    // handed to it, and then returns holding it (ReceiveLock restores owner and depth). A Broadcast
-    // therefore wakes the waiters one at a time, as the mutex passes from one to the next, instead
-    // of waking them all to fight over it.
+    // SendLock registers the record on the mutex exactly as if its thread had called Lock() and found
+    // the mutex held: the record joins the mutex's waiter queue. So a signalled waiter is not woken
+    // just to find the mutex held by its signaller: it stays parked until an unlock (or SendLock
+    // itself, if the mutex is free) wakes it as the mutex's heir, and then returns holding the mutex
+    // (ReceiveLock competes for it and restores the depth). A Broadcast therefore wakes the waiters
+    // one at a time, as the mutex is released, instead of waking them all to fight over it.
     //
     // Timed waits: when Park times out (flag still 0), the waiter takes _lock and looks at its
     // record's State, which only changes under _lock:
@@ -28,10 +28,10 @@ namespace Nimbus.Kernel.Sync
     //    returns false.
     //  - Moved: a signaller unlinked it before the timeout could take effect, and the record is (or is
     //    about to be) on m's waiter queue. It must not leave: it parks again, without a deadline, until
-    //    m is handed to it, and returns true (the signal was delivered; the wait did not time out).
+    //    m wakes it as the heir, and returns true (the signal was delivered; the wait did not time out).
     // Either way the record is never touched by anyone after its thread returns: a Queued record is
     // only reachable through the list (which its owner leaves under _lock), and a Moved one is woken
-    // (flag set) only by the mutex, after which nobody touches it.
+    // (flag set) only by the mutex, after which nobody but its own thread touches it.
     //
     // Records moved by a signaller are unlinked under _lock but passed to SendLock after _lock is
     // dropped; that is safe because a Moved record stays valid until its flag is set, and only the
@@ -80,7 +80,7 @@ namespace Nimbus.Kernel.Sync
             {
                 Parking.Park(&w.Flag);
             }
-            m->ReceiveLock(depth);
+            m->ReceiveLock(&w, depth);
             return true;
         }
 

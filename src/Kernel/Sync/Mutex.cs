@@ -4,185 +4,131 @@ using Nimbus.Kernel.Sched;
 
 namespace Nimbus.Kernel.Sync
 {
-    // Sleeping, recursive, lock-free mutex: the algorithm of Gidenstam & Papatriantafilou ("LFthreads:
-    // a lock-free thread library", 2007) with responsibility hand-off, as OSv's lockfree::mutex uses it.
-    // No thread ever spins on another: every step is a bounded number of atomic operations, and a
-    // thread that must wait parks until a specific other thread wakes it. (One bounded exception:
-    // before queueing, a locker polls for a few microseconds while the holder runs on another CPU;
-    // see PollForRelease.)
+    // Sleeping, recursive, lock-free mutex built on the waiter queue and responsibility hand-off of
+    // Gidenstam & Papatriantafilou ("LFthreads: a lock-free thread library", 2007), the algorithm of
+    // OSv's lockfree::mutex, with one change: the mutex itself is taken competitively (a running
+    // thread may take a free mutex even while others sleep on it, "barging"), and what the hand-off
+    // passes on is the duty to wake the next waiter. No thread ever spins on another: every step is a
+    // bounded number of atomic operations, and a thread that must wait parks until a specific other
+    // thread wakes it. (One bounded exception: a locker polls for a few microseconds while the holder
+    // runs on another CPU; see PollToTake.)
     //
-    // Used through pointers (Mutex*). 32 bytes, so it fits inside a 40-byte pthread_mutex_t;
-    // all-zero memory is an unlocked mutex.
+    // Why barging: with a strict hand-off (the unlocker gives the mutex to the oldest waiter, which
+    // may be asleep), one preempted holder makes every later acquisition wait for a wake-up and a
+    // context switch, and that convoy never dissolves: four threads on two CPUs ran 25x slower than
+    // Linux. Here an unlocker only makes sure one waiter is awake to compete, and a thread that keeps
+    // running keeps making progress; the woken waiter (the "heir") takes the mutex if it is free and
+    // otherwise queues again. Like glibc and Linux's futex mutex, this is not FIFO-fair.
+    //
+    // Used through pointers (Mutex*). 40 bytes, the size of a pthread_mutex_t, and laid out so that
+    // glibc's static initialisers (which set the mutex type at offset 16) land in _kind, which the
+    // kernel ignores; all-zero memory is an unlocked mutex.
     //
     // State
     // -----
-    //  _count   how many threads want the mutex: the holder plus every thread inside Lock() that has
-    //           not got it yet (queued, or about to queue). 0 = free. This is the only word an
-    //           uncontended Lock/Unlock touches atomically: 0 -> 1 locks, 1 -> 0 unlocks.
+    //  _state   bit 0 Held: some thread holds the mutex. Bit 1 Waking: the duty to wake a waiter is
+    //           taken (see below). Bits 2..31: how many threads are registered waiters: inside Lock(),
+    //           not holding the mutex, and either queued, about to queue, or woken as the heir.
+    //           0 = free and nobody waiting; the uncontended Lock/Unlock are one CAS each (0 <-> Held).
     //  _pushList, _popList
     //           the waiter queue: multi-producer, single-consumer, of WaitRecords that live on the
-    //           waiters' stacks. Any locker pushes (a CAS onto the _pushList stack, newest first).
-    //           Only "the consumer" pops: the thread currently responsible for the mutex, i.e. the
-    //           holder while it unlocks, or the thread that took the hand-off (below). The consumer
-    //           takes the whole _pushList in one exchange, reverses it into _popList (oldest first)
-    //           and pops from there, so waiters are served FIFO and pop is O(1) amortised.
-    //           Pop returns null only when both lists are empty.
-    //  _owner   the holder's identity (for recursion, IsLockedByCurrentThread and the owner check in
-    //           Unlock). Written only by the holder; a thread can only ever read its own identity here
-    //           while it really holds the mutex, so a racy read by others is harmless.
-    //  _word    bits 0..15: recursion depth minus one (holder-private; 0 while free, so taking a free
-    //           mutex does not write _word). Bit 16: "a hand-off is offered".
-    //           Bits 17..31: the offer's sequence number. Depth shares this word with the hand-off
-    //           only to stay within 32 bytes; this is safe because an offer is outstanding only while
-    //           the mutex has no holder (see the invariant below), so the holder's plain writes to the
-    //           depth never race with a successful CAS on the offer bits.
+    //           waiters' stacks. Any registered waiter pushes (a CAS onto the _pushList stack, newest
+    //           first). Only "the consumer" pops: the thread that holds the waking duty. It takes the
+    //           whole _pushList in one exchange, reverses it into _popList (oldest first) and pops from
+    //           there, so waiters are woken in arrival order and pop is O(1) amortised.
+    //  _handoff bit 0: "the waking duty is offered"; bits 1..31: the offer's sequence number.
+    //  _owner, _depth
+    //           the holder's identity and recursion depth minus one; written only by the holder, so
+    //           a racy read by others is harmless (a thread can only ever read its own identity here
+    //           while it really holds the mutex).
     //
-    // Lock
-    // ----
-    //  0. Fast path: compare-and-swap _count from 0 to 1. (Then, if another thread holds it and
-    //     runs on another CPU, poll briefly for its release: PollForRelease.)
-    //  1. Atomically increment _count. If it was 0, the mutex is ours.
-    //  2. Otherwise, if _owner is us, it is a recursive lock: undo the increment, bump the depth.
-    //  3. Otherwise push a wait record (on our stack) onto the queue and then look for a hand-off
-    //     offer (see Unlock). If there is one and our CAS takes it, we have become the thread
-    //     responsible for the mutex: pop the oldest waiter; if that is our own record, we hold the
-    //     mutex and return, otherwise wake that waiter (it now holds the mutex) and keep waiting.
-    //  4. Park until some consumer pops our record and sets its flag: that transfers the mutex to
-    //     us directly (the waker does not release it to the world first, so nobody can barge in
-    //     between, and we never wake just to find the mutex taken again).
-    //
-    // Unlock
-    // ------
-    //  1. Recursive: depth > 1 only drops a level. Otherwise clear _owner (the depth field, which
-    //     stores depth - 1, is already 0) before the decrement (once _count drops, another thread may
-    //     become the holder), then atomically decrement _count. If it went 1 -> 0, nobody wants the mutex: done.
-    //  2. Otherwise some thread is in Lock() and it is our job to hand the mutex to a waiter.
-    //     Pop the queue: if there is a record, wake it (it is the new holder) and return.
-    //  3. The queue is empty: the lockers counted in _count have incremented it but not yet pushed.
-    //     We must not wait for them (no spinning), so we offer the responsibility instead: store a
-    //     new offer (offered bit + a fresh sequence number) with a full fence, then look at the queue
-    //     again:
-    //     - still empty: every counted locker is still before its push. Each of them pushes and then
-    //       reads the offer word (push is a full fence too), so by the classic store/fence/load pairing
-    //       at least the first of them sees our offer and takes it. We can leave.
-    //     - not empty: a locker pushed in the meantime and may or may not have seen the offer. Try to
-    //       take our own offer back with a CAS. If that fails, a locker took it and is now the
-    //       consumer: leave. If it succeeds, we are still responsible: loop to step 2 (the pop now
-    //       finds the record).
+    // The waking duty (the Waking bit) is a token: exactly one thread has it while the bit is set.
+    //  - An unlocker that leaves waiters behind with nobody awake to take the mutex (waiters > 0, Waking
+    //    clear) sets Waking in the same CAS that clears Held, and becomes the consumer: it pops the
+    //    oldest record and wakes it. That waiter is now the heir and holds the token.
+    //  - The heir takes the mutex if it is free (one CAS: Held on, Waking off, one waiter less), or, if
+    //    a barger holds it, gives the token back (CAS: Waking off, only while Held is set) and queues
+    //    again; the holder's unlock will then wake someone.
+    //  - The consumer may find the queue empty: the registered waiters have counted themselves but not
+    //    pushed yet. It must not wait for them (no spinning), so it offers the duty instead (G&P's
+    //    hand-off): store a new offer (offered bit + a fresh sequence number) with a full fence, then
+    //    look at the queue again:
+    //    - still empty: every registered waiter is still before its push. Each of them pushes and then
+    //      reads the offer word (push is a full fence too), so by the classic store/fence/load pairing
+    //      at least the first of them sees the offer and takes it; it becomes the consumer.
+    //    - not empty: a waiter pushed in the meantime and may or may not have seen the offer. Try to
+    //      take our own offer back with a CAS. If that fails, a waiter took it: leave. If it succeeds,
+    //      we are still the consumer: pop again (the queue now has a record).
     //
     // Invariants
     // ----------
-    //  - At most one consumer at a time. The role moves holder -> woken waiter (through its flag),
-    //    or unlocker -> offer taker (through the CAS on _word), each an acquire/release pairing, so the
-    //    plain accesses to _popList are ordered.
-    //  - An offer exists only while the mutex has no holder: it is made by an unlocker that has already
-    //    dropped ownership and found no record to hand the mutex to; while it is outstanding _count > 0
-    //    (so no Lock takes the fast path) and the queue holds no record that predates it. It ends when
-    //    a locker takes it (which then makes someone the holder) or its maker takes it back.
-    //  - A taken offer always finds a record: the taker pushed its own before looking, and nobody else
-    //    pops. So the responsibility is never lost: every decrement that left _count > 0 is followed
-    //    by exactly one wake-up of a queued waiter.
+    //  - Nobody is stranded: whenever the mutex is free and waiters are registered, Waking is set.
+    //    Held is cleared only by an unlock, which sets Waking if waiters remain; a waiter registers
+    //    only while Held is set (otherwise it barges instead) or, in SendLock, sets Waking itself;
+    //    the heir clears Waking only together with setting Held, or while Held is set.
+    //  - At most one consumer at a time, because the duty is one token: passed unlocker -> woken heir
+    //    (through its flag), or consumer -> offer taker (through the CAS on _handoff), each an
+    //    acquire/release pairing, so the plain accesses to _popList are ordered.
+    //  - A taken offer always finds a record: the taker pushed its own before looking, and nobody
+    //    else pops. An offer is outstanding only while the token is in escrow, so no other consumer
+    //    can exist meanwhile.
     //  - The sequence number makes a stale CAS harmless: an unlocker that took its offer back only
-    //    succeeds on its own offer, never on a later one that happens to have the same bits pattern
-    //    (15 bits: 32768 hand-offs would have to happen between its two instructions). The same holds
-    //    for a locker's CAS. In fact a locker's record stays queued until it is popped, and no offer can
-    //    be made while any record is queued, so a locker can only ever see the offer it read.
+    //    succeeds on its own offer, never on a later one with the same bit pattern.
+    //  - A record is touched by others only while it is queued or between its pop and its wake-up;
+    //    its thread re-arms it (flag 0) before queueing it again.
     //
-    // Wait morphing (CondVar): SendLock(record) does what Lock does, on behalf of a thread that is
-    // already parked on `record`: increment _count; if the mutex was free, wake the record (its thread
-    // now holds the mutex); otherwise push the record and check for an offer exactly as step 3 of Lock
-    // (if taken, pop and wake the oldest record, which may be this one). The parked thread wakes only
-    // once the mutex is its own, and then calls ReceiveLock to record itself as the owner.
+    // Wait morphing (CondVar): SendLock(record) registers a waiter on behalf of a thread that is
+    // already parked on `record` and pushes the record, exactly as Lock would; if the mutex is free
+    // and nobody has the waking duty, it takes the duty and wakes the oldest record itself. The parked
+    // thread then wakes as the heir and competes for the mutex (ReceiveLock).
     public unsafe struct Mutex
     {
-        private int _count;
-        private int _word;          // depth | offered | sequence
+        private int _state;         // Held | Waking | waiters * OneWaiter
+        private int _handoff;       // Offered | sequence << 1
         private nint _owner;
+        private int _kind;          // unused by the kernel: where a pthread_mutex_t keeps its type
+        private int _depth;         // recursion depth - 1, holder-private
         private nint _pushList;     // WaitRecord*, newest first
         private nint _popList;      // WaitRecord*, oldest first
 
-        private const int DepthMask = 0xFFFF;
-        private const int Offered = 0x10000;
-        private const int SequenceShift = 17;
-        private const int SequenceMask = 0x7FFF;
+        private const int Held = 1;
+        private const int Waking = 2;
+        private const int OneWaiter = 4;
+        private const int Offered = 1;
 
         // The identity of the holding thread, or null.
         public void* Owner => (void*)Volatile.Read(in _owner);
 
         public bool IsLockedByCurrentThread => Volatile.Read(in _owner) == (nint)Parking.CurrentThread();
 
-        // True while some thread holds or is acquiring the mutex (a snapshot: for tests and assertions).
-        public bool IsLocked => Volatile.Read(in _count) != 0;
+        // True while some thread holds or is waiting for the mutex (a snapshot: for tests and assertions).
+        public bool IsLocked => Volatile.Read(in _state) != 0;
 
         // The holder's recursion depth (meaningful to the holder only).
-        public int Depth => (Volatile.Read(in _word) & DepthMask) + 1;
+        public int Depth => _depth + 1;
 
-        // A mutex held (by one thread, with nobody queued) by a thread that is running on another CPU
-        // is usually released within microseconds: poll for that briefly before joining the queue,
-        // as adaptive mutexes do. Bounded, and only while the holder runs, so a preempted holder
-        // (the vCPU case that makes spinlocks bad) costs nothing; correctness never depends on it.
-        private const ulong PollNs = 2_000;
+        // The pthread type stored in a pthread_mutex_t (Libc/Threads.cs); the kernel mutex ignores it.
+        internal int Kind { get => _kind; set => _kind = value; }
 
-        private bool PollForRelease(nint me)
-        {
-            nint owner = Volatile.Read(in _owner);
-            if (owner == 0 || owner == me || Volatile.Read(in _count) != 1 || !Parking.RunsElsewhere((void*)owner)) return false;
-            ulong end = Parking.NowNs() + PollNs;
-            while (true)
-            {
-                Parking.Relax();
-                int count = Volatile.Read(in _count);
-                if (count == 0 && Interlocked.CompareExchange(ref _count, 1, 0) == 0)
-                {
-                    SyncStats.PolledAcquisitions++;
-                    return true;
-                }
-                if (count > 1 || Parking.NowNs() > end) return false;         // others queued: the hand-off serves them first
-                nint now = Volatile.Read(in _owner);
-                if (now != owner && now != 0) owner = now;
-                if (now != 0 && !Parking.RunsElsewhere((void*)now)) return false;
-            }
-        }
-
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Lock()
         {
             nint me = (nint)Parking.CurrentThread();
-            // Fast path: a free mutex is taken with one compare-and-swap (0 -> 1), as TryLock does.
-            if (Interlocked.CompareExchange(ref _count, 1, 0) == 0)
+            if (Interlocked.CompareExchange(ref _state, Held, 0) == 0)
             {
                 Volatile.Write(ref _owner, me);
                 SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
                 return;
             }
-            if (Volatile.Read(in _owner) != me && PollForRelease(me))
-            {
-                Acquired(me, 1);
-                SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
-                return;
-            }
-            if (Interlocked.Increment(ref _count) == 1)
-            {
-                Acquired(me, 1);
-                SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
-                return;
-            }
-            if (Volatile.Read(in _owner) == me)
-            {
-                Interlocked.Decrement(ref _count);      // we hold it: _count stays >= 1
-                Deepen();
-                return;
-            }
-            SyncTrace.MutexLockWait.Hit((ulong)Unsafe.AsPointer(ref this));
-            LockSlow(me);
-            SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
+            LockContended(me);
         }
 
         public bool TryLock()
         {
             nint me = (nint)Parking.CurrentThread();
-            if (Interlocked.CompareExchange(ref _count, 1, 0) == 0)
+            if (TryTake(heir: false))
             {
-                Acquired(me, 1);
+                Volatile.Write(ref _owner, me);
                 return true;
             }
             if (Volatile.Read(in _owner) == me)
@@ -193,68 +139,171 @@ namespace Nimbus.Kernel.Sync
             return false;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Unlock()
         {
-            if (Volatile.Read(in _owner) != (nint)Parking.CurrentThread())
-                Panic.Fail(Volatile.Read(in _owner) == 0 ? "mutex: unlock of a mutex that is not locked"
-                                                         : "mutex: unlock by a thread that does not own the mutex");
-            int word = Volatile.Read(in _word);
-            if ((word & DepthMask) != 0)                // recursive: drop one level
+            if (Volatile.Read(in _owner) != (nint)Parking.CurrentThread()) UnlockByNonOwner();
+            if (_depth != 0)                            // recursive: drop one level
             {
-                Volatile.Write(ref _word, word - 1);
+                _depth--;
                 return;
             }
             SyncTrace.MutexUnlock.Hit((ulong)Unsafe.AsPointer(ref this));
             Release();
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Acquired(nint me, int depth)
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void UnlockByNonOwner()
         {
+            Panic.Fail(Volatile.Read(in _owner) == 0 ? "mutex: unlock of a mutex that is not locked"
+                                                     : "mutex: unlock by a thread that does not own the mutex");
+        }
+
+        // Drops ownership completely (the depth is already 0).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Release()
+        {
+            Volatile.Write(ref _owner, 0);
+            if (Interlocked.CompareExchange(ref _state, 0, Held) != Held) ReleaseContended();
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void ReleaseContended()
+        {
+            while (true)
+            {
+                int s = Volatile.Read(in _state);
+                if ((s & Held) == 0) Panic.Fail("mutex: released while not held (corrupted mutex)");
+                bool wake = s >= OneWaiter && (s & Waking) == 0;   // waiters, and none of them awake
+                int next = (s & ~Held) | (wake ? Waking : 0);
+                if (Interlocked.CompareExchange(ref _state, next, s) != s) continue;
+                if (wake) WakeNext();
+                return;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void LockContended(nint me)
+        {
+            if (Volatile.Read(in _owner) == me)
+            {
+                Deepen();
+                return;
+            }
+            if (!TryTake(heir: false) && !PollToTake(me, heir: false) && Register())
+            {
+                SyncTrace.MutexLockWait.Hit((ulong)Unsafe.AsPointer(ref this));
+                WaitRecord w = default;
+                w.Thread = (void*)me;
+                WaitForTurns(&w, me);
+            }
             Volatile.Write(ref _owner, me);
-            if (depth != 1) Volatile.Write(ref _word, (Volatile.Read(in _word) & ~DepthMask) | (depth - 1));
+            SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
+        }
+
+        // Takes the mutex if it is free. The heir also leaves the waiters and returns the waking duty
+        // in the same CAS.
+        private bool TryTake(bool heir)
+        {
+            while (true)
+            {
+                int s = Volatile.Read(in _state);
+                if ((s & Held) != 0) return false;
+                int next = heir ? ((s - OneWaiter) & ~Waking) | Held : s | Held;
+                if (Interlocked.CompareExchange(ref _state, next, s) != s) continue;
+                if (!heir && s >= OneWaiter) SyncStats.Barges++;
+                return true;
+            }
+        }
+
+        // A mutex held by a thread that is running on another CPU is usually released within
+        // microseconds: poll for that briefly before sleeping, as adaptive mutexes do. Bounded, and only
+        // while the holder runs, so a preempted holder (the vCPU case that makes spinlocks bad) costs
+        // nothing; correctness never depends on it.
+        private const ulong PollNs = 2_000;
+
+        private bool PollToTake(nint me, bool heir)
+        {
+            nint owner = Volatile.Read(in _owner);
+            if (owner == 0 || owner == me || !Parking.RunsElsewhere((void*)owner)) return false;
+            ulong end = Parking.NowNs() + PollNs;
+            while (true)
+            {
+                Parking.Relax();
+                if (TryTake(heir))
+                {
+                    SyncStats.PolledAcquisitions++;
+                    return true;
+                }
+                if (Parking.NowNs() > end) return false;
+                nint now = Volatile.Read(in _owner);
+                if (now != 0 && !Parking.RunsElsewhere((void*)now)) return false;
+            }
+        }
+
+        // Counts the caller as a waiter while the mutex is held; takes it instead if it is free.
+        // Returns whether the caller must wait.
+        private bool Register()
+        {
+            while (true)
+            {
+                int s = Volatile.Read(in _state);
+                int next = (s & Held) != 0 ? s + OneWaiter : s | Held;
+                if (Interlocked.CompareExchange(ref _state, next, s) == s) return (s & Held) != 0;
+            }
+        }
+
+        // A registered waiter: queue, sleep until woken as the heir, compete; again while a barger
+        // wins. Returns holding the mutex.
+        private void WaitForTurns(WaitRecord* w, nint me)
+        {
+            while (true)
+            {
+                Hook(SyncStats.PointBeforePush);
+                Push(w);
+                Hook(SyncStats.PointAfterPush);
+                bool heir = false;
+                if (TakeHandoff())
+                {
+                    WaitRecord* next = Pop();
+                    if (next == null) Panic.Fail("mutex: took a hand-off but the waiter queue is empty");
+                    if (next == w) heir = true;
+                    else WaitRecord.Wake(next);
+                }
+                if (!heir) Parking.Park(&w->Flag);
+                Hook(SyncStats.PointHeir);
+                if (CompeteAsHeir(w, me)) return;
+            }
+        }
+
+        // The heir (it holds the waking duty): takes the mutex, or gives the duty back and re-arms its
+        // record to queue again (returns false).
+        private bool CompeteAsHeir(WaitRecord* w, nint me)
+        {
+            if (TryTake(heir: true) || PollToTake(me, heir: true)) return true;
+            while (true)
+            {
+                int s = Volatile.Read(in _state);
+                if ((s & Held) == 0)
+                {
+                    if (TryTake(heir: true)) return true;
+                    continue;
+                }
+                if (Interlocked.CompareExchange(ref _state, s & ~Waking, s) != s) continue;
+                Interlocked.Increment(ref SyncStats.HeirRequeues);
+                w->Next = null;
+                Volatile.Write(ref w->Flag, 0);
+                return false;
+            }
         }
 
         private void Deepen()
         {
-            int word = Volatile.Read(in _word);
-            if ((word & DepthMask) == DepthMask) Panic.Fail("mutex: recursion deeper than 65535");
-            Volatile.Write(ref _word, word + 1);
+            if (_depth == 0xFFFF) Panic.Fail("mutex: recursion deeper than 65536");
+            _depth++;
         }
 
-        private void LockSlow(nint me)
-        {
-            WaitRecord w = default;
-            w.Thread = (void*)me;
-            Hook(SyncStats.PointBeforePush);
-            Push(&w);
-            Hook(SyncStats.PointAfterPush);
-            if (TakeHandoff())
-            {
-                WaitRecord* next = Pop();
-                if (next == null) Panic.Fail("mutex: took a hand-off but the waiter queue is empty");
-                if (next == &w)
-                {
-                    Acquired(me, 1);
-                    return;
-                }
-                WaitRecord.Wake(next);
-            }
-            Parking.Park(&w.Flag);
-            Acquired(me, 1);
-        }
-
-        // Drops ownership completely (depth already accounted for) and passes the mutex on if needed.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Release()
-        {
-            // The depth field is already 0 (one level left); only the owner is cleared.
-            Volatile.Write(ref _owner, 0);
-            if (Interlocked.Decrement(ref _count) == 0) return;
-            WakeNext();
-        }
-
-        // Called with _count > 0 and no holder, by the thread responsible for passing the mutex on.
+        // The consumer: wakes the oldest queued waiter (the new heir), or hands the duty over.
         private void WakeNext()
         {
             while (true)
@@ -265,25 +314,23 @@ namespace Nimbus.Kernel.Sync
                     WaitRecord.Wake(next);
                     return;
                 }
-                int word = Volatile.Read(in _word);
-                int sequence = ((word >> SequenceShift) + 1) & SequenceMask;
-                int offer = (sequence << SequenceShift) | Offered;
-                Interlocked.Exchange(ref _word, offer);     // full fence before looking at the queue
+                int offer = ((Volatile.Read(in _handoff) + 2) & ~Offered) | Offered;
+                Interlocked.Exchange(ref _handoff, offer);     // full fence before looking at the queue
                 Interlocked.Increment(ref SyncStats.HandoffsOffered);
                 Hook(SyncStats.PointAfterOffer);
-                if (QueueIsEmpty) return;                   // a locker will push, then find the offer
+                if (QueueIsEmpty) return;                       // a waiter will push, then find the offer
                 Hook(SyncStats.PointBeforeRetract);
-                if (Interlocked.CompareExchange(ref _word, offer & ~Offered, offer) != offer) return;   // taken
+                if (Interlocked.CompareExchange(ref _handoff, offer & ~Offered, offer) != offer) return;   // taken
                 Interlocked.Increment(ref SyncStats.HandoffsRetracted);
             }
         }
 
-        // After pushing a record: takes an outstanding offer, making us the responsible thread.
+        // After pushing a record: takes an outstanding offer, making us the consumer.
         private bool TakeHandoff()
         {
-            int word = Volatile.Read(in _word);
-            if ((word & Offered) == 0) return false;
-            if (Interlocked.CompareExchange(ref _word, word & ~Offered, word) != word) return false;
+            int h = Volatile.Read(in _handoff);
+            if ((h & Offered) == 0) return false;
+            if (Interlocked.CompareExchange(ref _handoff, h & ~Offered, h) != h) return false;
             Interlocked.Increment(ref SyncStats.HandoffsTaken);
             return true;
         }
@@ -295,32 +342,56 @@ namespace Nimbus.Kernel.Sync
         {
             if (Volatile.Read(in _owner) != (nint)Parking.CurrentThread())
                 Panic.Fail("condvar: wait without holding the mutex");
-            int word = Volatile.Read(in _word);
-            int extra = word & DepthMask;
-            if (extra != 0) Volatile.Write(ref _word, word & ~DepthMask);
+            int depth = _depth + 1;
+            _depth = 0;
             Release();
-            return extra + 1;
+            return depth;
         }
 
-        // Acquires the mutex for the thread parked on `w`, without running on that thread: the thread
-        // is woken once the mutex is its own. `w` must not be touched by the caller afterwards.
+        // Registers the thread parked on `w` as a waiter and queues `w`, without running on that
+        // thread; the thread is woken as the heir. `w` must not be touched by the caller afterwards.
         internal void SendLock(WaitRecord* w)
         {
             Interlocked.Increment(ref SyncStats.LocksSent);
-            if (Interlocked.Increment(ref _count) == 1)
+            bool consumer;
+            while (true)
             {
-                WaitRecord.Wake(w);
-                return;
+                int s = Volatile.Read(in _state);
+                consumer = (s & (Held | Waking)) == 0;      // free, nobody waiting: nobody would wake it
+                int next = (s + OneWaiter) | (consumer ? Waking : 0);
+                if (Interlocked.CompareExchange(ref _state, next, s) == s) break;
             }
             Hook(SyncStats.PointBeforePush);
             Push(w);
             Hook(SyncStats.PointAfterPush);
-            if (TakeHandoff())
+            if (consumer)
+            {
+                WakeNext();
+            }
+            else if (TakeHandoff())
             {
                 WaitRecord* next = Pop();
                 if (next == null) Panic.Fail("mutex: took a hand-off but the waiter queue is empty");
                 WaitRecord.Wake(next);
             }
+        }
+
+        // Called by a thread woken through SendLock (it is the heir): competes for the mutex, waiting
+        // again if a barger has it, and returns holding it with the depth ReleaseAll returned.
+        internal void ReceiveLock(WaitRecord* w, int depth)
+        {
+            nint me = (nint)Parking.CurrentThread();
+            if (!CompeteAsHeir(w, me)) WaitForTurns(w, me);
+            Volatile.Write(ref _owner, me);
+            _depth = depth - 1;
+            SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
+        }
+
+        // Lock() then restore a recursion depth saved by ReleaseAll.
+        internal void LockWithDepth(int depth)
+        {
+            Lock();
+            _depth = depth - 1;
         }
 
         // Lets a hosted test stop a thread between two steps of the protocol to force an exact
@@ -329,16 +400,6 @@ namespace Nimbus.Kernel.Sync
         {
             delegate*<int, void> hook = SyncStats.TestHook;
             if (hook != null) hook(point);
-        }
-
-        // Called by a thread woken through SendLock: it holds the mutex now; restores its depth.
-        internal void ReceiveLock(int depth) => Acquired((nint)Parking.CurrentThread(), depth);
-
-        // Lock() then restore a recursion depth saved by ReleaseAll.
-        internal void LockWithDepth(int depth)
-        {
-            Lock();
-            Acquired((nint)Parking.CurrentThread(), depth);
         }
 
         // ---- the waiter queue ----
@@ -382,18 +443,21 @@ namespace Nimbus.Kernel.Sync
     // wakes a thread anyway). Tests use them to prove a path was exercised.
     internal static unsafe class SyncStats
     {
-        public static long HandoffsOffered;      // an unlocker found waiters counted but not queued
-        public static long HandoffsTaken;        // a locker took such an offer
-        public static long HandoffsRetracted;    // an unlocker took its own offer back
+        public static long HandoffsOffered;      // a consumer found waiters registered but not queued
+        public static long HandoffsTaken;        // a waiter took such an offer
+        public static long HandoffsRetracted;    // a consumer took its own offer back
+        public static long HeirRequeues;         // a woken heir found the mutex taken and queued again
+        public static long Barges;               // a free mutex taken while others waited (racy count)
         public static long LocksSent;            // wait morphing: a condvar waiter moved to a mutex
         public static long MorphedAfterTimeout;  // a timed condvar wait expired after it was signalled
         public static long PolledAcquisitions;   // a locker got the mutex by polling while its holder ran (racy count)
 
         // Test hook (see Mutex.Hook) and its points.
         public static delegate*<int, void> TestHook;
-        public const int PointBeforePush = 1;      // Lock/SendLock: counted in _count, record not queued
+        public const int PointBeforePush = 1;      // Lock/SendLock: registered as a waiter, record not queued
         public const int PointAfterPush = 2;       // Lock/SendLock: queued, offer not looked at yet
-        public const int PointAfterOffer = 3;      // Unlock: offer published, queue not looked at yet
-        public const int PointBeforeRetract = 4;   // Unlock: queue found non-empty, about to take the offer back
+        public const int PointAfterOffer = 3;      // consumer: offer published, queue not looked at yet
+        public const int PointBeforeRetract = 4;   // consumer: queue found non-empty, about to take the offer back
+        public const int PointHeir = 5;            // Lock: woken as the heir, about to compete
     }
 }

@@ -14,7 +14,7 @@ namespace Nimbus.Kernel.Sync
     {
         public WaitRecord* Next;     // link in whichever queue holds the record (one at a time)
         public void* Thread;         // the waiter (Parking.CurrentThread())
-        public int Flag;             // 0 while waiting; set to 1 once, by the waker
+        public int Flag;             // 0 while waiting; set to 1 by the waker (a mutex waiter re-arms it to queue again)
         public int State;            // owned by the primitive that queued the record (see each one)
         public Mutex* Mutex;         // CondVar: the mutex the waiter must get back
 
