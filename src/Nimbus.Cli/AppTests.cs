@@ -56,6 +56,7 @@ public static class AppTests
         yield return new("app.environment", () => SameAsHost(Path.Combine(TestApps, "environment.c"), ["first"], ["GIVEN=yes", "ALSO=a b c"]));
         yield return new("app.files", () => SameAsHost(Path.Combine(TestApps, "files.c"), ["one", "two words"]));
         yield return new("app.main_thread_exit", () => SameAsHost(Path.Combine(TestApps, "main_thread_exit.c"), []));
+        yield return new("app.sync_types_barriers_semaphores_affinity", () => SameAsHost(Path.Combine(TestApps, "sync.c"), [], cpus: 2));
         yield return new("app.dlopen", () => SameAsHost(Path.Combine(TestApps, "dlopen"), []));
         yield return new("app.missing_symbols", () =>
         {

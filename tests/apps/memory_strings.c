@@ -78,5 +78,8 @@ int main(void)
     fwrite("fwrite bytes\n", 1, 13, stdout);
     putchar('!');
     putchar('\n');
+
+    // strerror knows every errno value glibc does, and formats the others the same way.
+    for (int e = -1; e <= 135; e++) printf("%d %s\n", e, strerror(e));
     return errors == 0 ? 0 : 1;
 }

@@ -34,7 +34,7 @@ namespace Nimbus.Kernel.Libc
     internal static unsafe class Threads
     {
         public const int MaxKeys = 128;
-        private const int EAGAIN = 11, EBUSY = 16, EINVAL = 22, ESRCH = 3, EDEADLK = 35, ETIMEDOUT = 110, ENOMEM = 12;
+        private const int EAGAIN = 11, EBUSY = 16, EFAULT = 14, EINVAL = 22, ESRCH = 3, EDEADLK = 35, ETIMEDOUT = 110, ENOMEM = 12;
         private const ulong DefaultStackSize = 8UL << 20;
 
         [RuntimeImport("*", "app_call")] [MethodImpl(MethodImplOptions.InternalCall)]
@@ -466,38 +466,65 @@ namespace Nimbus.Kernel.Libc
         [UnmanagedCallersOnly(EntryPoint = "abi_sched_getcpu")]
         private static int SchedGetCpu() => PerCpu.CurrentIndex;
 
+        // CPU affinity. A thread is either free (the load balancer places it: its mask is every CPU)
+        // or pinned to one CPU. A mask that allows every online CPU frees the calling thread; any
+        // other pins it to one CPU of the mask (the one it runs on, if allowed, else the lowest).
+        // Only the calling thread can be moved; another thread's mask is read, not changed.
+        private static void FillAffinity(KThread* t, ulong size, byte* mask)
+        {
+            for (ulong i = 0; i < size; i++) mask[i] = 0;
+            for (int c = 0; c < PerCpu.Count && (ulong)(c / 8) < size; c++)
+                if (t == null || t->Pinned == 0 || t->Cpu == c) mask[c / 8] |= (byte)(1 << (c % 8));
+        }
+
+        private static int SetAffinity(PThread* p, ulong size, byte* mask)
+        {
+            if (mask == null) return EFAULT;
+            int chosen = -1, allowed = 0, here = PerCpu.CurrentIndex;
+            for (int c = 0; c < PerCpu.Count; c++)
+            {
+                if ((ulong)(c / 8) >= size || (mask[c / 8] & (1 << (c % 8))) == 0) continue;
+                allowed++;
+                if (chosen < 0 || c == here) chosen = c;
+            }
+            if (chosen < 0) return EINVAL;                  // no online CPU in the mask
+            if (p != Current)
+            {
+                if (Interlocked.Exchange(ref s_affinityWarned, 1) == 0)
+                    Log.Error($"nimbus: pthread_setaffinity_np: only the calling thread can be moved; the mask of another thread is ignored");
+                return 0;
+            }
+            Scheduler.MoveCurrentTo(chosen, pin: allowed < PerCpu.Count);
+            return 0;
+        }
+
+        private static int s_affinityWarned;
+
         [UnmanagedCallersOnly(EntryPoint = "abi_sched_getaffinity")]
         private static int SchedGetAffinity(int pid, ulong size, byte* mask)
         {
-            for (ulong i = 0; i < size; i++) mask[i] = 0;
-            for (int c = 0; c < PerCpu.Count && (ulong)(c / 8) < size; c++) mask[c / 8] |= (byte)(1 << (c % 8));
+            FillAffinity(Scheduler.Current, size, mask);
             return 0;
         }
 
         [UnmanagedCallersOnly(EntryPoint = "abi_pthread_getaffinity_np")]
         private static int PthreadGetAffinity(PThread* p, ulong size, byte* mask)
         {
-            for (ulong i = 0; i < size; i++) mask[i] = 0;
-            for (int c = 0; c < PerCpu.Count && (ulong)(c / 8) < size; c++) mask[c / 8] |= (byte)(1 << (c % 8));
+            FillAffinity(p == null ? null : p->Thread, size, mask);
             return 0;
         }
-
-        // Threads are not pinned to CPUs on request (the load balancer places them). A mask that
-        // allows every CPU changes nothing; any other is accepted but not honoured, which is said once.
-        private static int s_affinityWarned;
 
         [UnmanagedCallersOnly(EntryPoint = "abi_sched_setaffinity")]
         private static int SchedSetAffinity(int pid, ulong size, byte* mask)
         {
-            for (int c = 0; c < PerCpu.Count; c++)
-                if ((ulong)(c / 8) >= size || (mask[c / 8] & (1 << (c % 8))) == 0)
-                {
-                    if (Interlocked.Exchange(ref s_affinityWarned, 1) == 0)
-                        Log.Error($"nimbus: sched_setaffinity: threads are not pinned to CPUs; the mask is ignored");
-                    break;
-                }
-            return 0;
+            int e = SetAffinity(Current, size, mask);
+            if (e == 0) return 0;
+            Process.SetErrno(e);
+            return -1;
         }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_setaffinity_np")]
+        private static int PthreadSetAffinity(PThread* p, ulong size, byte* mask) => SetAffinity(p, size, mask);
 
         [UnmanagedCallersOnly(EntryPoint = "abi___sched_cpucount")]
         private static int CpuCount(ulong size, byte* set)

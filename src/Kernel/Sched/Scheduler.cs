@@ -337,6 +337,14 @@ namespace Nimbus.Kernel.Sched
             CpuData* cpu = PerCpu.Current;
             KThread* prev = cpu->Previous;
             cpu->Previous = null;
+            if (prev != null && prev->MoveTo != 0)
+            {
+                // Off its stack now: the thread can be handed to the CPU it asked for.
+                CpuData* target = PerCpu.Get(prev->MoveTo - 1);
+                prev->MoveTo = 0;
+                HandOver(cpu, prev, target);
+                return;
+            }
             if (prev == null || prev->State != ThreadState.Terminated) return;
             KThread* joiner = prev->Joiner;
             Volatile.Write(ref prev->Dead, 1);
@@ -664,13 +672,37 @@ namespace Nimbus.Kernel.Sched
                 if (t == null) return;
                 Unlink(self, t);
                 Interlocked.Increment(ref Migrations);
-                MigrateTrace.Hit((ulong)t->Id, (ulong)target->Index);
-                // Virtual run times are per CPU: carry it relative to this CPU's minimum.
-                t->VRuntime = t->VRuntime > self->MinVRuntime ? t->VRuntime - self->MinVRuntime : 0;
-                t->Migrated = 1;
-                t->State = ThreadState.Waking;
-                t->Cpu = target->Index;
-                PushIncoming(target, t);
+                HandOver(self, t, target);
+            }
+        }
+
+        // Gives a thread that is on no run queue and not running to another CPU (interrupts off).
+        private static void HandOver(CpuData* from, KThread* t, CpuData* target)
+        {
+            MigrateTrace.Hit((ulong)t->Id, (ulong)target->Index);
+            // Virtual run times are per CPU: carry it relative to this CPU's minimum.
+            t->VRuntime = t->VRuntime > from->MinVRuntime ? t->VRuntime - from->MinVRuntime : 0;
+            t->Migrated = 1;
+            t->State = ThreadState.Waking;
+            t->Cpu = target->Index;
+            PushIncoming(target, t);
+        }
+
+        // Moves the calling thread to another CPU (or keeps it here) and pins it there, or unpins
+        // it: sched_setaffinity. The thread cannot queue itself on the other CPU while it still runs
+        // on its stack here, so it switches away first (in state Waking, which no wake-up touches)
+        // and the next thread here hands it over (FinishSwitch).
+        public static void MoveCurrentTo(int cpuIndex, bool pin)
+        {
+            KThread* self = Current;
+            if (self == null || (uint)cpuIndex >= (uint)PerCpu.Count || Volatile.Read(ref PerCpu.Get(cpuIndex)->Online) == 0) return;
+            using (new InterruptsDisabled())
+            {
+                self->Pinned = pin ? 1 : 0;
+                if (cpuIndex == PerCpu.CurrentIndex) return;
+                self->MoveTo = cpuIndex + 1;
+                self->State = ThreadState.Waking;
+                Schedule();
             }
         }
 

@@ -48,6 +48,7 @@ namespace Nimbus.Kernel.Sched
         public int Freeing;                 // set by whoever frees a detached thread (exactly once)
         public int Pinned;                  // never migrated by the load balancer
         public int Migrated;                // VRuntime is relative until the new CPU places it
+        public int MoveTo;                  // 1 + the CPU this thread asked to move to (MoveCurrentTo), or 0
         public KThread* Joiner;
         public Timer WakeTimer;             // sleeps and timed waits
         public int TimedOut;

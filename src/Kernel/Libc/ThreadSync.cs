@@ -1,0 +1,188 @@
+using System.Runtime.InteropServices;
+using System.Threading;
+using Nimbus.Kernel.Arch.X64;
+using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Sync;
+
+namespace Nimbus.Kernel.Libc
+{
+    // The rest of the POSIX thread synchronisation a C program uses: barriers, unnamed semaphores
+    // (<semaphore.h>) and spin locks. Barriers and semaphores have no static initialiser, so their
+    // init functions make a kernel object and the 32-byte pthread_barrier_t / sem_t holds a pointer to it.
+    internal static unsafe class ThreadSync
+    {
+        private const int EAGAIN = 11, EBUSY = 16, EINVAL = 22, ETIMEDOUT = 110, ENOMEM = 12;
+        private const int BarrierSerialThread = -1;     // PTHREAD_BARRIER_SERIAL_THREAD
+
+        // ---- barriers ----
+
+        private struct Barrier
+        {
+            public Mutex Lock;
+            public CondVar Released;
+            public uint Count, Arrived;
+            public ulong Generation;                    // one more each time the barrier opens
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_barrier_init")]
+        private static int BarrierInit(Barrier** b, void* attr, uint count)
+        {
+            if (count == 0) return EINVAL;
+            var k = (Barrier*)KernelHeap.AllocZeroed((ulong)sizeof(Barrier));
+            if (k == null) return ENOMEM;
+            k->Count = count;
+            *b = k;
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_barrier_destroy")]
+        private static int BarrierDestroy(Barrier** b)
+        {
+            Barrier* k = *b;
+            if (k == null) return EINVAL;
+            using (new MutexScope(&k->Lock))
+                if (k->Arrived != 0) return EBUSY;
+            *b = null;
+            KernelHeap.Free(k);
+            return 0;
+        }
+
+        // The last thread to arrive opens the barrier for everyone and gets PTHREAD_BARRIER_SERIAL_THREAD.
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_barrier_wait")]
+        private static int BarrierWait(Barrier** b)
+        {
+            Barrier* k = *b;
+            if (k == null) return EINVAL;
+            using (new MutexScope(&k->Lock))
+            {
+                ulong generation = k->Generation;
+                if (++k->Arrived == k->Count)
+                {
+                    k->Arrived = 0;
+                    k->Generation++;
+                    k->Released.Broadcast();
+                    return BarrierSerialThread;
+                }
+                while (k->Generation == generation) k->Released.Wait(&k->Lock);
+                return 0;
+            }
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_barrierattr_init")]
+        private static int BarrierAttrInit(int* a) { *a = 0; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_barrierattr_destroy")]
+        private static int BarrierAttrDestroy(int* a) => 0;
+
+        // ---- unnamed semaphores: the kernel Semaphore ----
+
+        private static Semaphore* SemaphoreOf(Semaphore** s)
+        {
+            Semaphore* k = *s;
+            if (k == null) Process.SetErrno(EINVAL);
+            return k;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_sem_init")]
+        private static int SemInit(Semaphore** s, int shared, uint value)
+        {
+            if (value > int.MaxValue) { Process.SetErrno(EINVAL); return -1; }
+            var k = (Semaphore*)KernelHeap.AllocZeroed((ulong)sizeof(Semaphore));
+            if (k == null) { Process.SetErrno(ENOMEM); return -1; }
+            *k = new Semaphore((int)value);
+            *s = k;
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_sem_destroy")]
+        private static int SemDestroy(Semaphore** s)
+        {
+            Semaphore* k = SemaphoreOf(s);
+            if (k == null) return -1;
+            *s = null;
+            KernelHeap.Free(k);
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_sem_post")]
+        private static int SemPost(Semaphore** s)
+        {
+            Semaphore* k = SemaphoreOf(s);
+            if (k == null) return -1;
+            k->Post();
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_sem_wait")]
+        private static int SemWait(Semaphore** s)
+        {
+            Semaphore* k = SemaphoreOf(s);
+            if (k == null) return -1;
+            k->Wait();
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_sem_trywait")]
+        private static int SemTryWait(Semaphore** s)
+        {
+            Semaphore* k = SemaphoreOf(s);
+            if (k == null) return -1;
+            if (k->TryWait()) return 0;
+            Process.SetErrno(EAGAIN);
+            return -1;
+        }
+
+        private static int SemWaitUntil(Semaphore** s, int clock, TimeSpec* abstime)
+        {
+            Semaphore* k = SemaphoreOf(s);
+            if (k == null) return -1;
+            if (k->TryWait()) return 0;
+            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) { Process.SetErrno(EINVAL); return -1; }
+            if (k->WaitUntil(TimeFunctions.DeadlineFromAbsolute(clock, abstime))) return 0;
+            Process.SetErrno(ETIMEDOUT);
+            return -1;
+        }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_sem_timedwait")]
+        private static int SemTimedWait(Semaphore** s, TimeSpec* abstime) => SemWaitUntil(s, TimeFunctions.ClockRealtime, abstime);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_sem_clockwait")]
+        private static int SemClockWait(Semaphore** s, int clock, TimeSpec* abstime) => SemWaitUntil(s, clock, abstime);
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_sem_getvalue")]
+        private static int SemGetValue(Semaphore** s, int* value)
+        {
+            Semaphore* k = SemaphoreOf(s);
+            if (k == null) return -1;
+            *value = k->Count;
+            return 0;
+        }
+
+        // ---- spin locks ----
+        // The program asked for a spin lock (an int), so it gets one, but a polite one: after a short
+        // spin it yields its CPU, so a holder preempted on this CPU (or its vCPU) can finish.
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_spin_init")]
+        private static int SpinInit(int* l, int shared) { *l = 0; return 0; }
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_spin_destroy")]
+        private static int SpinDestroy(int* l) => 0;
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_spin_trylock")]
+        private static int SpinTryLock(int* l) => Interlocked.Exchange(ref *l, 1) == 0 ? 0 : EBUSY;
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_spin_unlock")]
+        private static int SpinUnlock(int* l) { Volatile.Write(ref *l, 0); return 0; }
+
+        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_spin_lock")]
+        private static int SpinLock(int* l)
+        {
+            while (Interlocked.Exchange(ref *l, 1) != 0)
+            {
+                for (int spins = 0; Volatile.Read(ref *l) != 0; spins++)
+                {
+                    if (spins < 100) Cpu.Pause();
+                    else { Scheduler.Yield(); spins = 0; }
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,259 @@
+// pthread synchronisation beyond the basics: mutex types, barriers, semaphores, spin locks and CPU
+// affinity. Its output must be the same on the host (glibc) and on Nimbus.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static void check(int rc, const char *what)
+{
+    if (rc != 0) printf("%s failed: %s\n", what, strerror(rc));
+}
+
+// ---- mutex types ----
+
+static pthread_mutex_t static_recursive = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static pthread_mutex_t errorcheck;
+static long recursive_total;
+
+static void *recursive_worker(void *arg)
+{
+    for (int i = 0; i < 20000; i++) {
+        pthread_mutex_lock(&static_recursive);
+        pthread_mutex_lock(&static_recursive);          // a second level, held across the increment
+        recursive_total++;
+        pthread_mutex_unlock(&static_recursive);
+        pthread_mutex_unlock(&static_recursive);
+    }
+    return arg;
+}
+
+static void *unlock_from_other_thread(void *arg)
+{
+    return (void *)(long)pthread_mutex_unlock(&errorcheck);
+}
+
+static void mutex_types(void)
+{
+    pthread_mutex_t normal = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&normal);
+    printf("normal: trylock by the holder -> %s\n", strerror(pthread_mutex_trylock(&normal)));
+    pthread_mutex_unlock(&normal);
+    printf("normal: trylock when free -> %d\n", pthread_mutex_trylock(&normal));
+    pthread_mutex_unlock(&normal);
+
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+    pthread_mutex_init(&errorcheck, &attr);
+    pthread_mutex_lock(&errorcheck);
+    printf("errorcheck: relock -> %s\n", strerror(pthread_mutex_lock(&errorcheck)));
+    pthread_t t;
+    void *result;
+    pthread_create(&t, NULL, unlock_from_other_thread, NULL);
+    pthread_join(t, &result);
+    printf("errorcheck: unlock by another thread -> %s\n", strerror((int)(long)result));
+    int first_unlock = pthread_mutex_unlock(&errorcheck);
+    int second_unlock = pthread_mutex_unlock(&errorcheck);
+    printf("errorcheck: unlock -> %d, again -> %s\n", first_unlock, strerror(second_unlock));
+
+    pthread_mutex_t recursive;
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&recursive, &attr);
+    int rc = 0;
+    for (int i = 0; i < 3; i++) rc |= pthread_mutex_lock(&recursive);
+    rc |= pthread_mutex_trylock(&recursive);
+    for (int i = 0; i < 4; i++) rc |= pthread_mutex_unlock(&recursive);
+    printf("recursive: 4 levels in and out -> %d, one more unlock -> %s\n", rc, strerror(pthread_mutex_unlock(&recursive)));
+    pthread_mutex_destroy(&recursive);
+    pthread_mutexattr_destroy(&attr);
+
+    pthread_t workers[4];
+    for (int i = 0; i < 4; i++) pthread_create(&workers[i], NULL, recursive_worker, NULL);
+    for (int i = 0; i < 4; i++) pthread_join(workers[i], NULL);
+    printf("static recursive initializer, 4 threads: total %ld\n", recursive_total);
+}
+
+// ---- barriers ----
+
+#define BARRIER_THREADS 4
+#define ROUNDS 200
+static pthread_barrier_t barrier;
+static int arrived_round[BARRIER_THREADS];
+static int early, serials;
+
+static void *barrier_worker(void *arg)
+{
+    int me = (int)(long)arg;
+    for (int round = 1; round <= ROUNDS; round++) {
+        __atomic_store_n(&arrived_round[me], round, __ATOMIC_SEQ_CST);
+        int rc = pthread_barrier_wait(&barrier);
+        if (rc == PTHREAD_BARRIER_SERIAL_THREAD) __atomic_fetch_add(&serials, 1, __ATOMIC_SEQ_CST);
+        else check(rc, "pthread_barrier_wait");
+        for (int i = 0; i < BARRIER_THREADS; i++)      // nobody may pass before everyone arrived
+            if (__atomic_load_n(&arrived_round[i], __ATOMIC_SEQ_CST) < round) __atomic_fetch_add(&early, 1, __ATOMIC_SEQ_CST);
+        pthread_barrier_wait(&barrier);                 // keep the next round's stores out of this check
+    }
+    return NULL;
+}
+
+static void barriers(void)
+{
+    printf("barrier of 0 threads -> %s\n", strerror(pthread_barrier_init(&barrier, NULL, 0)));
+    check(pthread_barrier_init(&barrier, NULL, BARRIER_THREADS), "pthread_barrier_init");
+    pthread_t t[BARRIER_THREADS];
+    for (long i = 0; i < BARRIER_THREADS; i++) pthread_create(&t[i], NULL, barrier_worker, (void *)i);
+    for (int i = 0; i < BARRIER_THREADS; i++) pthread_join(t[i], NULL);
+    check(pthread_barrier_destroy(&barrier), "pthread_barrier_destroy");
+    printf("barrier: %d rounds x %d threads, passed early %d, serial threads %d\n", ROUNDS, BARRIER_THREADS, early, serials);
+}
+
+// ---- semaphores: a bounded buffer ----
+
+#define SLOTS 8
+#define ITEMS 20000
+static sem_t free_slots, full_slots;
+static pthread_mutex_t buffer_lock = PTHREAD_MUTEX_INITIALIZER;
+static long buffer[SLOTS];
+static int head, tail;
+static long consumed_sum;
+
+static void *producer(void *arg)
+{
+    long base = (long)arg;
+    for (long i = 1; i <= ITEMS; i++) {
+        sem_wait(&free_slots);
+        pthread_mutex_lock(&buffer_lock);
+        buffer[tail] = base + i;
+        tail = (tail + 1) % SLOTS;
+        pthread_mutex_unlock(&buffer_lock);
+        sem_post(&full_slots);
+    }
+    return NULL;
+}
+
+static void *consumer(void *arg)
+{
+    long sum = 0;
+    for (long i = 0; i < ITEMS; i++) {
+        sem_wait(&full_slots);
+        pthread_mutex_lock(&buffer_lock);
+        sum += buffer[head];
+        head = (head + 1) % SLOTS;
+        pthread_mutex_unlock(&buffer_lock);
+        sem_post(&free_slots);
+    }
+    __atomic_fetch_add(&consumed_sum, sum, __ATOMIC_SEQ_CST);
+    return arg;
+}
+
+static void semaphores(void)
+{
+    sem_t s;
+    sem_init(&s, 0, 2);
+    int value;
+    sem_getvalue(&s, &value);
+    printf("semaphore starts at %d\n", value);
+    int a = sem_trywait(&s), b = sem_trywait(&s);
+    int c = sem_trywait(&s);
+    printf("trywait x3 -> %d %d %d (%s)\n", a, b, c, c != 0 ? strerror(errno) : "-");
+    struct timespec past;
+    clock_gettime(CLOCK_REALTIME, &past);
+    past.tv_sec -= 1;
+    int d = sem_timedwait(&s, &past);
+    printf("timedwait with a past deadline -> %d (%s)\n", d, d != 0 ? strerror(errno) : "-");
+    struct timespec soon;
+    clock_gettime(CLOCK_REALTIME, &soon);
+    soon.tv_nsec += 20 * 1000 * 1000;
+    if (soon.tv_nsec >= 1000000000) { soon.tv_sec++; soon.tv_nsec -= 1000000000; }
+    int e = sem_timedwait(&s, &soon);
+    printf("timedwait 20 ms on an empty semaphore -> %d (%s)\n", e, e != 0 ? strerror(errno) : "-");
+    sem_post(&s);
+    printf("timedwait after a post -> %d\n", sem_timedwait(&s, &soon));
+    sem_destroy(&s);
+
+    sem_init(&free_slots, 0, SLOTS);
+    sem_init(&full_slots, 0, 0);
+    pthread_t p[3], q[3];
+    for (long i = 0; i < 3; i++) pthread_create(&p[i], NULL, producer, (void *)(i * 1000000));
+    for (int i = 0; i < 3; i++) pthread_create(&q[i], NULL, consumer, NULL);
+    for (int i = 0; i < 3; i++) { pthread_join(p[i], NULL); pthread_join(q[i], NULL); }
+    long expected = 0;
+    for (long i = 0; i < 3; i++) expected += i * 1000000 * ITEMS + (long)ITEMS * (ITEMS + 1) / 2;
+    sem_getvalue(&free_slots, &value);
+    printf("bounded buffer: sum %s, free slots at the end %d\n", consumed_sum == expected ? "exact" : "WRONG", value);
+    sem_destroy(&free_slots);
+    sem_destroy(&full_slots);
+}
+
+// ---- spin locks ----
+
+static pthread_spinlock_t spin;
+static long spin_total;
+
+static void *spin_worker(void *arg)
+{
+    for (int i = 0; i < 20000; i++) {
+        pthread_spin_lock(&spin);
+        spin_total++;
+        pthread_spin_unlock(&spin);
+    }
+    return arg;
+}
+
+static void spinlocks(void)
+{
+    pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE);
+    pthread_spin_lock(&spin);
+    printf("spin trylock while held -> %s\n", strerror(pthread_spin_trylock(&spin)));
+    pthread_spin_unlock(&spin);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, spin_worker, NULL);
+    for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+    pthread_spin_destroy(&spin);
+    printf("spin lock, 4 threads: total %ld\n", spin_total);
+}
+
+// ---- affinity ----
+
+static void affinity(void)
+{
+    cpu_set_t all, one, now;
+    sched_getaffinity(0, sizeof all, &all);
+    int first = -1, last = -1;
+    for (int c = 0; c < CPU_SETSIZE; c++) if (CPU_ISSET(c, &all)) { if (first < 0) first = c; last = c; }
+    int ok = 1;
+    for (int target = first; target <= last; target += (last > first ? last - first : 1)) {
+        CPU_ZERO(&one);
+        CPU_SET(target, &one);
+        check(pthread_setaffinity_np(pthread_self(), sizeof one, &one), "pthread_setaffinity_np");
+        for (int i = 0; i < 100; i++) {                 // stays there, also across sleeps
+            if (sched_getcpu() != target) ok = 0;
+            if (i % 10 == 0) { struct timespec nap = {0, 100000}; nanosleep(&nap, NULL); }
+        }
+        pthread_getaffinity_np(pthread_self(), sizeof now, &now);
+        if (CPU_COUNT(&now) != 1 || !CPU_ISSET(target, &now)) ok = 0;
+        if (last == first) break;
+    }
+    printf("pinned to the first and the last allowed CPU: %s\n", ok ? "yes" : "no");
+    CPU_ZERO(&one);
+    int empty = sched_setaffinity(0, sizeof one, &one);
+    printf("empty mask -> %d (%s)\n", empty, strerror(errno));
+    check(sched_setaffinity(0, sizeof all, &all), "sched_setaffinity");
+    sched_getaffinity(0, sizeof now, &now);
+    printf("all CPUs allowed again: %s\n", CPU_EQUAL(&now, &all) ? "yes" : "no");
+}
+
+int main(void)
+{
+    mutex_types();
+    barriers();
+    semaphores();
+    spinlocks();
+    affinity();
+    return 0;
+}
