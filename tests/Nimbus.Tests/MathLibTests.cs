@@ -473,7 +473,7 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
     public void Exports()
     {
         var names = typeof(MathLib).GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public)
-            .Select(m => m.GetCustomAttribute<UnmanagedCallersOnlyAttribute>()?.EntryPoint)
+            .Select(m => m.GetCustomAttribute<System.Runtime.RuntimeExportAttribute>()?.Entry)
             .Where(n => n != null).Select(n => n!).ToHashSet();
         string[] required =
         {

@@ -235,19 +235,19 @@ public unsafe class NumbersTests
     {
         public string Name;
         public delegate* unmanaged<byte*, int, long*, int*, long> Host;
-        public delegate* unmanaged<byte*, byte**, int, long> Ours;
+        public delegate*<byte*, byte**, int, long> Ours;
     }
 
     private struct UnsignedPair
     {
         public string Name;
         public delegate* unmanaged<byte*, int, long*, int*, ulong> Host;
-        public delegate* unmanaged<byte*, byte**, int, ulong> Ours;
+        public delegate*<byte*, byte**, int, ulong> Ours;
     }
 
     private struct CtypeFunction
     {
-        public delegate* unmanaged<int, int> Ours;
+        public delegate*<int, int> Ours;
         public bool TableOnly;
     }
 
@@ -319,13 +319,13 @@ public unsafe class NumbersTests
             int err;
             HostGlibc.Errno = 0;
             int ai = atoi(s, &err);
-            if (((delegate* unmanaged<byte*, int>)&Numbers.Atoi)(s) != ai || HostGlibc.Errno != err) failures.Add($"atoi(\"{HostGlibc.Show(text)}\"): glibc {ai} errno {err}");
+            if (((delegate*<byte*, int>)&Numbers.Atoi)(s) != ai || HostGlibc.Errno != err) failures.Add($"atoi(\"{HostGlibc.Show(text)}\"): glibc {ai} errno {err}");
             HostGlibc.Errno = 0;
             long al = atol(s, &err);
-            if (((delegate* unmanaged<byte*, long>)&Numbers.Atol)(s) != al || HostGlibc.Errno != err) failures.Add($"atol(\"{HostGlibc.Show(text)}\"): glibc {al} errno {err}");
+            if (((delegate*<byte*, long>)&Numbers.Atol)(s) != al || HostGlibc.Errno != err) failures.Add($"atol(\"{HostGlibc.Show(text)}\"): glibc {al} errno {err}");
             HostGlibc.Errno = 0;
             long all = atoll(s, &err);
-            if (((delegate* unmanaged<byte*, long>)&Numbers.Atoll)(s) != all || HostGlibc.Errno != err) failures.Add($"atoll(\"{HostGlibc.Show(text)}\"): glibc {all} errno {err}");
+            if (((delegate*<byte*, long>)&Numbers.Atoll)(s) != all || HostGlibc.Errno != err) failures.Add($"atoll(\"{HostGlibc.Show(text)}\"): glibc {all} errno {err}");
             compared += 3;
         }
         _log.WriteLine($"{compared} integer conversions compared with glibc");
@@ -345,8 +345,8 @@ public unsafe class NumbersTests
             byte* s = arena.CString(text);
             byte* e = (byte*)1;
             HostGlibc.Errno = 0;
-            long v = isoc23 ? ((delegate* unmanaged<byte*, byte**, int, long>)&Numbers.Isoc23Strtol)(s, &e, b)
-                : ((delegate* unmanaged<byte*, byte**, int, long>)&Numbers.Strtol)(s, &e, b);
+            long v = isoc23 ? ((delegate*<byte*, byte**, int, long>)&Numbers.Isoc23Strtol)(s, &e, b)
+                : ((delegate*<byte*, byte**, int, long>)&Numbers.Strtol)(s, &e, b);
             return (v, e == (byte*)1 ? -1000 : e - s, HostGlibc.Errno);
         }
         Assert.Equal((5L, 5L, 0), Ours("0b101", 0, true));
@@ -359,7 +359,7 @@ public unsafe class NumbersTests
         Assert.Equal((0L, 1L, 0), Ours("0b1", 10, true));
         Assert.Equal((0L, 1L, 0), Ours("0b1", 0, false));
         Assert.Equal((long.MaxValue, 68L, 34), Ours("0b" + new string('1', 66), 0, true));
-        var ul = ((delegate* unmanaged<byte*, byte**, int, ulong>)&Numbers.Isoc23Strtoull);
+        var ul = ((delegate*<byte*, byte**, int, ulong>)&Numbers.Isoc23Strtoull);
         byte* t = arena.CString("0b1111");
         Assert.Equal(15UL, ul(t, null, 0));
         int compared = 0;
@@ -529,9 +529,9 @@ public unsafe class NumbersTests
         var strtod = (delegate* unmanaged<byte*, long*, int*, ulong>)Export("host_strtod");
         var strtof = (delegate* unmanaged<byte*, long*, int*, uint>)Export("host_strtof");
         var atof = (delegate* unmanaged<byte*, int*, ulong>)Export("host_atof");
-        var ourStrtod = (delegate* unmanaged<byte*, byte**, double>)&Numbers.Strtod;
-        var ourStrtof = (delegate* unmanaged<byte*, byte**, float>)&Numbers.Strtof;
-        var ourAtof = (delegate* unmanaged<byte*, double>)&Numbers.Atof;
+        var ourStrtod = (delegate*<byte*, byte**, double>)&Numbers.Strtod;
+        var ourStrtof = (delegate*<byte*, byte**, float>)&Numbers.Strtof;
+        var ourAtof = (delegate*<byte*, double>)&Numbers.Atof;
         var failures = new List<string>();
         int compared = 0;
         using var arena = new HostGlibc.Arena();
@@ -602,9 +602,9 @@ public unsafe class NumbersTests
     public void EndPointerMayBeNull()
     {
         using var arena = new HostGlibc.Arena();
-        Assert.Equal(1.5, ((delegate* unmanaged<byte*, byte**, double>)&Numbers.Strtod)(arena.CString("1.5"), null));
-        Assert.Equal(-7L, ((delegate* unmanaged<byte*, byte**, int, long>)&Numbers.Strtol)(arena.CString("-7"), null, 0));
-        Assert.Equal(0L, ((delegate* unmanaged<byte*, byte**, int, long>)&Numbers.Strtol)(arena.CString("0x"), null, 0));
+        Assert.Equal(1.5, ((delegate*<byte*, byte**, double>)&Numbers.Strtod)(arena.CString("1.5"), null));
+        Assert.Equal(-7L, ((delegate*<byte*, byte**, int, long>)&Numbers.Strtol)(arena.CString("-7"), null, 0));
+        Assert.Equal(0L, ((delegate*<byte*, byte**, int, long>)&Numbers.Strtol)(arena.CString("0x"), null, 0));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -617,10 +617,10 @@ public unsafe class NumbersTests
         ushort* hostClasses = ((delegate* unmanaged<ushort*>)Export("host_ctype_b"))();
         int* hostUpper = ((delegate* unmanaged<int*>)Export("host_ctype_toupper"))();
         int* hostLower = ((delegate* unmanaged<int*>)Export("host_ctype_tolower"))();
-        ushort** ourClasses = ((delegate* unmanaged<ushort**>)&Numbers.CtypeBLoc)();
-        int** ourUpper = ((delegate* unmanaged<int**>)&Numbers.CtypeToupperLoc)();
-        int** ourLower = ((delegate* unmanaged<int**>)&Numbers.CtypeTolowerLoc)();
-        Assert.True(ourClasses == ((delegate* unmanaged<ushort**>)&Numbers.CtypeBLoc)(), "__ctype_b_loc must return the same pointer every time");
+        ushort** ourClasses = ((delegate*<ushort**>)&Numbers.CtypeBLoc)();
+        int** ourUpper = ((delegate*<int**>)&Numbers.CtypeToupperLoc)();
+        int** ourLower = ((delegate*<int**>)&Numbers.CtypeTolowerLoc)();
+        Assert.True(ourClasses == ((delegate*<ushort**>)&Numbers.CtypeBLoc)(), "__ctype_b_loc must return the same pointer every time");
         int compared = 0;
         for (int c = -128; c < 256; c++)
         {
@@ -653,9 +653,9 @@ public unsafe class NumbersTests
                 compared++;
             }
         }
-        Assert.Equal(1 << 10, ((delegate* unmanaged<int, void*, int>)&Numbers.IsalphaL)('q', null));
-        Assert.Equal((int)'Q', ((delegate* unmanaged<int, void*, int>)&Numbers.ToupperL2)('q', null));
-        Assert.Equal(1 << 11, ((delegate* unmanaged<int, int, int>)&Numbers.Isctype)('7', 1 << 11));
+        Assert.Equal(1 << 10, ((delegate*<int, void*, int>)&Numbers.IsalphaL)('q', null));
+        Assert.Equal((int)'Q', ((delegate*<int, void*, int>)&Numbers.ToupperL2)('q', null));
+        Assert.Equal(1 << 11, ((delegate*<int, int, int>)&Numbers.Isctype)('7', 1 << 11));
         _log.WriteLine($"{compared} ctype table entries and calls compared with glibc");
     }
 
@@ -679,22 +679,22 @@ public unsafe class NumbersTests
             if (b == 0) b = 3;
             if (a == int.MinValue && b == -1) b = 7;   // undefined in C
             int q, r;
-            Assert.True(checkDiv((delegate* unmanaged<int, int, IntQuotient>)&Numbers.Div, a, b, &q, &r) != 0, $"div({a}, {b}) gave {q} r {r}");
+            Assert.True(checkDiv((delegate*<int, int, IntQuotient>)&Numbers.Div, a, b, &q, &r) != 0, $"div({a}, {b}) gave {q} r {r}");
             long la = rng.NextInt64(long.MinValue, long.MaxValue) >> rng.Next(63), lb = rng.NextInt64(long.MinValue, long.MaxValue) >> rng.Next(63);
             if (lb == 0) lb = 5;
             if (la == long.MinValue && lb == -1) lb = 9;
             long lq, lr;
-            Assert.True(checkLdiv((delegate* unmanaged<long, long, LongQuotient>)&Numbers.Ldiv, la, lb, &lq, &lr) != 0, $"ldiv({la}, {lb}) gave {lq} r {lr}");
-            Assert.True(checkLldiv((delegate* unmanaged<long, long, LongQuotient>)&Numbers.Lldiv, la, lb) != 0, $"lldiv({la}, {lb})");
-            Assert.True(checkImaxdiv((delegate* unmanaged<long, long, LongQuotient>)&Numbers.Imaxdiv, la, lb) != 0, $"imaxdiv({la}, {lb})");
-            Assert.True(checkAbs((delegate* unmanaged<int, int>)&Numbers.Abs, a) != 0, $"abs({a})");
-            Assert.True(checkLabs((delegate* unmanaged<long, long>)&Numbers.Labs, la) != 0, $"labs({la})");
+            Assert.True(checkLdiv((delegate*<long, long, LongQuotient>)&Numbers.Ldiv, la, lb, &lq, &lr) != 0, $"ldiv({la}, {lb}) gave {lq} r {lr}");
+            Assert.True(checkLldiv((delegate*<long, long, LongQuotient>)&Numbers.Lldiv, la, lb) != 0, $"lldiv({la}, {lb})");
+            Assert.True(checkImaxdiv((delegate*<long, long, LongQuotient>)&Numbers.Imaxdiv, la, lb) != 0, $"imaxdiv({la}, {lb})");
+            Assert.True(checkAbs((delegate*<int, int>)&Numbers.Abs, a) != 0, $"abs({a})");
+            Assert.True(checkLabs((delegate*<long, long>)&Numbers.Labs, la) != 0, $"labs({la})");
             compared += 6;
         }
         // What C leaves undefined, we define as wrapping rather than trapping.
-        LongQuotient w = ((delegate* unmanaged<long, long, LongQuotient>)&Numbers.Ldiv)(long.MinValue, -1);
+        LongQuotient w = ((delegate*<long, long, LongQuotient>)&Numbers.Ldiv)(long.MinValue, -1);
         Assert.Equal((long.MinValue, 0L), (w.Quot, w.Rem));
-        Assert.Equal(int.MinValue, ((delegate* unmanaged<int, int>)&Numbers.Abs)(int.MinValue));
+        Assert.Equal(int.MinValue, ((delegate*<int, int>)&Numbers.Abs)(int.MinValue));
         _log.WriteLine($"{compared} abs/div calls compared with glibc");
     }
 
@@ -735,8 +735,8 @@ public unsafe class NumbersTests
         var setLength = (delegate* unmanaged<ulong, void>)Export("set_compare_length");
         var compareBytes = (delegate* unmanaged<void*, void*, int>)Export("compare_bytes");
         var compareBytesR = (delegate* unmanaged<void*, void*, void*, int>)Export("compare_bytes_r");
-        var qsort = (delegate* unmanaged<byte*, ulong, ulong, delegate* unmanaged<void*, void*, int>, void>)&Numbers.Qsort;
-        var qsortR = (delegate* unmanaged<byte*, ulong, ulong, delegate* unmanaged<void*, void*, void*, int>, void*, void>)&Numbers.QsortR;
+        var qsort = (delegate*<byte*, ulong, ulong, delegate* unmanaged<void*, void*, int>, void>)&Numbers.Qsort;
+        var qsortR = (delegate*<byte*, ulong, ulong, delegate* unmanaged<void*, void*, void*, int>, void*, void>)&Numbers.QsortR;
         var rng = new Random(4);
         int arrays = 0;
 
@@ -827,7 +827,7 @@ public unsafe class NumbersTests
         var hostBsearch = (delegate* unmanaged<byte*, byte*, ulong, ulong, byte*>)Export("host_bsearch");
         var setLength = (delegate* unmanaged<ulong, void>)Export("set_compare_length");
         var compareBytes = (delegate* unmanaged<void*, void*, int>)Export("compare_bytes");
-        var bsearch = (delegate* unmanaged<void*, byte*, ulong, ulong, delegate* unmanaged<void*, void*, int>, void*>)&Numbers.Bsearch;
+        var bsearch = (delegate*<void*, byte*, ulong, ulong, delegate* unmanaged<void*, void*, int>, void*>)&Numbers.Bsearch;
         var rng = new Random(6);
         int compared = 0;
         byte* key = stackalloc byte[4];

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 using Nimbus.Kernel.Fs;
 
 namespace Nimbus.Kernel.Libc
@@ -14,20 +14,20 @@ namespace Nimbus.Kernel.Libc
 
         private static long R(long r) => Stdio.Result(r);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_dup")]
+        [RuntimeExport("abi_dup")]
         private static int Dup(int fd) => (int)R(Vfs.Dup(fd, 0, false));
-        [UnmanagedCallersOnly(EntryPoint = "abi_dup2")]
+        [RuntimeExport("abi_dup2")]
         private static int Dup2(int fd, int target) => (int)R(Vfs.Dup(fd, target, true));
-        [UnmanagedCallersOnly(EntryPoint = "abi_dup3")]
+        [RuntimeExport("abi_dup3")]
         private static int Dup3(int fd, int target, int flags)
         {
             if (fd == target || (flags & ~Vfs.OCloExec) != 0) return (int)R(-EINVAL);
             return (int)R(Vfs.Dup(fd, target, true, (flags & Vfs.OCloExec) != 0));
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pipe")]
+        [RuntimeExport("abi_pipe")]
         private static int Pipe(int* fds) => MakePipe(fds, 0);
-        [UnmanagedCallersOnly(EntryPoint = "abi_pipe2")]
+        [RuntimeExport("abi_pipe2")]
         private static int Pipe2(int* fds, int flags) => MakePipe(fds, flags);
 
         private static int MakePipe(int* fds, int flags)
@@ -45,30 +45,30 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pread")]
+        [RuntimeExport("abi_pread")]
         private static long Pread(int fd, byte* b, ulong n, long offset) => R(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
-        [UnmanagedCallersOnly(EntryPoint = "abi_pread64")]
+        [RuntimeExport("abi_pread64")]
         private static long Pread64(int fd, byte* b, ulong n, long offset) => R(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
-        [UnmanagedCallersOnly(EntryPoint = "abi___pread64_chk")]
+        [RuntimeExport("abi___pread64_chk")]
         private static long PreadChk(int fd, byte* b, ulong n, long offset, ulong size) => R(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
-        [UnmanagedCallersOnly(EntryPoint = "abi___read_chk")]
+        [RuntimeExport("abi___read_chk")]
         private static long ReadChk(int fd, byte* b, ulong n, ulong size) => R(Vfs.Read(fd, b, n));
-        [UnmanagedCallersOnly(EntryPoint = "abi_pwrite")]
+        [RuntimeExport("abi_pwrite")]
         private static long Pwrite(int fd, byte* b, ulong n, long offset) => R(Vfs.WriteAt(fd, b, n, (ulong)offset, true));
-        [UnmanagedCallersOnly(EntryPoint = "abi_pwrite64")]
+        [RuntimeExport("abi_pwrite64")]
         private static long Pwrite64(int fd, byte* b, ulong n, long offset) => R(Vfs.WriteAt(fd, b, n, (ulong)offset, true));
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_readv")]
+        [RuntimeExport("abi_readv")]
         private static long Readv(int fd, IoVec* v, int count) => R(Vectored(fd, v, count, 0, false, false));
-        [UnmanagedCallersOnly(EntryPoint = "abi_writev")]
+        [RuntimeExport("abi_writev")]
         private static long Writev(int fd, IoVec* v, int count) => R(Vectored(fd, v, count, 0, false, true));
-        [UnmanagedCallersOnly(EntryPoint = "abi_preadv")]
+        [RuntimeExport("abi_preadv")]
         private static long Preadv(int fd, IoVec* v, int count, long offset) => R(Vectored(fd, v, count, offset, true, false));
-        [UnmanagedCallersOnly(EntryPoint = "abi_preadv64")]
+        [RuntimeExport("abi_preadv64")]
         private static long Preadv64(int fd, IoVec* v, int count, long offset) => R(Vectored(fd, v, count, offset, true, false));
-        [UnmanagedCallersOnly(EntryPoint = "abi_pwritev")]
+        [RuntimeExport("abi_pwritev")]
         private static long Pwritev(int fd, IoVec* v, int count, long offset) => R(Vectored(fd, v, count, offset, true, true));
-        [UnmanagedCallersOnly(EntryPoint = "abi_pwritev64")]
+        [RuntimeExport("abi_pwritev64")]
         private static long Pwritev64(int fd, IoVec* v, int count, long offset) => R(Vectored(fd, v, count, offset, true, true));
 
         // One buffer after another; a short transfer ends the call (as the kernel's loop does).
@@ -91,11 +91,11 @@ namespace Nimbus.Kernel.Libc
             return total;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sendfile")]
+        [RuntimeExport("abi_sendfile")]
         private static long Sendfile(int outFd, int inFd, long* offset, ulong count) => R(Copy(inFd, offset, outFd, null, count));
-        [UnmanagedCallersOnly(EntryPoint = "abi_sendfile64")]
+        [RuntimeExport("abi_sendfile64")]
         private static long Sendfile64(int outFd, int inFd, long* offset, ulong count) => R(Copy(inFd, offset, outFd, null, count));
-        [UnmanagedCallersOnly(EntryPoint = "abi_copy_file_range")]
+        [RuntimeExport("abi_copy_file_range")]
         private static long CopyFileRange(int inFd, long* inOffset, int outFd, long* outOffset, ulong count, uint flags) =>
             R(flags != 0 ? -EINVAL : Copy(inFd, inOffset, outFd, outOffset, count));
 
@@ -139,15 +139,15 @@ namespace Nimbus.Kernel.Libc
             return s->Ready > 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_poll")]
+        [RuntimeExport("abi_poll")]
         private static int PollExport(PollFd* fds, ulong count, int timeoutMs) =>
             DoPoll(fds, count, timeoutMs < 0 ? -1 : timeoutMs * 1_000_000L);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_ppoll")]
+        [RuntimeExport("abi_ppoll")]
         private static int Ppoll(PollFd* fds, ulong count, long* timeout, void* sigmask) =>
             DoPoll(fds, count, timeout == null ? -1 : timeout[0] * 1_000_000_000L + timeout[1]);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___poll_chk")]
+        [RuntimeExport("abi___poll_chk")]
         private static int PollChk(PollFd* fds, ulong count, int timeoutMs, ulong size) =>
             DoPoll(fds, count, timeoutMs < 0 ? -1 : timeoutMs * 1_000_000L);
 
@@ -186,7 +186,7 @@ namespace Nimbus.Kernel.Libc
             else set[fd >> 6] &= ~(1UL << (fd & 63));
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_select")]
+        [RuntimeExport("abi_select")]
         private static int Select(int count, ulong* read, ulong* write, ulong* except, long* timeout)
         {
             long ns = timeout == null ? -1 : timeout[0] * 1_000_000_000L + timeout[1] * 1000;
@@ -203,7 +203,7 @@ namespace Nimbus.Kernel.Libc
             return r;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pselect")]
+        [RuntimeExport("abi_pselect")]
         private static int Pselect(int count, ulong* read, ulong* write, ulong* except, long* timeout, void* sigmask) =>
             DoSelect(count, read, write, except, timeout == null ? -1 : timeout[0] * 1_000_000_000L + timeout[1]);
 
@@ -231,31 +231,31 @@ namespace Nimbus.Kernel.Libc
         }
 
         // Terminals: there are none (the console is a serial line without a TTY layer).
-        [UnmanagedCallersOnly(EntryPoint = "abi_isatty")]
+        [RuntimeExport("abi_isatty")]
         private static int Isatty(int fd)
         {
             Process.SetErrno(Vfs.Get(fd) == null ? EBADF : ENOTTY);
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_tcgetattr")]
+        [RuntimeExport("abi_tcgetattr")]
         private static int Tcgetattr(int fd, void* termios) => (int)R(Vfs.Get(fd) == null ? -EBADF : -ENOTTY);
-        [UnmanagedCallersOnly(EntryPoint = "abi_tcsetattr")]
+        [RuntimeExport("abi_tcsetattr")]
         private static int Tcsetattr(int fd, int action, void* termios) => (int)R(Vfs.Get(fd) == null ? -EBADF : -ENOTTY);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_ttyname")]
+        [RuntimeExport("abi_ttyname")]
         private static byte* Ttyname(int fd)
         {
             Process.SetErrno(Vfs.Get(fd) == null ? EBADF : ENOTTY);
             return null;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_ttyname_r")]
+        [RuntimeExport("abi_ttyname_r")]
         private static int TtynameR(int fd, byte* buffer, ulong size) => Vfs.Get(fd) == null ? EBADF : ENOTTY;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_ftruncate")]
+        [RuntimeExport("abi_ftruncate")]
         private static int Ftruncate(int fd, long length) => (int)R(Truncate(fd, length));
-        [UnmanagedCallersOnly(EntryPoint = "abi_ftruncate64")]
+        [RuntimeExport("abi_ftruncate64")]
         private static int Ftruncate64(int fd, long length) => (int)R(Truncate(fd, length));
 
         private static int Truncate(int fd, long length)
@@ -275,14 +275,14 @@ namespace Nimbus.Kernel.Libc
             return r;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fallocate")]
+        [RuntimeExport("abi_fallocate")]
         private static int Fallocate(int fd, int mode, long offset, long length) => (int)R(Allocate(fd, mode, offset, length));
-        [UnmanagedCallersOnly(EntryPoint = "abi_fallocate64")]
+        [RuntimeExport("abi_fallocate64")]
         private static int Fallocate64(int fd, int mode, long offset, long length) => (int)R(Allocate(fd, mode, offset, length));
         // posix_fallocate returns the error number instead of setting errno.
-        [UnmanagedCallersOnly(EntryPoint = "abi_posix_fallocate")]
+        [RuntimeExport("abi_posix_fallocate")]
         private static int PosixFallocate(int fd, long offset, long length) => -Allocate(fd, 0, offset, length);
-        [UnmanagedCallersOnly(EntryPoint = "abi_posix_fallocate64")]
+        [RuntimeExport("abi_posix_fallocate64")]
         private static int PosixFallocate64(int fd, long offset, long length) => -Allocate(fd, 0, offset, length);
 
         // Mode 0 grows the file to offset + length; FALLOC_FL_KEEP_SIZE (1) has nothing to reserve.
@@ -308,9 +308,9 @@ namespace Nimbus.Kernel.Libc
             return r;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_posix_fadvise")]
+        [RuntimeExport("abi_posix_fadvise")]
         private static int PosixFadvise(int fd, long offset, long length, int advice) => Advise(fd, advice);
-        [UnmanagedCallersOnly(EntryPoint = "abi_posix_fadvise64")]
+        [RuntimeExport("abi_posix_fadvise64")]
         private static int PosixFadvise64(int fd, long offset, long length, int advice) => Advise(fd, advice);
 
         // Advice is only a hint; the errors are posix_fadvise's (returned, not in errno).
@@ -323,17 +323,17 @@ namespace Nimbus.Kernel.Libc
         }
 
         // Nothing is ever dirty: there is no disk behind the file system.
-        [UnmanagedCallersOnly(EntryPoint = "abi_fsync")]
+        [RuntimeExport("abi_fsync")]
         private static int Fsync(int fd) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fdatasync")]
+        [RuntimeExport("abi_fdatasync")]
         private static int Fdatasync(int fd) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
-        [UnmanagedCallersOnly(EntryPoint = "abi_syncfs")]
+        [RuntimeExport("abi_syncfs")]
         private static int Syncfs(int fd) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
-        [UnmanagedCallersOnly(EntryPoint = "abi_sync")]
+        [RuntimeExport("abi_sync")]
         private static void Sync() { }
 
         // One process: advisory locks never conflict.
-        [UnmanagedCallersOnly(EntryPoint = "abi_flock")]
+        [RuntimeExport("abi_flock")]
         private static int Flock(int fd, int operation)
         {
             if (Vfs.Get(fd) == null) return (int)R(-EBADF);
@@ -341,12 +341,12 @@ namespace Nimbus.Kernel.Libc
             return op == 1 || op == 2 || op == 8 ? 0 : (int)R(-EINVAL);        // LOCK_SH, LOCK_EX, LOCK_UN
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_lockf")]
+        [RuntimeExport("abi_lockf")]
         private static int Lockf(int fd, int command, long length) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
-        [UnmanagedCallersOnly(EntryPoint = "abi_lockf64")]
+        [RuntimeExport("abi_lockf64")]
         private static int Lockf64(int fd, int command, long length) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_getdents64")]
+        [RuntimeExport("abi_getdents64")]
         private static long Getdents64(int fd, byte* buffer, ulong size) => R(GetDents(fd, buffer, size));
 
         // linux_dirent64 records (d_ino, d_off, d_reclen, d_type, d_name), 8-byte aligned. A bytes count or -errno.

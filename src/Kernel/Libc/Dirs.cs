@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
@@ -32,7 +33,7 @@ namespace Nimbus.Kernel.Libc
 
         private static int R(long r) => (int)Stdio.Result(r);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_opendir")]
+        [RuntimeExport("abi_opendir")]
         private static DirStream* Opendir(byte* path)
         {
             int fd = Vfs.Open(path, Vfs.ORdOnly | Vfs.ODirectory | Vfs.OCloExec, 0);
@@ -40,7 +41,7 @@ namespace Nimbus.Kernel.Libc
             return NewStream(fd);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fdopendir")]
+        [RuntimeExport("abi_fdopendir")]
         private static DirStream* Fdopendir(int fd)
         {
             OpenFile* f = Vfs.Get(fd);
@@ -57,9 +58,9 @@ namespace Nimbus.Kernel.Libc
             return d;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_readdir")]
+        [RuntimeExport("abi_readdir")]
         private static LinuxDirent* Readdir(DirStream* d) => Read(d);
-        [UnmanagedCallersOnly(EntryPoint = "abi_readdir64")]
+        [RuntimeExport("abi_readdir64")]
         private static LinuxDirent* Readdir64(DirStream* d) => Read(d);
 
         // The next entry, or null at the end (errno untouched) or on an error (errno set).
@@ -82,9 +83,9 @@ namespace Nimbus.Kernel.Libc
             return out_;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_readdir_r")]
+        [RuntimeExport("abi_readdir_r")]
         private static int ReaddirR(DirStream* d, LinuxDirent* entry, LinuxDirent** result) => ReadInto(d, entry, result);
-        [UnmanagedCallersOnly(EntryPoint = "abi_readdir64_r")]
+        [RuntimeExport("abi_readdir64_r")]
         private static int Readdir64R(DirStream* d, LinuxDirent* entry, LinuxDirent** result) => ReadInto(d, entry, result);
 
         private static int ReadInto(DirStream* d, LinuxDirent* entry, LinuxDirent** result)
@@ -99,7 +100,7 @@ namespace Nimbus.Kernel.Libc
             return error;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_closedir")]
+        [RuntimeExport("abi_closedir")]
         private static int Closedir(DirStream* d)
         {
             if (d == null) return R(-EBADF);
@@ -108,20 +109,20 @@ namespace Nimbus.Kernel.Libc
             return R(r);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_rewinddir")]
+        [RuntimeExport("abi_rewinddir")]
         private static void Rewinddir(DirStream* d) => Vfs.Seek(d->Fd, 0, 0);
-        [UnmanagedCallersOnly(EntryPoint = "abi_dirfd")]
+        [RuntimeExport("abi_dirfd")]
         private static int Dirfd(DirStream* d) => d == null ? R(-EINVAL) : d->Fd;
-        [UnmanagedCallersOnly(EntryPoint = "abi_telldir")]
+        [RuntimeExport("abi_telldir")]
         private static long Telldir(DirStream* d) => Stdio.Result(Vfs.Seek(d->Fd, 0, 1));
-        [UnmanagedCallersOnly(EntryPoint = "abi_seekdir")]
+        [RuntimeExport("abi_seekdir")]
         private static void Seekdir(DirStream* d, long position) => Vfs.Seek(d->Fd, position, 0);
 
         // scandir: every entry the filter accepts, sorted with compar, in malloc'd memory the caller frees.
-        [UnmanagedCallersOnly(EntryPoint = "abi_scandir")]
+        [RuntimeExport("abi_scandir")]
         private static int Scandir(byte* path, LinuxDirent*** list, delegate* unmanaged<LinuxDirent*, int> filter,
             delegate* unmanaged<LinuxDirent**, LinuxDirent**, int> compare) => Scan(path, list, filter, compare);
-        [UnmanagedCallersOnly(EntryPoint = "abi_scandir64")]
+        [RuntimeExport("abi_scandir64")]
         private static int Scandir64(byte* path, LinuxDirent*** list, delegate* unmanaged<LinuxDirent*, int> filter,
             delegate* unmanaged<LinuxDirent**, LinuxDirent**, int> compare) => Scan(path, list, filter, compare);
 
@@ -163,11 +164,11 @@ namespace Nimbus.Kernel.Libc
             }
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_alphasort")]
+        [RuntimeExport("abi_alphasort")]
         private static int Alphasort(LinuxDirent** a, LinuxDirent** b) => Compare((*a)->Name, (*b)->Name);
-        [UnmanagedCallersOnly(EntryPoint = "abi_alphasort64")]
+        [RuntimeExport("abi_alphasort64")]
         private static int Alphasort64(LinuxDirent** a, LinuxDirent** b) => Compare((*a)->Name, (*b)->Name);
-        [UnmanagedCallersOnly(EntryPoint = "abi_versionsort")]
+        [RuntimeExport("abi_versionsort")]
         private static int Versionsort(LinuxDirent** a, LinuxDirent** b) => Compare((*a)->Name, (*b)->Name);
 
         private static int Compare(byte* a, byte* b)
@@ -176,19 +177,19 @@ namespace Nimbus.Kernel.Libc
             return *a - *b;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_mkdir")]
+        [RuntimeExport("abi_mkdir")]
         private static int Mkdir(byte* p, uint mode) => R(Names.Mkdir(AtFdCwd, p, mode));
-        [UnmanagedCallersOnly(EntryPoint = "abi_mkdirat")]
+        [RuntimeExport("abi_mkdirat")]
         private static int Mkdirat(int dirFd, byte* p, uint mode) => R(Names.Mkdir(dirFd, p, mode));
-        [UnmanagedCallersOnly(EntryPoint = "abi_rmdir")]
+        [RuntimeExport("abi_rmdir")]
         private static int Rmdir(byte* p) => R(Names.Unlink(AtFdCwd, p, Names.AtRemoveDir));
-        [UnmanagedCallersOnly(EntryPoint = "abi_unlink")]
+        [RuntimeExport("abi_unlink")]
         private static int Unlink(byte* p) => R(Names.Unlink(AtFdCwd, p, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_unlinkat")]
+        [RuntimeExport("abi_unlinkat")]
         private static int Unlinkat(int dirFd, byte* p, int flags) => R(Names.Unlink(dirFd, p, flags));
 
         // remove: unlink, or rmdir for a directory.
-        [UnmanagedCallersOnly(EntryPoint = "abi_remove")]
+        [RuntimeExport("abi_remove")]
         private static int Remove(byte* p)
         {
             int r = Names.Unlink(AtFdCwd, p, 0);
@@ -196,39 +197,39 @@ namespace Nimbus.Kernel.Libc
             return R(r);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_rename")]
+        [RuntimeExport("abi_rename")]
         private static int Rename(byte* from, byte* to) => R(Names.Rename(AtFdCwd, from, AtFdCwd, to, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_renameat")]
+        [RuntimeExport("abi_renameat")]
         private static int Renameat(int fromFd, byte* from, int toFd, byte* to) => R(Names.Rename(fromFd, from, toFd, to, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_renameat2")]
+        [RuntimeExport("abi_renameat2")]
         private static int Renameat2(int fromFd, byte* from, int toFd, byte* to, uint flags) => R(Names.Rename(fromFd, from, toFd, to, (int)flags));
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_link")]
+        [RuntimeExport("abi_link")]
         private static int Link(byte* from, byte* to) => R(Names.Link(AtFdCwd, from, AtFdCwd, to, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_linkat")]
+        [RuntimeExport("abi_linkat")]
         private static int Linkat(int fromFd, byte* from, int toFd, byte* to, int flags) => R(Names.Link(fromFd, from, toFd, to, flags));
-        [UnmanagedCallersOnly(EntryPoint = "abi_symlink")]
+        [RuntimeExport("abi_symlink")]
         private static int Symlink(byte* target, byte* p) => R(Names.Symlink(target, AtFdCwd, p));
-        [UnmanagedCallersOnly(EntryPoint = "abi_symlinkat")]
+        [RuntimeExport("abi_symlinkat")]
         private static int Symlinkat(byte* target, int dirFd, byte* p) => R(Names.Symlink(target, dirFd, p));
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_readlink")]
+        [RuntimeExport("abi_readlink")]
         private static long Readlink(byte* p, byte* b, ulong size) => Stdio.Result(Names.Readlink(AtFdCwd, p, b, (long)size));
-        [UnmanagedCallersOnly(EntryPoint = "abi_readlinkat")]
+        [RuntimeExport("abi_readlinkat")]
         private static long Readlinkat(int dirFd, byte* p, byte* b, ulong size) => Stdio.Result(Names.Readlink(dirFd, p, b, (long)size));
-        [UnmanagedCallersOnly(EntryPoint = "abi___readlink_chk")]
+        [RuntimeExport("abi___readlink_chk")]
         private static long ReadlinkChk(byte* p, byte* b, ulong size, ulong bufferSize) => Stdio.Result(Names.Readlink(AtFdCwd, p, b, (long)size));
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_chdir")]
+        [RuntimeExport("abi_chdir")]
         private static int Chdir(byte* p) => R(Names.Chdir(AtFdCwd, p, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_fchdir")]
+        [RuntimeExport("abi_fchdir")]
         private static int Fchdir(int fd) => R(Names.Chdir(fd, null, Names.AtEmptyPath));
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_getcwd")]
+        [RuntimeExport("abi_getcwd")]
         private static byte* Getcwd(byte* buffer, ulong size) => CurrentDirectory(buffer, size);
-        [UnmanagedCallersOnly(EntryPoint = "abi___getcwd_chk")]
+        [RuntimeExport("abi___getcwd_chk")]
         private static byte* GetcwdChk(byte* buffer, ulong size, ulong bufferSize) => CurrentDirectory(buffer, size);
-        [UnmanagedCallersOnly(EntryPoint = "abi_get_current_dir_name")]
+        [RuntimeExport("abi_get_current_dir_name")]
         private static byte* GetCurrentDirName() => CurrentDirectory(null, 0);
 
         // getcwd; with a null buffer the result is malloc'd (size bytes, or as many as needed for 0).
@@ -245,11 +246,11 @@ namespace Nimbus.Kernel.Libc
             return buffer;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_realpath")]
+        [RuntimeExport("abi_realpath")]
         private static byte* Realpath(byte* path, byte* resolved) => Resolve(path, resolved);
-        [UnmanagedCallersOnly(EntryPoint = "abi___realpath_chk")]
+        [RuntimeExport("abi___realpath_chk")]
         private static byte* RealpathChk(byte* path, byte* resolved, ulong size) => Resolve(path, resolved);
-        [UnmanagedCallersOnly(EntryPoint = "abi_canonicalize_file_name")]
+        [RuntimeExport("abi_canonicalize_file_name")]
         private static byte* CanonicalizeFileName(byte* path) => Resolve(path, null);
 
         // realpath: into `resolved` (PATH_MAX bytes) or a malloc'd copy when it is null.
@@ -265,21 +266,21 @@ namespace Nimbus.Kernel.Libc
             return resolved;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_mkstemp")]
+        [RuntimeExport("abi_mkstemp")]
         private static int Mkstemp(byte* template) => R(TempFile(template, 0, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_mkstemp64")]
+        [RuntimeExport("abi_mkstemp64")]
         private static int Mkstemp64(byte* template) => R(TempFile(template, 0, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_mkostemp")]
+        [RuntimeExport("abi_mkostemp")]
         private static int Mkostemp(byte* template, int flags) => R(TempFile(template, 0, flags));
-        [UnmanagedCallersOnly(EntryPoint = "abi_mkostemp64")]
+        [RuntimeExport("abi_mkostemp64")]
         private static int Mkostemp64(byte* template, int flags) => R(TempFile(template, 0, flags));
-        [UnmanagedCallersOnly(EntryPoint = "abi_mkstemps")]
+        [RuntimeExport("abi_mkstemps")]
         private static int Mkstemps(byte* template, int suffix) => R(TempFile(template, suffix, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_mkstemps64")]
+        [RuntimeExport("abi_mkstemps64")]
         private static int Mkstemps64(byte* template, int suffix) => R(TempFile(template, suffix, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_mkostemps")]
+        [RuntimeExport("abi_mkostemps")]
         private static int Mkostemps(byte* template, int suffix, int flags) => R(TempFile(template, suffix, flags));
-        [UnmanagedCallersOnly(EntryPoint = "abi_mkostemps64")]
+        [RuntimeExport("abi_mkostemps64")]
         private static int Mkostemps64(byte* template, int suffix, int flags) => R(TempFile(template, suffix, flags));
 
         // Replaces the six X before `suffix` trailing bytes with random letters and digits and
@@ -298,7 +299,7 @@ namespace Nimbus.Kernel.Libc
             return -EEXIST;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_mkdtemp")]
+        [RuntimeExport("abi_mkdtemp")]
         private static byte* Mkdtemp(byte* template)
         {
             byte* x = Xs(template, 0);
@@ -315,7 +316,7 @@ namespace Nimbus.Kernel.Libc
         }
 
         // mktemp: only the name (racy by design; kept for old programs).
-        [UnmanagedCallersOnly(EntryPoint = "abi_mktemp")]
+        [RuntimeExport("abi_mktemp")]
         private static byte* Mktemp(byte* template)
         {
             int r = UnusedName(template);

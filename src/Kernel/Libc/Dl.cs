@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Elf;
 
@@ -22,7 +23,7 @@ namespace Nimbus.Kernel.Libc
             public ulong TlsData;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_dl_iterate_phdr")]
+        [RuntimeExport("abi_dl_iterate_phdr")]
         private static int IteratePhdr(delegate* unmanaged<PhdrInfo*, ulong, void*, int> callback, void* data)
         {
             PhdrInfo info;
@@ -48,7 +49,7 @@ namespace Nimbus.Kernel.Libc
         [StructLayout(LayoutKind.Sequential)]
         private struct DlInfo { public byte* FileName; public ulong FileBase; public byte* SymbolName; public ulong SymbolAddress; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_dladdr")]
+        [RuntimeExport("abi_dladdr")]
         private static int Dladdr(ulong address, DlInfo* info)
         {
             ElfImage* o = AppSymbols.ObjectAt(address);
@@ -61,7 +62,7 @@ namespace Nimbus.Kernel.Libc
             return 1;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_dladdr1")]
+        [RuntimeExport("abi_dladdr1")]
         private static int Dladdr1(ulong address, DlInfo* info, void** extra, int flags)
         {
             if (extra != null) *extra = null;
@@ -74,7 +75,7 @@ namespace Nimbus.Kernel.Libc
             return 1;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_dlopen")]
+        [RuntimeExport("abi_dlopen")]
         private static ulong Dlopen(byte* name, int flags)
         {
             if (name == null) return (ulong)ProgramLoader.Executable;
@@ -91,7 +92,7 @@ namespace Nimbus.Kernel.Libc
             return (ulong)lib;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_dlsym")]
+        [RuntimeExport("abi_dlsym")]
         private static ulong Dlsym(ulong handle, byte* name)
         {
             ulong a = 0;
@@ -113,10 +114,10 @@ namespace Nimbus.Kernel.Libc
             return s == null ? 0 : (ulong)o->Bias + s->Value;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_dlclose")]
+        [RuntimeExport("abi_dlclose")]
         private static int Dlclose(ulong handle) => 0;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_dlerror")]
+        [RuntimeExport("abi_dlerror")]
         private static byte* Dlerror()
         {
             byte* e = s_error;
@@ -127,7 +128,7 @@ namespace Nimbus.Kernel.Libc
         [StructLayout(LayoutKind.Sequential)]
         private struct TlsIndex { public ulong Module, Offset; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___tls_get_addr")]
+        [RuntimeExport("abi___tls_get_addr")]
         private static ulong TlsGetAddr(TlsIndex* ti) => Tls.Address(Sched.Scheduler.Current->FsBase, ti->Module, ti->Offset);
     }
 }

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -170,10 +170,10 @@ namespace Nimbus.Kernel.Libc
             }
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strerror")]
+        [RuntimeExport("abi_strerror")]
         private static byte* Strerror(int e) => Message(e);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strerror_r")]
+        [RuntimeExport("abi_strerror_r")]
         private static byte* StrerrorR(int e, byte* buffer, ulong size) => Message(e);   // the GNU variant: returns the message
     }
 }

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 using Nimbus.Kernel.Fs;
 
 namespace Nimbus.Kernel.Libc
@@ -37,48 +37,48 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_stat")]
+        [RuntimeExport("abi_stat")]
         private static int StatExport(byte* p, LinuxStat* s) => R(StatAt(AtFdCwd, p, s, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_stat64")]
+        [RuntimeExport("abi_stat64")]
         private static int Stat64(byte* p, LinuxStat* s) => R(StatAt(AtFdCwd, p, s, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_lstat")]
+        [RuntimeExport("abi_lstat")]
         private static int Lstat(byte* p, LinuxStat* s) => R(StatAt(AtFdCwd, p, s, NoFollow));
-        [UnmanagedCallersOnly(EntryPoint = "abi_lstat64")]
+        [RuntimeExport("abi_lstat64")]
         private static int Lstat64(byte* p, LinuxStat* s) => R(StatAt(AtFdCwd, p, s, NoFollow));
-        [UnmanagedCallersOnly(EntryPoint = "abi_fstat")]
+        [RuntimeExport("abi_fstat")]
         private static int Fstat(int fd, LinuxStat* s) => R(FStat(fd, s));
-        [UnmanagedCallersOnly(EntryPoint = "abi_fstat64")]
+        [RuntimeExport("abi_fstat64")]
         private static int Fstat64(int fd, LinuxStat* s) => R(FStat(fd, s));
-        [UnmanagedCallersOnly(EntryPoint = "abi_fstatat")]
+        [RuntimeExport("abi_fstatat")]
         private static int Fstatat(int dirFd, byte* p, LinuxStat* s, int flags) => R(StatAt(dirFd, p, s, flags));
-        [UnmanagedCallersOnly(EntryPoint = "abi_fstatat64")]
+        [RuntimeExport("abi_fstatat64")]
         private static int Fstatat64(int dirFd, byte* p, LinuxStat* s, int flags) => R(StatAt(dirFd, p, s, flags));
-        [UnmanagedCallersOnly(EntryPoint = "abi_newfstatat")]
+        [RuntimeExport("abi_newfstatat")]
         private static int Newfstatat(int dirFd, byte* p, LinuxStat* s, int flags) => R(StatAt(dirFd, p, s, flags));
 
         // The pre-2.33 glibc entry points (what binaries built against older glibc, NativeAOT's
         // runtime among them, import). Version 1 is x86-64's struct stat; anything else is EINVAL.
         private static int Versioned(int version, long r) => version == 1 || version == 0 ? R(r) : R(-EINVAL);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___xstat")]
+        [RuntimeExport("abi___xstat")]
         private static int Xstat(int v, byte* p, LinuxStat* s) => Versioned(v, StatAt(AtFdCwd, p, s, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi___xstat64")]
+        [RuntimeExport("abi___xstat64")]
         private static int Xstat64(int v, byte* p, LinuxStat* s) => Versioned(v, StatAt(AtFdCwd, p, s, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi___lxstat")]
+        [RuntimeExport("abi___lxstat")]
         private static int Lxstat(int v, byte* p, LinuxStat* s) => Versioned(v, StatAt(AtFdCwd, p, s, NoFollow));
-        [UnmanagedCallersOnly(EntryPoint = "abi___lxstat64")]
+        [RuntimeExport("abi___lxstat64")]
         private static int Lxstat64(int v, byte* p, LinuxStat* s) => Versioned(v, StatAt(AtFdCwd, p, s, NoFollow));
-        [UnmanagedCallersOnly(EntryPoint = "abi___fxstat")]
+        [RuntimeExport("abi___fxstat")]
         private static int Fxstat(int v, int fd, LinuxStat* s) => Versioned(v, FStat(fd, s));
-        [UnmanagedCallersOnly(EntryPoint = "abi___fxstat64")]
+        [RuntimeExport("abi___fxstat64")]
         private static int Fxstat64(int v, int fd, LinuxStat* s) => Versioned(v, FStat(fd, s));
-        [UnmanagedCallersOnly(EntryPoint = "abi___fxstatat")]
+        [RuntimeExport("abi___fxstatat")]
         private static int Fxstatat(int v, int dirFd, byte* p, LinuxStat* s, int flags) => Versioned(v, StatAt(dirFd, p, s, flags));
-        [UnmanagedCallersOnly(EntryPoint = "abi___fxstatat64")]
+        [RuntimeExport("abi___fxstatat64")]
         private static int Fxstatat64(int v, int dirFd, byte* p, LinuxStat* s, int flags) => Versioned(v, StatAt(dirFd, p, s, flags));
 
         // statx: the same facts in struct statx (256 bytes); no birth time.
-        [UnmanagedCallersOnly(EntryPoint = "abi_statx")]
+        [RuntimeExport("abi_statx")]
         private static int Statx(int dirFd, byte* path, int flags, uint mask, byte* x)
         {
             if (x == null) return R(-EFAULT);
@@ -108,13 +108,13 @@ namespace Nimbus.Kernel.Libc
             *(uint*)(at + 8) = (uint)nsec;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_statfs")]
+        [RuntimeExport("abi_statfs")]
         private static int Statfs(byte* path, LinuxStatfs* s) => R(StatfsPath(path, s));
-        [UnmanagedCallersOnly(EntryPoint = "abi_statfs64")]
+        [RuntimeExport("abi_statfs64")]
         private static int Statfs64(byte* path, LinuxStatfs* s) => R(StatfsPath(path, s));
-        [UnmanagedCallersOnly(EntryPoint = "abi_fstatfs")]
+        [RuntimeExport("abi_fstatfs")]
         private static int Fstatfs(int fd, LinuxStatfs* s) => R(StatfsFd(fd, s));
-        [UnmanagedCallersOnly(EntryPoint = "abi_fstatfs64")]
+        [RuntimeExport("abi_fstatfs64")]
         private static int Fstatfs64(int fd, LinuxStatfs* s) => R(StatfsFd(fd, s));
 
         private static int StatfsPath(byte* path, LinuxStatfs* s)
@@ -132,13 +132,13 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_statvfs")]
+        [RuntimeExport("abi_statvfs")]
         private static int Statvfs(byte* path, ulong* v) { LinuxStatfs s; int r = StatfsPath(path, &s); if (r == 0) ToStatvfs(&s, v); return R(r); }
-        [UnmanagedCallersOnly(EntryPoint = "abi_statvfs64")]
+        [RuntimeExport("abi_statvfs64")]
         private static int Statvfs64(byte* path, ulong* v) { LinuxStatfs s; int r = StatfsPath(path, &s); if (r == 0) ToStatvfs(&s, v); return R(r); }
-        [UnmanagedCallersOnly(EntryPoint = "abi_fstatvfs")]
+        [RuntimeExport("abi_fstatvfs")]
         private static int Fstatvfs(int fd, ulong* v) { LinuxStatfs s; int r = StatfsFd(fd, &s); if (r == 0) ToStatvfs(&s, v); return R(r); }
-        [UnmanagedCallersOnly(EntryPoint = "abi_fstatvfs64")]
+        [RuntimeExport("abi_fstatvfs64")]
         private static int Fstatvfs64(int fd, ulong* v) { LinuxStatfs s; int r = StatfsFd(fd, &s); if (r == 0) ToStatvfs(&s, v); return R(r); }
 
         // struct statvfs (112 bytes): bsize, frsize, blocks, bfree, bavail, files, ffree, favail, fsid, flag, namemax.
@@ -163,30 +163,30 @@ namespace Nimbus.Kernel.Libc
             return r;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_access")]
+        [RuntimeExport("abi_access")]
         private static int AccessExport(byte* p, int mode) => R(Access(AtFdCwd, p, mode, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_faccessat")]
+        [RuntimeExport("abi_faccessat")]
         private static int Faccessat(int dirFd, byte* p, int mode, int flags) => R(Access(dirFd, p, mode, flags));
-        [UnmanagedCallersOnly(EntryPoint = "abi_euidaccess")]
+        [RuntimeExport("abi_euidaccess")]
         private static int Euidaccess(byte* p, int mode) => R(Access(AtFdCwd, p, mode, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_eaccess")]
+        [RuntimeExport("abi_eaccess")]
         private static int Eaccess(byte* p, int mode) => R(Access(AtFdCwd, p, mode, 0));
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_chmod")]
+        [RuntimeExport("abi_chmod")]
         private static int Chmod(byte* p, uint mode) => R(Names.Chmod(AtFdCwd, p, mode, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_fchmodat")]
+        [RuntimeExport("abi_fchmodat")]
         private static int Fchmodat(int dirFd, byte* p, uint mode, int flags) => R(Names.Chmod(dirFd, p, mode, flags));
-        [UnmanagedCallersOnly(EntryPoint = "abi_fchmod")]
+        [RuntimeExport("abi_fchmod")]
         private static int Fchmod(int fd, uint mode) => R(Names.Chmod(fd, Strings.Literal("\0"u8), mode, EmptyPath));
 
         // Ownership: everything is root's and stays so; the file must exist.
-        [UnmanagedCallersOnly(EntryPoint = "abi_chown")]
+        [RuntimeExport("abi_chown")]
         private static int Chown(byte* p, uint uid, uint gid) => R(Exists(AtFdCwd, p, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi_lchown")]
+        [RuntimeExport("abi_lchown")]
         private static int Lchown(byte* p, uint uid, uint gid) => R(Exists(AtFdCwd, p, NoFollow));
-        [UnmanagedCallersOnly(EntryPoint = "abi_fchown")]
+        [RuntimeExport("abi_fchown")]
         private static int Fchown(int fd, uint uid, uint gid) => R(Vfs.Get(fd) == null ? -EBADF : 0);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fchownat")]
+        [RuntimeExport("abi_fchownat")]
         private static int Fchownat(int dirFd, byte* p, uint uid, uint gid, int flags) => R(Exists(dirFd, p, flags));
 
         private static int Exists(int dirFd, byte* path, int flags)
@@ -196,19 +196,19 @@ namespace Nimbus.Kernel.Libc
             return r;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_utimensat")]
+        [RuntimeExport("abi_utimensat")]
         private static int Utimensat(int dirFd, byte* p, long* times, int flags) => R(Names.SetTimes(dirFd, p, times, flags));
-        [UnmanagedCallersOnly(EntryPoint = "abi_futimens")]
+        [RuntimeExport("abi_futimens")]
         private static int Futimens(int fd, long* times) => R(Names.SetTimes(fd, null, times, EmptyPath));
 
         // utimes/futimes/lutimes: struct timeval pairs ({sec, usec}), converted to timespecs.
-        [UnmanagedCallersOnly(EntryPoint = "abi_utimes")]
+        [RuntimeExport("abi_utimes")]
         private static int Utimes(byte* p, long* tv) => TimevalTimes(AtFdCwd, p, tv, 0);
-        [UnmanagedCallersOnly(EntryPoint = "abi_lutimes")]
+        [RuntimeExport("abi_lutimes")]
         private static int Lutimes(byte* p, long* tv) => TimevalTimes(AtFdCwd, p, tv, NoFollow);
-        [UnmanagedCallersOnly(EntryPoint = "abi_futimes")]
+        [RuntimeExport("abi_futimes")]
         private static int Futimes(int fd, long* tv) => TimevalTimes(fd, null, tv, EmptyPath);
-        [UnmanagedCallersOnly(EntryPoint = "abi_futimesat")]
+        [RuntimeExport("abi_futimesat")]
         private static int Futimesat(int dirFd, byte* p, long* tv) => TimevalTimes(dirFd, p, tv, 0);
 
         private static int TimevalTimes(int dirFd, byte* path, long* tv, int flags)
@@ -225,7 +225,7 @@ namespace Nimbus.Kernel.Libc
         }
 
         // utime: struct utimbuf {actime, modtime} in whole seconds.
-        [UnmanagedCallersOnly(EntryPoint = "abi_utime")]
+        [RuntimeExport("abi_utime")]
         private static int Utime(byte* p, long* times)
         {
             if (times == null) return R(Names.SetTimes(AtFdCwd, p, null, 0));
@@ -234,9 +234,9 @@ namespace Nimbus.Kernel.Libc
             return R(Names.SetTimes(AtFdCwd, p, ts, 0));
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pathconf")]
+        [RuntimeExport("abi_pathconf")]
         private static long Pathconf(byte* p, int name) { LinuxStat s; int r = StatAt(AtFdCwd, p, &s, 0); return r != 0 ? R(r) : Limit(name); }
-        [UnmanagedCallersOnly(EntryPoint = "abi_fpathconf")]
+        [RuntimeExport("abi_fpathconf")]
         private static long Fpathconf(int fd, int name) => Vfs.Get(fd) == null ? R(-EBADF) : Limit(name);
 
         // pathconf's limits for the one file system: what Linux reports for tmpfs.
@@ -249,7 +249,7 @@ namespace Nimbus.Kernel.Libc
             _ => R(-EINVAL),
         };
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_umask")]
+        [RuntimeExport("abi_umask")]
         private static uint Umask(uint mask)
         {
             uint old = Vfs.Umask;
@@ -257,9 +257,9 @@ namespace Nimbus.Kernel.Libc
             return old;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_truncate")]
+        [RuntimeExport("abi_truncate")]
         private static int Truncate(byte* p, long length) => R(Names.Truncate(AtFdCwd, p, length));
-        [UnmanagedCallersOnly(EntryPoint = "abi_truncate64")]
+        [RuntimeExport("abi_truncate64")]
         private static int Truncate64(byte* p, long length) => R(Names.Truncate(AtFdCwd, p, length));
 
     }

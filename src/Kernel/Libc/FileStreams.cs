@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 using Nimbus.Kernel.Fs;
 
 namespace Nimbus.Kernel.Libc
@@ -35,9 +35,9 @@ namespace Nimbus.Kernel.Libc
         private static bool Reads(int flags) => (flags & Vfs.OAccMode) != Vfs.OWrOnly;
         private static bool Writes(int flags) => (flags & Vfs.OAccMode) != Vfs.ORdOnly;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fopen")]
+        [RuntimeExport("abi_fopen")]
         private static CFile* Fopen(byte* path, byte* mode) => Open(path, mode);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fopen64")]
+        [RuntimeExport("abi_fopen64")]
         private static CFile* Fopen64(byte* path, byte* mode) => Open(path, mode);
 
         private static CFile* Open(byte* path, byte* mode)
@@ -58,7 +58,7 @@ namespace Nimbus.Kernel.Libc
 
         // fdopen: the stream adopts fd; "a" turns on O_APPEND, as glibc does. The mode must not ask
         // for an access the descriptor lacks.
-        [UnmanagedCallersOnly(EntryPoint = "abi_fdopen")]
+        [RuntimeExport("abi_fdopen")]
         private static CFile* Fdopen(int fd, byte* mode)
         {
             if (!ParseMode(mode, out int flags)) { Process.SetErrno(EINVAL); return null; }
@@ -75,9 +75,9 @@ namespace Nimbus.Kernel.Libc
             return f;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_freopen")]
+        [RuntimeExport("abi_freopen")]
         private static CFile* Freopen(byte* path, byte* mode, CFile* f) => Reopen(path, mode, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_freopen64")]
+        [RuntimeExport("abi_freopen64")]
         private static CFile* Freopen64(byte* path, byte* mode, CFile* f) => Reopen(path, mode, f);
 
         // freopen: the same FILE on a new file (or, with a null path, the same descriptor in a new mode).
@@ -113,7 +113,7 @@ namespace Nimbus.Kernel.Libc
             return f;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fclose")]
+        [RuntimeExport("abi_fclose")]
         private static int Fclose(CFile* f) => Close(f);
 
         // Output goes out (input back), the descriptor is closed, the FILE freed.
@@ -128,11 +128,11 @@ namespace Nimbus.Kernel.Libc
             return ok ? 0 : Eof;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fseek")]
+        [RuntimeExport("abi_fseek")]
         private static int Fseek(CFile* f, long offset, int whence) => Seek(f, offset, whence);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fseeko")]
+        [RuntimeExport("abi_fseeko")]
         private static int Fseeko(CFile* f, long offset, int whence) => Seek(f, offset, whence);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fseeko64")]
+        [RuntimeExport("abi_fseeko64")]
         private static int Fseeko64(CFile* f, long offset, int whence) => Seek(f, offset, whence);
 
         // Settles the buffer (output written, unread input given back), then seeks; clears EOF.
@@ -147,11 +147,11 @@ namespace Nimbus.Kernel.Libc
             return r < 0 ? -1 : 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_ftell")]
+        [RuntimeExport("abi_ftell")]
         private static long Ftell(CFile* f) => Tell(f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_ftello")]
+        [RuntimeExport("abi_ftello")]
         private static long Ftello(CFile* f) => Tell(f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_ftello64")]
+        [RuntimeExport("abi_ftello64")]
         private static long Ftello64(CFile* f) => Tell(f);
 
         // The position the program sees: the file's, less unread input, plus unwritten output.
@@ -165,7 +165,7 @@ namespace Nimbus.Kernel.Libc
             return Stdio.Result(r);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_rewind")]
+        [RuntimeExport("abi_rewind")]
         private static void Rewind(CFile* f)
         {
             Seek(f, 0, 0);
@@ -173,13 +173,13 @@ namespace Nimbus.Kernel.Libc
         }
 
         // fpos_t: the offset, then a conversion state (zero: no multibyte state is kept).
-        [UnmanagedCallersOnly(EntryPoint = "abi_fgetpos")]
+        [RuntimeExport("abi_fgetpos")]
         private static int Fgetpos(CFile* f, long* position) => GetPosition(f, position);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fgetpos64")]
+        [RuntimeExport("abi_fgetpos64")]
         private static int Fgetpos64(CFile* f, long* position) => GetPosition(f, position);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fsetpos")]
+        [RuntimeExport("abi_fsetpos")]
         private static int Fsetpos(CFile* f, long* position) => Seek(f, position[0], 0);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fsetpos64")]
+        [RuntimeExport("abi_fsetpos64")]
         private static int Fsetpos64(CFile* f, long* position) => Seek(f, position[0], 0);
 
         private static int GetPosition(CFile* f, long* position)
@@ -192,9 +192,9 @@ namespace Nimbus.Kernel.Libc
         }
 
         // tmpfile: a file in /tmp that has no name from the start.
-        [UnmanagedCallersOnly(EntryPoint = "abi_tmpfile")]
+        [RuntimeExport("abi_tmpfile")]
         private static CFile* Tmpfile() => TemporaryFile();
-        [UnmanagedCallersOnly(EntryPoint = "abi_tmpfile64")]
+        [RuntimeExport("abi_tmpfile64")]
         private static CFile* Tmpfile64() => TemporaryFile();
 
         private static CFile* TemporaryFile()
@@ -210,14 +210,14 @@ namespace Nimbus.Kernel.Libc
         private struct NameBuffer { public fixed byte Bytes[20]; }        // L_tmpnam
         private static NameBuffer s_tmpnam;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_tmpnam")]
+        [RuntimeExport("abi_tmpnam")]
         private static byte* Tmpnam(byte* s)
         {
             if (s == null) fixed (NameBuffer* b = &s_tmpnam) s = b->Bytes;
             return TemporaryName(s);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_tmpnam_r")]
+        [RuntimeExport("abi_tmpnam_r")]
         private static byte* TmpnamR(byte* s) => s == null ? null : TemporaryName(s);
 
         private static byte* TemporaryName(byte* s)
@@ -234,7 +234,7 @@ namespace Nimbus.Kernel.Libc
         }
 
         // popen needs a second process: refused, once said why.
-        [UnmanagedCallersOnly(EntryPoint = "abi_popen")]
+        [RuntimeExport("abi_popen")]
         private static CFile* Popen(byte* command, byte* mode)
         {
             var msg = "nimbus: popen is not supported (one process, no shell): failing with ENOSYS\n"u8;
@@ -243,7 +243,7 @@ namespace Nimbus.Kernel.Libc
             return null;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pclose")]
+        [RuntimeExport("abi_pclose")]
         private static int Pclose(CFile* f)
         {
             Process.SetErrno(ECHILD);
@@ -251,27 +251,27 @@ namespace Nimbus.Kernel.Libc
         }
 
         // <stdio_ext.h>, which gnulib-based programs use.
-        [UnmanagedCallersOnly(EntryPoint = "abi___fpending")]
+        [RuntimeExport("abi___fpending")]
         private static ulong Fpending(CFile* f) => (ulong)f->Pending;
-        [UnmanagedCallersOnly(EntryPoint = "abi___freading")]
+        [RuntimeExport("abi___freading")]
         private static int Freading(CFile* f) => f->Writable == 0 || f->ReadEnd != null ? 1 : 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi___fwriting")]
+        [RuntimeExport("abi___fwriting")]
         private static int Fwriting(CFile* f) => f->Readable == 0 || f->Pending > 0 ? 1 : 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi___freadable")]
+        [RuntimeExport("abi___freadable")]
         private static int Freadable(CFile* f) => f->Readable;
-        [UnmanagedCallersOnly(EntryPoint = "abi___fwritable")]
+        [RuntimeExport("abi___fwritable")]
         private static int Fwritable(CFile* f) => f->Writable;
-        [UnmanagedCallersOnly(EntryPoint = "abi___flbf")]
+        [RuntimeExport("abi___flbf")]
         private static int Flbf(CFile* f) => f->Mode == Stdio.BufferLine ? 1 : 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi___fbufsize")]
+        [RuntimeExport("abi___fbufsize")]
         private static ulong Fbufsize(CFile* f) => (ulong)f->Capacity;
-        [UnmanagedCallersOnly(EntryPoint = "abi___fsetlocking")]
+        [RuntimeExport("abi___fsetlocking")]
         private static int Fsetlocking(CFile* f, int type) => 1;          // FSETLOCKING_INTERNAL: we always lock
-        [UnmanagedCallersOnly(EntryPoint = "abi__flushlbf")]
+        [RuntimeExport("abi__flushlbf")]
         private static void Flushlbf() => Stdio.FlushLineBuffered();
-        [UnmanagedCallersOnly(EntryPoint = "abi___fpurge")]
+        [RuntimeExport("abi___fpurge")]
         private static void FpurgeInternal(CFile* f) => Purge(f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fpurge")]
+        [RuntimeExport("abi_fpurge")]
         private static int Fpurge(CFile* f) { Purge(f); return 0; }
 
         private static void Purge(CFile* f)

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 using Nimbus.Kernel.Fs;
 
 namespace Nimbus.Kernel.Libc
@@ -14,7 +14,7 @@ namespace Nimbus.Kernel.Libc
         private const ulong Tcgets = 0x5401, Fionread = 0x541B, Fionbio = 0x5421, Fionclex = 0x5450, Fioclex = 0x5451;
         private const int ENOTTY = 25, EBADF = 9, EINVAL = 22, ENOSYS = 38;
 
-        [UnmanagedCallersOnly(EntryPoint = "libc_openat_va")]
+        [RuntimeExport("libc_openat_va")]
         private static int OpenAt(int dirFd, byte* path, int flags, VaList* args)
         {
             uint mode = (flags & (Vfs.OCreat | Vfs.OTmpFile)) != 0 ? (uint)args->NextGp() : 0;
@@ -22,21 +22,21 @@ namespace Nimbus.Kernel.Libc
         }
 
         // _FORTIFY_SOURCE's open without a mode (the compiler proved O_CREAT absent).
-        [UnmanagedCallersOnly(EntryPoint = "abi___open_2")]
+        [RuntimeExport("abi___open_2")]
         private static int Open2(byte* path, int flags) => (int)Stdio.Result(Vfs.Open(path, flags, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi___open64_2")]
+        [RuntimeExport("abi___open64_2")]
         private static int Open64_2(byte* path, int flags) => (int)Stdio.Result(Vfs.Open(path, flags, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi___openat_2")]
+        [RuntimeExport("abi___openat_2")]
         private static int OpenAt2(int dirFd, byte* path, int flags) => (int)Stdio.Result(Vfs.OpenAt(dirFd, path, flags, 0));
-        [UnmanagedCallersOnly(EntryPoint = "abi___openat64_2")]
+        [RuntimeExport("abi___openat64_2")]
         private static int OpenAt64_2(int dirFd, byte* path, int flags) => (int)Stdio.Result(Vfs.OpenAt(dirFd, path, flags, 0));
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_creat")]
+        [RuntimeExport("abi_creat")]
         private static int Creat(byte* path, uint mode) => (int)Stdio.Result(Vfs.Open(path, Vfs.OCreat | Vfs.OWrOnly | Vfs.OTrunc, mode));
-        [UnmanagedCallersOnly(EntryPoint = "abi_creat64")]
+        [RuntimeExport("abi_creat64")]
         private static int Creat64(byte* path, uint mode) => (int)Stdio.Result(Vfs.Open(path, Vfs.OCreat | Vfs.OWrOnly | Vfs.OTrunc, mode));
 
-        [UnmanagedCallersOnly(EntryPoint = "libc_fcntl_va")]
+        [RuntimeExport("libc_fcntl_va")]
         private static int Fcntl(int fd, int command, VaList* args)
         {
             OpenFile* f = Vfs.Acquire(fd);
@@ -75,7 +75,7 @@ namespace Nimbus.Kernel.Libc
             return -EINVAL;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "libc_ioctl_va")]
+        [RuntimeExport("libc_ioctl_va")]
         private static int Ioctl(int fd, ulong request, VaList* args)
         {
             OpenFile* f = Vfs.Acquire(fd);
@@ -118,7 +118,7 @@ namespace Nimbus.Kernel.Libc
         }
 
         // syscall(2) for the numbers runtimes use; anything else fails with ENOSYS after naming itself.
-        [UnmanagedCallersOnly(EntryPoint = "libc_syscall_va")]
+        [RuntimeExport("libc_syscall_va")]
         private static long Syscall(long number, VaList* args)
         {
             switch (number)

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 using Nimbus.Kernel.Memory;
 
 namespace Nimbus.Kernel.Libc
@@ -36,13 +36,13 @@ namespace Nimbus.Kernel.Libc
             KernelHeap.Free(p);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_malloc")]
+        [RuntimeExport("abi_malloc")]
         private static void* MallocExport(ulong size) => Malloc(size);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_free")]
+        [RuntimeExport("abi_free")]
         private static void FreeExport(void* p) => Free(p);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_calloc")]
+        [RuntimeExport("abi_calloc")]
         private static void* Calloc(ulong count, ulong size)
         {
             ulong total = count * size;
@@ -52,7 +52,7 @@ namespace Nimbus.Kernel.Libc
             return p;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_realloc")]
+        [RuntimeExport("abi_realloc")]
         private static void* Realloc(void* p, ulong size) => Reallocate(p, size);
 
         public static void* Reallocate(void* p, ulong size)
@@ -68,7 +68,7 @@ namespace Nimbus.Kernel.Libc
             return n;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_reallocarray")]
+        [RuntimeExport("abi_reallocarray")]
         private static void* ReallocArray(void* p, ulong count, ulong size)
         {
             ulong total = count * size;
@@ -82,10 +82,10 @@ namespace Nimbus.Kernel.Libc
                 fixed (Heap* heap = &KernelMemory.KernelHeap) return heap->UsableSize(p);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_malloc_usable_size")]
+        [RuntimeExport("abi_malloc_usable_size")]
         private static ulong MallocUsableSize(void* p) => p == null ? 0 : UsableSize(p);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_posix_memalign")]
+        [RuntimeExport("abi_posix_memalign")]
         private static int PosixMemalign(void** result, ulong alignment, ulong size)
         {
             if (alignment < 8 || (alignment & (alignment - 1)) != 0) return EINVAL;
@@ -95,13 +95,13 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_aligned_alloc")]
+        [RuntimeExport("abi_aligned_alloc")]
         private static void* AlignedAlloc(ulong alignment, ulong size) => Aligned(alignment, size);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_memalign")]
+        [RuntimeExport("abi_memalign")]
         private static void* Memalign(ulong alignment, ulong size) => Aligned(alignment, size);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_valloc")]
+        [RuntimeExport("abi_valloc")]
         private static void* Valloc(ulong size) => Aligned(4096, size);
 
         private static void* Aligned(ulong alignment, ulong size)

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 using Nimbus.Kernel.Memory;
 
 namespace Nimbus.Kernel.Libc
@@ -22,7 +22,7 @@ namespace Nimbus.Kernel.Libc
     {
         private const int EINVAL = 22, ENOSPC = 28;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fmemopen")]
+        [RuntimeExport("abi_fmemopen")]
         private static CFile* Fmemopen(byte* buffer, ulong size, byte* mode)
         {
             if (size == 0 || !FileStreams.ParseMode(mode, out int flags)) { Process.SetErrno(EINVAL); return null; }
@@ -52,7 +52,7 @@ namespace Nimbus.Kernel.Libc
             return n;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_open_memstream")]
+        [RuntimeExport("abi_open_memstream")]
         private static CFile* OpenMemstream(byte** pointer, ulong* size)
         {
             if (pointer == null || size == null) { Process.SetErrno(EINVAL); return null; }

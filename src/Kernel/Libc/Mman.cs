@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
 
@@ -12,10 +12,10 @@ namespace Nimbus.Kernel.Libc
         private const int EINVAL = 22, EBADF = 9, ENODEV = 19, EEXIST = 17;
         private static readonly ulong MapFailed = ulong.MaxValue;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_mmap")]
+        [RuntimeExport("abi_mmap")]
         private static ulong Mmap(ulong address, ulong length, int prot, int flags, int fd, long offset) => Map(address, length, prot, flags, fd, offset);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_mmap64")]
+        [RuntimeExport("abi_mmap64")]
         private static ulong Mmap64(ulong address, ulong length, int prot, int flags, int fd, long offset) => Map(address, length, prot, flags, fd, offset);
 
         public static ulong Map(ulong address, ulong length, int prot, int flags, int fd, long offset)
@@ -70,18 +70,18 @@ namespace Nimbus.Kernel.Libc
             return MapFailed;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_munmap")]
+        [RuntimeExport("abi_munmap")]
         private static int Munmap(ulong address, ulong length) => Result(AddressSpace.Unmap(address, length));
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_mprotect")]
+        [RuntimeExport("abi_mprotect")]
         private static int Mprotect(ulong address, ulong length, int prot) => Result(AddressSpace.Protect(address, length, (uint)prot & 7));
 
         // MADV_DONTNEED (4) gives the pages back (they read as zero afterwards, as on Linux);
         // every other advice is a hint we may ignore.
-        [UnmanagedCallersOnly(EntryPoint = "abi_madvise")]
+        [RuntimeExport("abi_madvise")]
         private static int Madvise(ulong address, ulong length, int advice) => Advise(address, length, advice);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_posix_madvise")]
+        [RuntimeExport("abi_posix_madvise")]
         private static int PosixMadvise(ulong address, ulong length, int advice) => advice == 4 ? 0 : Advise(address, length, advice) == 0 ? 0 : Process.GetErrno();
 
         private static int Advise(ulong address, ulong length, int advice)
@@ -91,13 +91,13 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_mlock")]
+        [RuntimeExport("abi_mlock")]
         private static int Mlock(ulong address, ulong length) => 0;          // nothing is ever paged out
-        [UnmanagedCallersOnly(EntryPoint = "abi_munlock")]
+        [RuntimeExport("abi_munlock")]
         private static int Munlock(ulong address, ulong length) => 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_mlockall")]
+        [RuntimeExport("abi_mlockall")]
         private static int Mlockall(int flags) => 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_msync")]
+        [RuntimeExport("abi_msync")]
         private static int Msync(ulong address, ulong length, int flags) => 0;    // no writable shared file mappings exist (see Map)
 
         private static int Result(int errno)

@@ -1,3 +1,4 @@
+using System.Runtime;
 // <stdlib.h> number conversions, <ctype.h>, qsort/bsearch and abs/div of the kernel's libc, in the
 // C locale. Programs compare what they parse with what they print and check errno and the end
 // pointer, so these follow glibc 2.36 (plus the __isoc23 names of 2.38) to the bit. strtod and its
@@ -136,55 +137,55 @@ namespace Nimbus.Kernel.Libc
         public static ulong ToUnsigned(byte* s, byte** end, int radix, bool binaryPrefix = false) =>
             ReadInteger(s, end, radix, binaryPrefix, out ulong m, out bool negative, out bool overflow) ? ClampUnsigned(m, negative, overflow) : 0;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtol")] internal static long Strtol(byte* s, byte** e, int b) => ToSigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtoll")] internal static long Strtoll(byte* s, byte** e, int b) => ToSigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtoq")] internal static long Strtoq(byte* s, byte** e, int b) => ToSigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtoimax")] internal static long Strtoimax(byte* s, byte** e, int b) => ToSigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtoul")] internal static ulong Strtoul(byte* s, byte** e, int b) => ToUnsigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtoull")] internal static ulong Strtoull(byte* s, byte** e, int b) => ToUnsigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtouq")] internal static ulong Strtouq(byte* s, byte** e, int b) => ToUnsigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtoumax")] internal static ulong Strtoumax(byte* s, byte** e, int b) => ToUnsigned(s, e, b);
+        [RuntimeExport("abi_strtol")] internal static long Strtol(byte* s, byte** e, int b) => ToSigned(s, e, b);
+        [RuntimeExport("abi_strtoll")] internal static long Strtoll(byte* s, byte** e, int b) => ToSigned(s, e, b);
+        [RuntimeExport("abi_strtoq")] internal static long Strtoq(byte* s, byte** e, int b) => ToSigned(s, e, b);
+        [RuntimeExport("abi_strtoimax")] internal static long Strtoimax(byte* s, byte** e, int b) => ToSigned(s, e, b);
+        [RuntimeExport("abi_strtoul")] internal static ulong Strtoul(byte* s, byte** e, int b) => ToUnsigned(s, e, b);
+        [RuntimeExport("abi_strtoull")] internal static ulong Strtoull(byte* s, byte** e, int b) => ToUnsigned(s, e, b);
+        [RuntimeExport("abi_strtouq")] internal static ulong Strtouq(byte* s, byte** e, int b) => ToUnsigned(s, e, b);
+        [RuntimeExport("abi_strtoumax")] internal static ulong Strtoumax(byte* s, byte** e, int b) => ToUnsigned(s, e, b);
 
         // glibc 2.38 names (C23: "0b" prefixes too) that programs built against newer headers import.
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_strtol")] internal static long Isoc23Strtol(byte* s, byte** e, int b) => ToSigned(s, e, b, true);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_strtoll")] internal static long Isoc23Strtoll(byte* s, byte** e, int b) => ToSigned(s, e, b, true);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_strtoimax")] internal static long Isoc23Strtoimax(byte* s, byte** e, int b) => ToSigned(s, e, b, true);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_strtoul")] internal static ulong Isoc23Strtoul(byte* s, byte** e, int b) => ToUnsigned(s, e, b, true);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_strtoull")] internal static ulong Isoc23Strtoull(byte* s, byte** e, int b) => ToUnsigned(s, e, b, true);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_strtoumax")] internal static ulong Isoc23Strtoumax(byte* s, byte** e, int b) => ToUnsigned(s, e, b, true);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_strtol_l")] internal static long Isoc23StrtolL(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b, true);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_strtoll_l")] internal static long Isoc23StrtollL(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b, true);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_strtoul_l")] internal static ulong Isoc23StrtoulL(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b, true);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_strtoull_l")] internal static ulong Isoc23StrtoullL(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b, true);
+        [RuntimeExport("abi___isoc23_strtol")] internal static long Isoc23Strtol(byte* s, byte** e, int b) => ToSigned(s, e, b, true);
+        [RuntimeExport("abi___isoc23_strtoll")] internal static long Isoc23Strtoll(byte* s, byte** e, int b) => ToSigned(s, e, b, true);
+        [RuntimeExport("abi___isoc23_strtoimax")] internal static long Isoc23Strtoimax(byte* s, byte** e, int b) => ToSigned(s, e, b, true);
+        [RuntimeExport("abi___isoc23_strtoul")] internal static ulong Isoc23Strtoul(byte* s, byte** e, int b) => ToUnsigned(s, e, b, true);
+        [RuntimeExport("abi___isoc23_strtoull")] internal static ulong Isoc23Strtoull(byte* s, byte** e, int b) => ToUnsigned(s, e, b, true);
+        [RuntimeExport("abi___isoc23_strtoumax")] internal static ulong Isoc23Strtoumax(byte* s, byte** e, int b) => ToUnsigned(s, e, b, true);
+        [RuntimeExport("abi___isoc23_strtol_l")] internal static long Isoc23StrtolL(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b, true);
+        [RuntimeExport("abi___isoc23_strtoll_l")] internal static long Isoc23StrtollL(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b, true);
+        [RuntimeExport("abi___isoc23_strtoul_l")] internal static ulong Isoc23StrtoulL(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b, true);
+        [RuntimeExport("abi___isoc23_strtoull_l")] internal static ulong Isoc23StrtoullL(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b, true);
 
         // Locale variants (only the C locale exists) and the internal names old binaries import.
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtol_l")] internal static long StrtolL(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi___strtol_l")] internal static long StrtolL2(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtoll_l")] internal static long StrtollL(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi___strtoll_l")] internal static long StrtollL2(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtoul_l")] internal static ulong StrtoulL(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi___strtoul_l")] internal static ulong StrtoulL2(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtoull_l")] internal static ulong StrtoullL(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi___strtoull_l")] internal static ulong StrtoullL2(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi___strtol_internal")] internal static long StrtolInternal(byte* s, byte** e, int b, int group) => ToSigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi___strtoll_internal")] internal static long StrtollInternal(byte* s, byte** e, int b, int group) => ToSigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi___strtoul_internal")] internal static ulong StrtoulInternal(byte* s, byte** e, int b, int group) => ToUnsigned(s, e, b);
-        [UnmanagedCallersOnly(EntryPoint = "abi___strtoull_internal")] internal static ulong StrtoullInternal(byte* s, byte** e, int b, int group) => ToUnsigned(s, e, b);
+        [RuntimeExport("abi_strtol_l")] internal static long StrtolL(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b);
+        [RuntimeExport("abi___strtol_l")] internal static long StrtolL2(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b);
+        [RuntimeExport("abi_strtoll_l")] internal static long StrtollL(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b);
+        [RuntimeExport("abi___strtoll_l")] internal static long StrtollL2(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b);
+        [RuntimeExport("abi_strtoul_l")] internal static ulong StrtoulL(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b);
+        [RuntimeExport("abi___strtoul_l")] internal static ulong StrtoulL2(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b);
+        [RuntimeExport("abi_strtoull_l")] internal static ulong StrtoullL(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b);
+        [RuntimeExport("abi___strtoull_l")] internal static ulong StrtoullL2(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b);
+        [RuntimeExport("abi___strtol_internal")] internal static long StrtolInternal(byte* s, byte** e, int b, int group) => ToSigned(s, e, b);
+        [RuntimeExport("abi___strtoll_internal")] internal static long StrtollInternal(byte* s, byte** e, int b, int group) => ToSigned(s, e, b);
+        [RuntimeExport("abi___strtoul_internal")] internal static ulong StrtoulInternal(byte* s, byte** e, int b, int group) => ToUnsigned(s, e, b);
+        [RuntimeExport("abi___strtoull_internal")] internal static ulong StrtoullInternal(byte* s, byte** e, int b, int group) => ToUnsigned(s, e, b);
 
         // glibc's atoi is (int) strtol(s, NULL, 10): it truncates, and errno still reports overflow.
-        [UnmanagedCallersOnly(EntryPoint = "abi_atoi")] internal static int Atoi(byte* s) => (int)ToSigned(s, null, 10);
-        [UnmanagedCallersOnly(EntryPoint = "abi_atol")] internal static long Atol(byte* s) => ToSigned(s, null, 10);
-        [UnmanagedCallersOnly(EntryPoint = "abi_atoll")] internal static long Atoll(byte* s) => ToSigned(s, null, 10);
+        [RuntimeExport("abi_atoi")] internal static int Atoi(byte* s) => (int)ToSigned(s, null, 10);
+        [RuntimeExport("abi_atol")] internal static long Atol(byte* s) => ToSigned(s, null, 10);
+        [RuntimeExport("abi_atoll")] internal static long Atoll(byte* s) => ToSigned(s, null, 10);
 
         // =============================================================================================
         // abs and div. Dividing by zero faults as in glibc (SIGFPE); MIN / -1 wraps instead of trapping.
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_abs")] internal static int Abs(int v) => v < 0 ? -v : v;
-        [UnmanagedCallersOnly(EntryPoint = "abi_labs")] internal static long Labs(long v) => v < 0 ? -v : v;
-        [UnmanagedCallersOnly(EntryPoint = "abi_llabs")] internal static long Llabs(long v) => v < 0 ? -v : v;
-        [UnmanagedCallersOnly(EntryPoint = "abi_imaxabs")] internal static long Imaxabs(long v) => v < 0 ? -v : v;
+        [RuntimeExport("abi_abs")] internal static int Abs(int v) => v < 0 ? -v : v;
+        [RuntimeExport("abi_labs")] internal static long Labs(long v) => v < 0 ? -v : v;
+        [RuntimeExport("abi_llabs")] internal static long Llabs(long v) => v < 0 ? -v : v;
+        [RuntimeExport("abi_imaxabs")] internal static long Imaxabs(long v) => v < 0 ? -v : v;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_div")]
+        [RuntimeExport("abi_div")]
         internal static IntQuotient Div(int numerator, int denominator)
         {
             IntQuotient r;
@@ -201,9 +202,9 @@ namespace Nimbus.Kernel.Libc
             return r;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_ldiv")] internal static LongQuotient Ldiv(long n, long d) => DivideLong(n, d);
-        [UnmanagedCallersOnly(EntryPoint = "abi_lldiv")] internal static LongQuotient Lldiv(long n, long d) => DivideLong(n, d);
-        [UnmanagedCallersOnly(EntryPoint = "abi_imaxdiv")] internal static LongQuotient Imaxdiv(long n, long d) => DivideLong(n, d);
+        [RuntimeExport("abi_ldiv")] internal static LongQuotient Ldiv(long n, long d) => DivideLong(n, d);
+        [RuntimeExport("abi_lldiv")] internal static LongQuotient Lldiv(long n, long d) => DivideLong(n, d);
+        [RuntimeExport("abi_imaxdiv")] internal static LongQuotient Imaxdiv(long n, long d) => DivideLong(n, d);
 
         // =============================================================================================
         // Floating point: strtod, strtof and (for scanf's %Lf) the x87 extended format.
@@ -224,18 +225,18 @@ namespace Nimbus.Kernel.Libc
         public static double ToDouble(FloatBits f) { ulong b = f.Bits; return *(double*)&b; }
         public static float ToSingle(FloatBits f) { uint b = (uint)f.Bits; return *(float*)&b; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtod")] internal static double Strtod(byte* s, byte** e) => ToDouble(ParseFloat(s, e, FloatKind.Double));
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtof")] internal static float Strtof(byte* s, byte** e) => ToSingle(ParseFloat(s, e, FloatKind.Single));
-        [UnmanagedCallersOnly(EntryPoint = "abi_atof")] internal static double Atof(byte* s) => ToDouble(ParseFloat(s, null, FloatKind.Double));
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtof32")] internal static float Strtof32(byte* s, byte** e) => ToSingle(ParseFloat(s, e, FloatKind.Single));
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtof64")] internal static double Strtof64(byte* s, byte** e) => ToDouble(ParseFloat(s, e, FloatKind.Double));
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtof32x")] internal static double Strtof32x(byte* s, byte** e) => ToDouble(ParseFloat(s, e, FloatKind.Double));
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtod_l")] internal static double StrtodL(byte* s, byte** e, void* l) => ToDouble(ParseFloat(s, e, FloatKind.Double));
-        [UnmanagedCallersOnly(EntryPoint = "abi___strtod_l")] internal static double StrtodL2(byte* s, byte** e, void* l) => ToDouble(ParseFloat(s, e, FloatKind.Double));
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtof_l")] internal static float StrtofL(byte* s, byte** e, void* l) => ToSingle(ParseFloat(s, e, FloatKind.Single));
-        [UnmanagedCallersOnly(EntryPoint = "abi___strtof_l")] internal static float StrtofL2(byte* s, byte** e, void* l) => ToSingle(ParseFloat(s, e, FloatKind.Single));
-        [UnmanagedCallersOnly(EntryPoint = "abi___strtod_internal")] internal static double StrtodInternal(byte* s, byte** e, int group) => ToDouble(ParseFloat(s, e, FloatKind.Double));
-        [UnmanagedCallersOnly(EntryPoint = "abi___strtof_internal")] internal static float StrtofInternal(byte* s, byte** e, int group) => ToSingle(ParseFloat(s, e, FloatKind.Single));
+        [RuntimeExport("abi_strtod")] internal static double Strtod(byte* s, byte** e) => ToDouble(ParseFloat(s, e, FloatKind.Double));
+        [RuntimeExport("abi_strtof")] internal static float Strtof(byte* s, byte** e) => ToSingle(ParseFloat(s, e, FloatKind.Single));
+        [RuntimeExport("abi_atof")] internal static double Atof(byte* s) => ToDouble(ParseFloat(s, null, FloatKind.Double));
+        [RuntimeExport("abi_strtof32")] internal static float Strtof32(byte* s, byte** e) => ToSingle(ParseFloat(s, e, FloatKind.Single));
+        [RuntimeExport("abi_strtof64")] internal static double Strtof64(byte* s, byte** e) => ToDouble(ParseFloat(s, e, FloatKind.Double));
+        [RuntimeExport("abi_strtof32x")] internal static double Strtof32x(byte* s, byte** e) => ToDouble(ParseFloat(s, e, FloatKind.Double));
+        [RuntimeExport("abi_strtod_l")] internal static double StrtodL(byte* s, byte** e, void* l) => ToDouble(ParseFloat(s, e, FloatKind.Double));
+        [RuntimeExport("abi___strtod_l")] internal static double StrtodL2(byte* s, byte** e, void* l) => ToDouble(ParseFloat(s, e, FloatKind.Double));
+        [RuntimeExport("abi_strtof_l")] internal static float StrtofL(byte* s, byte** e, void* l) => ToSingle(ParseFloat(s, e, FloatKind.Single));
+        [RuntimeExport("abi___strtof_l")] internal static float StrtofL2(byte* s, byte** e, void* l) => ToSingle(ParseFloat(s, e, FloatKind.Single));
+        [RuntimeExport("abi___strtod_internal")] internal static double StrtodInternal(byte* s, byte** e, int group) => ToDouble(ParseFloat(s, e, FloatKind.Double));
+        [RuntimeExport("abi___strtof_internal")] internal static float StrtofInternal(byte* s, byte** e, int group) => ToSingle(ParseFloat(s, e, FloatKind.Single));
         // strtold returns its value in the x87 st(0), which C# cannot do: ParseFloat(..., Extended)
         // has the result, and an assembly trampoline that loads it with fld is all strtold still needs.
 
@@ -828,63 +829,63 @@ namespace Nimbus.Kernel.Libc
             }
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___ctype_b_loc")]
+        [RuntimeExport("abi___ctype_b_loc")]
         internal static ushort** CtypeBLoc() { EnsureTables(); fixed (ushort** slot = &s_classes) return slot; }
-        [UnmanagedCallersOnly(EntryPoint = "abi___ctype_toupper_loc")]
+        [RuntimeExport("abi___ctype_toupper_loc")]
         internal static int** CtypeToupperLoc() { EnsureTables(); fixed (int** slot = &s_upper) return slot; }
-        [UnmanagedCallersOnly(EntryPoint = "abi___ctype_tolower_loc")]
+        [RuntimeExport("abi___ctype_tolower_loc")]
         internal static int** CtypeTolowerLoc() { EnsureTables(); fixed (int** slot = &s_lower) return slot; }
 
         // Like glibc these return the class bit itself (isalpha('a') is 1024), not 1.
-        [UnmanagedCallersOnly(EntryPoint = "abi_isalnum")] internal static int Isalnum(int c) => Is(c, ClassAlnum);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isalpha")] internal static int Isalpha(int c) => Is(c, ClassAlpha);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isblank")] internal static int Isblank(int c) => Is(c, ClassBlank);
-        [UnmanagedCallersOnly(EntryPoint = "abi_iscntrl")] internal static int Iscntrl(int c) => Is(c, ClassCntrl);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isdigit")] internal static int Isdigit(int c) => Is(c, ClassDigit);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isgraph")] internal static int Isgraph(int c) => Is(c, ClassGraph);
-        [UnmanagedCallersOnly(EntryPoint = "abi_islower")] internal static int Islower(int c) => Is(c, ClassLower);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isprint")] internal static int Isprint(int c) => Is(c, ClassPrint);
-        [UnmanagedCallersOnly(EntryPoint = "abi_ispunct")] internal static int Ispunct(int c) => Is(c, ClassPunct);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isspace")] internal static int Isspace(int c) => Is(c, ClassSpace);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isupper")] internal static int Isupper(int c) => Is(c, ClassUpper);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isxdigit")] internal static int Isxdigit(int c) => Is(c, ClassXDigit);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isctype")] internal static int Isctype(int c, int mask) => Is(c, (ushort)mask);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isascii")] internal static int Isascii(int c) => (c & ~0x7F) == 0 ? 1 : 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_toascii")] internal static int Toascii(int c) => c & 0x7F;
-        [UnmanagedCallersOnly(EntryPoint = "abi_toupper")] internal static int Toupper(int c) => UpperOf(c);
-        [UnmanagedCallersOnly(EntryPoint = "abi_tolower")] internal static int Tolower(int c) => LowerOf(c);
-        [UnmanagedCallersOnly(EntryPoint = "abi__toupper")] internal static int ToupperRaw(int c) => UpperOf(c);
-        [UnmanagedCallersOnly(EntryPoint = "abi__tolower")] internal static int TolowerRaw(int c) => LowerOf(c);
+        [RuntimeExport("abi_isalnum")] internal static int Isalnum(int c) => Is(c, ClassAlnum);
+        [RuntimeExport("abi_isalpha")] internal static int Isalpha(int c) => Is(c, ClassAlpha);
+        [RuntimeExport("abi_isblank")] internal static int Isblank(int c) => Is(c, ClassBlank);
+        [RuntimeExport("abi_iscntrl")] internal static int Iscntrl(int c) => Is(c, ClassCntrl);
+        [RuntimeExport("abi_isdigit")] internal static int Isdigit(int c) => Is(c, ClassDigit);
+        [RuntimeExport("abi_isgraph")] internal static int Isgraph(int c) => Is(c, ClassGraph);
+        [RuntimeExport("abi_islower")] internal static int Islower(int c) => Is(c, ClassLower);
+        [RuntimeExport("abi_isprint")] internal static int Isprint(int c) => Is(c, ClassPrint);
+        [RuntimeExport("abi_ispunct")] internal static int Ispunct(int c) => Is(c, ClassPunct);
+        [RuntimeExport("abi_isspace")] internal static int Isspace(int c) => Is(c, ClassSpace);
+        [RuntimeExport("abi_isupper")] internal static int Isupper(int c) => Is(c, ClassUpper);
+        [RuntimeExport("abi_isxdigit")] internal static int Isxdigit(int c) => Is(c, ClassXDigit);
+        [RuntimeExport("abi_isctype")] internal static int Isctype(int c, int mask) => Is(c, (ushort)mask);
+        [RuntimeExport("abi_isascii")] internal static int Isascii(int c) => (c & ~0x7F) == 0 ? 1 : 0;
+        [RuntimeExport("abi_toascii")] internal static int Toascii(int c) => c & 0x7F;
+        [RuntimeExport("abi_toupper")] internal static int Toupper(int c) => UpperOf(c);
+        [RuntimeExport("abi_tolower")] internal static int Tolower(int c) => LowerOf(c);
+        [RuntimeExport("abi__toupper")] internal static int ToupperRaw(int c) => UpperOf(c);
+        [RuntimeExport("abi__tolower")] internal static int TolowerRaw(int c) => LowerOf(c);
 
         // The locale_t variants: only the C locale exists, so the locale argument changes nothing.
-        [UnmanagedCallersOnly(EntryPoint = "abi_isalnum_l")] internal static int IsalnumL(int c, void* l) => Is(c, ClassAlnum);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isalpha_l")] internal static int IsalphaL(int c, void* l) => Is(c, ClassAlpha);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isblank_l")] internal static int IsblankL(int c, void* l) => Is(c, ClassBlank);
-        [UnmanagedCallersOnly(EntryPoint = "abi_iscntrl_l")] internal static int IscntrlL(int c, void* l) => Is(c, ClassCntrl);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isdigit_l")] internal static int IsdigitL(int c, void* l) => Is(c, ClassDigit);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isgraph_l")] internal static int IsgraphL(int c, void* l) => Is(c, ClassGraph);
-        [UnmanagedCallersOnly(EntryPoint = "abi_islower_l")] internal static int IslowerL(int c, void* l) => Is(c, ClassLower);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isprint_l")] internal static int IsprintL(int c, void* l) => Is(c, ClassPrint);
-        [UnmanagedCallersOnly(EntryPoint = "abi_ispunct_l")] internal static int IspunctL(int c, void* l) => Is(c, ClassPunct);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isspace_l")] internal static int IsspaceL(int c, void* l) => Is(c, ClassSpace);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isupper_l")] internal static int IsupperL(int c, void* l) => Is(c, ClassUpper);
-        [UnmanagedCallersOnly(EntryPoint = "abi_isxdigit_l")] internal static int IsxdigitL(int c, void* l) => Is(c, ClassXDigit);
-        [UnmanagedCallersOnly(EntryPoint = "abi_toupper_l")] internal static int ToupperL(int c, void* l) => UpperOf(c);
-        [UnmanagedCallersOnly(EntryPoint = "abi_tolower_l")] internal static int TolowerL(int c, void* l) => LowerOf(c);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isalnum_l")] internal static int IsalnumL2(int c, void* l) => Is(c, ClassAlnum);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isalpha_l")] internal static int IsalphaL2(int c, void* l) => Is(c, ClassAlpha);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isblank_l")] internal static int IsblankL2(int c, void* l) => Is(c, ClassBlank);
-        [UnmanagedCallersOnly(EntryPoint = "abi___iscntrl_l")] internal static int IscntrlL2(int c, void* l) => Is(c, ClassCntrl);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isdigit_l")] internal static int IsdigitL2(int c, void* l) => Is(c, ClassDigit);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isgraph_l")] internal static int IsgraphL2(int c, void* l) => Is(c, ClassGraph);
-        [UnmanagedCallersOnly(EntryPoint = "abi___islower_l")] internal static int IslowerL2(int c, void* l) => Is(c, ClassLower);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isprint_l")] internal static int IsprintL2(int c, void* l) => Is(c, ClassPrint);
-        [UnmanagedCallersOnly(EntryPoint = "abi___ispunct_l")] internal static int IspunctL2(int c, void* l) => Is(c, ClassPunct);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isspace_l")] internal static int IsspaceL2(int c, void* l) => Is(c, ClassSpace);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isupper_l")] internal static int IsupperL2(int c, void* l) => Is(c, ClassUpper);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isxdigit_l")] internal static int IsxdigitL2(int c, void* l) => Is(c, ClassXDigit);
-        [UnmanagedCallersOnly(EntryPoint = "abi___toupper_l")] internal static int ToupperL2(int c, void* l) => UpperOf(c);
-        [UnmanagedCallersOnly(EntryPoint = "abi___tolower_l")] internal static int TolowerL2(int c, void* l) => LowerOf(c);
+        [RuntimeExport("abi_isalnum_l")] internal static int IsalnumL(int c, void* l) => Is(c, ClassAlnum);
+        [RuntimeExport("abi_isalpha_l")] internal static int IsalphaL(int c, void* l) => Is(c, ClassAlpha);
+        [RuntimeExport("abi_isblank_l")] internal static int IsblankL(int c, void* l) => Is(c, ClassBlank);
+        [RuntimeExport("abi_iscntrl_l")] internal static int IscntrlL(int c, void* l) => Is(c, ClassCntrl);
+        [RuntimeExport("abi_isdigit_l")] internal static int IsdigitL(int c, void* l) => Is(c, ClassDigit);
+        [RuntimeExport("abi_isgraph_l")] internal static int IsgraphL(int c, void* l) => Is(c, ClassGraph);
+        [RuntimeExport("abi_islower_l")] internal static int IslowerL(int c, void* l) => Is(c, ClassLower);
+        [RuntimeExport("abi_isprint_l")] internal static int IsprintL(int c, void* l) => Is(c, ClassPrint);
+        [RuntimeExport("abi_ispunct_l")] internal static int IspunctL(int c, void* l) => Is(c, ClassPunct);
+        [RuntimeExport("abi_isspace_l")] internal static int IsspaceL(int c, void* l) => Is(c, ClassSpace);
+        [RuntimeExport("abi_isupper_l")] internal static int IsupperL(int c, void* l) => Is(c, ClassUpper);
+        [RuntimeExport("abi_isxdigit_l")] internal static int IsxdigitL(int c, void* l) => Is(c, ClassXDigit);
+        [RuntimeExport("abi_toupper_l")] internal static int ToupperL(int c, void* l) => UpperOf(c);
+        [RuntimeExport("abi_tolower_l")] internal static int TolowerL(int c, void* l) => LowerOf(c);
+        [RuntimeExport("abi___isalnum_l")] internal static int IsalnumL2(int c, void* l) => Is(c, ClassAlnum);
+        [RuntimeExport("abi___isalpha_l")] internal static int IsalphaL2(int c, void* l) => Is(c, ClassAlpha);
+        [RuntimeExport("abi___isblank_l")] internal static int IsblankL2(int c, void* l) => Is(c, ClassBlank);
+        [RuntimeExport("abi___iscntrl_l")] internal static int IscntrlL2(int c, void* l) => Is(c, ClassCntrl);
+        [RuntimeExport("abi___isdigit_l")] internal static int IsdigitL2(int c, void* l) => Is(c, ClassDigit);
+        [RuntimeExport("abi___isgraph_l")] internal static int IsgraphL2(int c, void* l) => Is(c, ClassGraph);
+        [RuntimeExport("abi___islower_l")] internal static int IslowerL2(int c, void* l) => Is(c, ClassLower);
+        [RuntimeExport("abi___isprint_l")] internal static int IsprintL2(int c, void* l) => Is(c, ClassPrint);
+        [RuntimeExport("abi___ispunct_l")] internal static int IspunctL2(int c, void* l) => Is(c, ClassPunct);
+        [RuntimeExport("abi___isspace_l")] internal static int IsspaceL2(int c, void* l) => Is(c, ClassSpace);
+        [RuntimeExport("abi___isupper_l")] internal static int IsupperL2(int c, void* l) => Is(c, ClassUpper);
+        [RuntimeExport("abi___isxdigit_l")] internal static int IsxdigitL2(int c, void* l) => Is(c, ClassXDigit);
+        [RuntimeExport("abi___toupper_l")] internal static int ToupperL2(int c, void* l) => UpperOf(c);
+        [RuntimeExport("abi___tolower_l")] internal static int TolowerL2(int c, void* l) => LowerOf(c);
 
         // =============================================================================================
         // qsort, qsort_r, bsearch. glibc's qsort is a merge sort, so in practice stable, and programs
@@ -936,7 +937,7 @@ namespace Nimbus.Kernel.Libc
             for (; i < bytes; i++) destination[i] = source[i];
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_qsort")]
+        [RuntimeExport("abi_qsort")]
         internal static void Qsort(byte* array, ulong count, ulong size, delegate* unmanaged<void*, void*, int> compare)
         {
             SortContext c = default;
@@ -945,7 +946,7 @@ namespace Nimbus.Kernel.Libc
             Sort(array, count, &c);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_qsort_r")]
+        [RuntimeExport("abi_qsort_r")]
         internal static void QsortR(byte* array, ulong count, ulong size, delegate* unmanaged<void*, void*, void*, int> compare, void* argument)
         {
             SortContext c = default;
@@ -1132,7 +1133,7 @@ namespace Nimbus.Kernel.Libc
             for (ulong i = 0, j = count - 1; i < j; i++, j--) Swap(first + i * size, first + j * size, size);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_bsearch")]
+        [RuntimeExport("abi_bsearch")]
         internal static void* Bsearch(void* key, byte* array, ulong count, ulong size, delegate* unmanaged<void*, void*, int> compare)
         {
             ulong low = 0, high = count;

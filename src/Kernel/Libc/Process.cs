@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 using Nimbus.Kernel.Elf;
 using Nimbus.Kernel.Sched;
 
@@ -18,7 +18,7 @@ namespace Nimbus.Kernel.Libc
         public static int Argc;
         public static byte** Argv;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___libc_start_main")]
+        [RuntimeExport("abi___libc_start_main")]
         private static int LibcStartMain(delegate* unmanaged<int, byte**, byte**, int> main, int argc, byte** argv,
             delegate* unmanaged<int, byte**, byte**, void> init, void* fini, void* rtldFini, void* stackEnd)
         {
@@ -77,14 +77,14 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_atexit")]
+        [RuntimeExport("abi_atexit")]
         private static int AtExit(delegate* unmanaged<void> f) => Register(0, (ulong)f, 0, 0);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___cxa_atexit")]
+        [RuntimeExport("abi___cxa_atexit")]
         private static int CxaAtExit(delegate* unmanaged<void*, void> f, void* arg, void* dso) => Register(1, (ulong)f, (ulong)arg, (ulong)dso);
 
         // Runs (once) the handlers registered by a library being unloaded, or all with dso = null.
-        [UnmanagedCallersOnly(EntryPoint = "abi___cxa_finalize")]
+        [RuntimeExport("abi___cxa_finalize")]
         private static void CxaFinalize(void* dso) => RunHandlers((ulong)dso);
 
         private static void RunHandlers(ulong dso)
@@ -111,7 +111,7 @@ namespace Nimbus.Kernel.Libc
             }
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_exit")]
+        [RuntimeExport("abi_exit")]
         private static void ExitExport(int status) => Exit(status);
 
         public static void Exit(int status)
@@ -144,19 +144,19 @@ namespace Nimbus.Kernel.Libc
             Power.Exit(status & 0xFF);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi__exit")]
+        [RuntimeExport("abi__exit")]
         private static void UnderscoreExit(int status) => QuickExit(status);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi__Exit")]
+        [RuntimeExport("abi__Exit")]
         private static void UnderscoreExit2(int status) => QuickExit(status);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_abort")]
+        [RuntimeExport("abi_abort")]
         private static void Abort() => Die("abort() called", 134);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___stack_chk_fail")]
+        [RuntimeExport("abi___stack_chk_fail")]
         private static void StackCheckFail() => Die("stack smashing detected (__stack_chk_fail)", 134);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___assert_fail")]
+        [RuntimeExport("abi___assert_fail")]
         private static void AssertFail(byte* assertion, byte* file, uint line, byte* function)
         {
             Stdio.FlushAll();
@@ -174,13 +174,13 @@ namespace Nimbus.Kernel.Libc
 
         public static System.ReadOnlySpan<byte> Str(byte* s) => s == null ? "(null)"u8 : Fs.Vfs.Span(s);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___errno_location")]
+        [RuntimeExport("abi___errno_location")]
         private static int* ErrnoLocation() => &Scheduler.Current->Errno;
 
         public static void SetErrno(int e) => Scheduler.Current->Errno = e;
         public static int GetErrno() => Scheduler.Current->Errno;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_getauxval")]
+        [RuntimeExport("abi_getauxval")]
         private static ulong GetAuxVal(ulong type)
         {
             ulong v = AppThreads.GetAuxValue(type);
@@ -188,10 +188,10 @@ namespace Nimbus.Kernel.Libc
             return v;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_getenv")]
+        [RuntimeExport("abi_getenv")]
         private static byte* GetEnv(byte* name) => GetEnvironment(name);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_secure_getenv")]
+        [RuntimeExport("abi_secure_getenv")]
         private static byte* SecureGetEnv(byte* name) => GetEnvironment(name);
 
         // The environment is an array of "NAME=value" pointers; changes make a new array (malloc'd,
@@ -200,7 +200,7 @@ namespace Nimbus.Kernel.Libc
         private static Sync.Mutex s_envLock;
         private const int EINVAL = 22;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_setenv")]
+        [RuntimeExport("abi_setenv")]
         private static int SetEnv(byte* name, byte* value, int overwrite)
         {
             if (!ValidName(name)) { SetErrno(EINVAL); return -1; }
@@ -219,7 +219,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_putenv")]
+        [RuntimeExport("abi_putenv")]
         private static int PutEnv(byte* entry)
         {
             ulong n = 0;
@@ -229,7 +229,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_unsetenv")]
+        [RuntimeExport("abi_unsetenv")]
         private static int UnsetEnv(byte* name)
         {
             if (!ValidName(name)) { SetErrno(EINVAL); return -1; }
@@ -237,7 +237,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_clearenv")]
+        [RuntimeExport("abi_clearenv")]
         private static int ClearEnv()
         {
             var empty = (byte**)Memory.Malloc(8);

@@ -1,3 +1,4 @@
+using System.Runtime;
 // The scanf engine of the kernel's libc: vsscanf, and the core a FILE-based fscanf plugs into through
 // a ScanSource (a function that reads a byte and one that gives it back). Programs check exactly how
 // many items scanf assigned and where it stopped, so this reproduces glibc 2.36 in the C locale,
@@ -5,7 +6,6 @@
 // 2.38/2.39 added: %b, 0b prefixes for %i in the __isoc23 functions, and the %wN length modifiers.
 // Numbers are converted by Numbers.cs, so scanf rounds and sets errno exactly as strtod does.
 using System;
-using System.Runtime.InteropServices;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -104,19 +104,19 @@ namespace Nimbus.Kernel.Libc
 
         private static void UnreadString(void* context, int c) => (*(byte**)context)--;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_vsscanf")]
+        [RuntimeExport("abi_vsscanf")]
         internal static int Vsscanf(byte* s, byte* format, VaList* ap) => ScanString(s, format, ap, ScanMode.Gnu);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc99_vsscanf")]
+        [RuntimeExport("abi___isoc99_vsscanf")]
         internal static int Isoc99Vsscanf(byte* s, byte* format, VaList* ap) => ScanString(s, format, ap, ScanMode.IsoC99);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_vsscanf")]
+        [RuntimeExport("abi___isoc23_vsscanf")]
         internal static int Isoc23Vsscanf(byte* s, byte* format, VaList* ap) => ScanString(s, format, ap, ScanMode.IsoC23);
 
         // Targets of the variadic trampolines sscanf, __isoc99_sscanf and __isoc23_sscanf.
-        [UnmanagedCallersOnly(EntryPoint = "libc_sscanf_va")]
+        [RuntimeExport("libc_sscanf_va")]
         internal static int SscanfVa(byte* s, byte* format, VaList* ap) => ScanString(s, format, ap, ScanMode.Gnu);
-        [UnmanagedCallersOnly(EntryPoint = "libc_isoc99_sscanf_va")]
+        [RuntimeExport("libc_isoc99_sscanf_va")]
         internal static int Isoc99SscanfVa(byte* s, byte* format, VaList* ap) => ScanString(s, format, ap, ScanMode.IsoC99);
-        [UnmanagedCallersOnly(EntryPoint = "libc_isoc23_sscanf_va")]
+        [RuntimeExport("libc_isoc23_sscanf_va")]
         internal static int Isoc23SscanfVa(byte* s, byte* format, VaList* ap) => ScanString(s, format, ap, ScanMode.IsoC23);
 
         // ---------------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ namespace Nimbus.Kernel.Libc
         private static SigAction* Action(int sig) { fixed (ActionTable* t = &s_actions) return (SigAction*)t->Raw + sig; }
         private static ulong Bit(int sig) => 1UL << (sig - 1);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sigaction")]
+        [RuntimeExport("abi_sigaction")]
         private static int SigactionExport(int sig, UserSigAction* act, UserSigAction* old)
         {
             SigAction a = default, o;
@@ -76,7 +76,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_signal")]
+        [RuntimeExport("abi_signal")]
         private static ulong Signal(int sig, ulong handler)
         {
             var act = new SigAction { Handler = handler, Flags = SaRestart };
@@ -85,28 +85,28 @@ namespace Nimbus.Kernel.Libc
             return old.Handler;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sigemptyset")]
+        [RuntimeExport("abi_sigemptyset")]
         private static int SigEmptySet(ulong* set) { for (int i = 0; i < 16; i++) set[i] = 0; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_sigfillset")]
+        [RuntimeExport("abi_sigfillset")]
         private static int SigFillSet(ulong* set) { for (int i = 0; i < 16; i++) set[i] = 0; set[0] = ulong.MaxValue; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_sigaddset")]
+        [RuntimeExport("abi_sigaddset")]
         private static int SigAddSet(ulong* set, int sig) { if (sig < 1 || sig > MaxSignal) return Invalid(); set[0] |= Bit(sig); return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_sigdelset")]
+        [RuntimeExport("abi_sigdelset")]
         private static int SigDelSet(ulong* set, int sig) { if (sig < 1 || sig > MaxSignal) return Invalid(); set[0] &= ~Bit(sig); return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_sigismember")]
+        [RuntimeExport("abi_sigismember")]
         private static int SigIsMember(ulong* set, int sig) { if (sig < 1 || sig > MaxSignal) return Invalid(); return (set[0] & Bit(sig)) != 0 ? 1 : 0; }
 
         private static int Invalid() { Process.SetErrno(EINVAL); return -1; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___libc_current_sigrtmin")]
+        [RuntimeExport("abi___libc_current_sigrtmin")]
         private static int SigRtMinExport() => SigRtMin;
-        [UnmanagedCallersOnly(EntryPoint = "abi___libc_current_sigrtmax")]
+        [RuntimeExport("abi___libc_current_sigrtmax")]
         private static int SigRtMaxExport() => MaxSignal;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sigprocmask")]
+        [RuntimeExport("abi_sigprocmask")]
         private static int SigProcMask(int how, ulong* set, ulong* old) => ChangeMask(how, set, old) == 0 ? 0 : Invalid();
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_sigmask")]
+        [RuntimeExport("abi_pthread_sigmask")]
         private static int PthreadSigMask(int how, ulong* set, ulong* old) => ChangeMask(how, set, old);
 
         private static int ChangeMask(int how, ulong* set, ulong* old)
@@ -128,7 +128,7 @@ namespace Nimbus.Kernel.Libc
         [StructLayout(LayoutKind.Sequential)]
         private struct StackT { public ulong Sp; public int Flags; public int Pad; public ulong Size; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sigaltstack")]
+        [RuntimeExport("abi_sigaltstack")]
         private static int SigAltStack(StackT* ss, StackT* old)
         {
             PThread* p = Threads.Current;
@@ -148,17 +148,17 @@ namespace Nimbus.Kernel.Libc
 
         private static bool OnAltStack(PThread* p, ulong sp) => p->AltStack != 0 && sp > p->AltStack && sp <= p->AltStack + p->AltStackSize;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_raise")]
+        [RuntimeExport("abi_raise")]
         private static int Raise(int sig) => Send(Threads.Current, sig);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_kill")]
+        [RuntimeExport("abi_kill")]
         private static int Kill(int pid, int sig)
         {
             if (pid != 1 && pid != 0 && pid != -1) { Process.SetErrno(ESRCH); return -1; }
             return Send(Threads.Current, sig) == 0 ? 0 : Invalid();
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_kill")]
+        [RuntimeExport("abi_pthread_kill")]
         private static int PthreadKill(PThread* p, int sig) => Send(p, sig);
 
         // Marks the signal pending on the thread; it runs when that thread is next interrupted in
@@ -335,10 +335,10 @@ namespace Nimbus.Kernel.Libc
         }
 
         // sigsetjmp/siglongjmp (Arch/X64/libc.S) keep the mask at jmp_buf + 72.
-        [UnmanagedCallersOnly(EntryPoint = "libc_save_signal_mask")]
+        [RuntimeExport("libc_save_signal_mask")]
         private static int SaveMask(ulong* env) { env[9] = Threads.Current->SignalMask; return 0; }
 
-        [UnmanagedCallersOnly(EntryPoint = "libc_restore_signal_mask")]
+        [RuntimeExport("libc_restore_signal_mask")]
         private static void RestoreMask(ulong* env) => Threads.Current->SignalMask = env[9];
 
         // interrupts.S saved the FPU/SSE state just below the frame, 64-byte aligned.
@@ -346,7 +346,7 @@ namespace Nimbus.Kernel.Libc
 
         // Called by signal_return with the ucontext the handler got (and may have edited): restores
         // the signal mask and returns the general registers for the assembly to load.
-        [UnmanagedCallersOnly(EntryPoint = "libc_signal_return")]
+        [RuntimeExport("libc_signal_return")]
         private static ulong* Return(byte* uc)
         {
             PThread* p = Threads.Current;

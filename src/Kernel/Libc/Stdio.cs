@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
@@ -251,19 +252,19 @@ namespace Nimbus.Kernel.Libc
 
         private static int Strlen(byte* s) => (int)Strings.Length(s);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_vfprintf")]
+        [RuntimeExport("abi_vfprintf")]
         private static int VfPrintfExport(CFile* f, byte* format, VaList* args) => VfPrintf(f, format, args);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_vprintf")]
+        [RuntimeExport("abi_vprintf")]
         private static int VPrintf(byte* format, VaList* args) => VfPrintf(LibcData.Globals->Stdout, format, args);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_vsnprintf")]
+        [RuntimeExport("abi_vsnprintf")]
         private static int VsnPrintf(byte* buffer, ulong size, byte* format, VaList* args) => Format.SPrintf(buffer, size, format, args);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_vsprintf")]
+        [RuntimeExport("abi_vsprintf")]
         private static int VsPrintf(byte* buffer, byte* format, VaList* args) => Format.SPrintf(buffer, int.MaxValue, format, args);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_vdprintf")]
+        [RuntimeExport("abi_vdprintf")]
         private static int VdPrintf(int fd, byte* format, VaList* args)
         {
             var sink = new FormatSink(&FdWrite, (void*)(long)fd);
@@ -272,7 +273,7 @@ namespace Nimbus.Kernel.Libc
 
         private static int FdWrite(void* context, byte* bytes, int length) => Vfs.Write((int)(long)context, bytes, (ulong)length) < 0 ? -1 : 0;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_vasprintf")]
+        [RuntimeExport("abi_vasprintf")]
         private static int VasPrintf(byte** result, byte* format, VaList* args)
         {
             VaList copy = *args;
@@ -285,21 +286,21 @@ namespace Nimbus.Kernel.Libc
         }
 
         // The _FORTIFY_SOURCE variants: the flag and object sizes only add checks.
-        [UnmanagedCallersOnly(EntryPoint = "libc_printf_chk")]
+        [RuntimeExport("libc_printf_chk")]
         private static int PrintfChk(int flag, byte* format, VaList* args) => VfPrintf(LibcData.Globals->Stdout, format, args);
-        [UnmanagedCallersOnly(EntryPoint = "libc_fprintf_chk")]
+        [RuntimeExport("libc_fprintf_chk")]
         private static int FprintfChk(CFile* f, int flag, byte* format, VaList* args) => VfPrintf(f, format, args);
-        [UnmanagedCallersOnly(EntryPoint = "libc_sprintf_chk")]
+        [RuntimeExport("libc_sprintf_chk")]
         private static int SprintfChk(byte* s, int flag, ulong size, byte* format, VaList* args) => Checked(Format.SPrintf(s, size, format, args), size);
-        [UnmanagedCallersOnly(EntryPoint = "libc_snprintf_chk")]
+        [RuntimeExport("libc_snprintf_chk")]
         private static int SnprintfChk(byte* s, ulong max, int flag, ulong size, byte* format, VaList* args)
         {
             if (max > size) Process.Die("buffer overflow detected (__snprintf_chk)", 134);
             return Format.SPrintf(s, max, format, args);
         }
-        [UnmanagedCallersOnly(EntryPoint = "abi___vfprintf_chk")]
+        [RuntimeExport("abi___vfprintf_chk")]
         private static int VfprintfChk(CFile* f, int flag, byte* format, VaList* args) => VfPrintf(f, format, args);
-        [UnmanagedCallersOnly(EntryPoint = "abi___vsnprintf_chk")]
+        [RuntimeExport("abi___vsnprintf_chk")]
         private static int VsnprintfChk(byte* s, ulong max, int flag, ulong size, byte* format, VaList* args) => Format.SPrintf(s, max, format, args);
 
         private static int Checked(int n, ulong size)
@@ -308,7 +309,7 @@ namespace Nimbus.Kernel.Libc
             return n;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_puts")]
+        [RuntimeExport("abi_puts")]
         private static int Puts(byte* s)
         {
             CFile* f = LibcData.Globals->Stdout;
@@ -320,28 +321,28 @@ namespace Nimbus.Kernel.Libc
             return r < 0 ? -1 : 1;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fputs")]
+        [RuntimeExport("abi_fputs")]
         private static int Fputs(byte* s, CFile* f) => Write(f, s, Strlen(s)) < 0 ? -1 : 1;
-        [UnmanagedCallersOnly(EntryPoint = "abi_fputs_unlocked")]
+        [RuntimeExport("abi_fputs_unlocked")]
         private static int FputsUnlocked(byte* s, CFile* f) => Write(f, s, Strlen(s)) < 0 ? -1 : 1;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fputc")]
+        [RuntimeExport("abi_fputc")]
         private static int Fputc(int c, CFile* f) => PutChar(c, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_putc")]
+        [RuntimeExport("abi_putc")]
         private static int Putc(int c, CFile* f) => PutChar(c, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi__IO_putc")]
+        [RuntimeExport("abi__IO_putc")]
         private static int IoPutc(int c, CFile* f) => PutChar(c, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_putchar")]
+        [RuntimeExport("abi_putchar")]
         private static int Putchar(int c) => PutChar(c, LibcData.Globals->Stdout);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fputc_unlocked")]
+        [RuntimeExport("abi_fputc_unlocked")]
         private static int FputcUnlocked(int c, CFile* f) => PutChar(c, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_putc_unlocked")]
+        [RuntimeExport("abi_putc_unlocked")]
         private static int PutcUnlocked(int c, CFile* f) => PutChar(c, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_putchar_unlocked")]
+        [RuntimeExport("abi_putchar_unlocked")]
         private static int PutcharUnlocked(int c) => PutChar(c, LibcData.Globals->Stdout);
 
         // What putc_unlocked calls when its (always empty) write area is full; EOF only flushes.
-        [UnmanagedCallersOnly(EntryPoint = "abi___overflow")]
+        [RuntimeExport("abi___overflow")]
         private static int Overflow(CFile* f, int c)
         {
             if (c != -1) return PutChar(c, f);
@@ -357,9 +358,9 @@ namespace Nimbus.Kernel.Libc
             return Write(f, &b, 1) < 0 ? -1 : b;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fwrite")]
+        [RuntimeExport("abi_fwrite")]
         private static ulong Fwrite(byte* data, ulong size, ulong count, CFile* f) => WriteItems(data, size, count, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fwrite_unlocked")]
+        [RuntimeExport("abi_fwrite_unlocked")]
         private static ulong FwriteUnlocked(byte* data, ulong size, ulong count, CFile* f) => WriteItems(data, size, count, f);
 
         private static ulong WriteItems(byte* data, ulong size, ulong count, CFile* f)
@@ -369,9 +370,9 @@ namespace Nimbus.Kernel.Libc
             return Write(f, data, (int)total) < 0 ? 0 : count;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fflush")]
+        [RuntimeExport("abi_fflush")]
         private static int Fflush(CFile* f) => Flush(f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fflush_unlocked")]
+        [RuntimeExport("abi_fflush_unlocked")]
         private static int FflushUnlocked(CFile* f) => Flush(f);
 
         // fflush(NULL): all output; an output stream: its buffer; an input stream: its unread input
@@ -385,13 +386,13 @@ namespace Nimbus.Kernel.Libc
             return ok ? 0 : -1;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_setvbuf")]
+        [RuntimeExport("abi_setvbuf")]
         private static int Setvbuf(CFile* f, byte* buffer, int mode, ulong size) => SetBuffer(f, buffer, mode, size);
-        [UnmanagedCallersOnly(EntryPoint = "abi_setbuf")]
+        [RuntimeExport("abi_setbuf")]
         private static void Setbuf(CFile* f, byte* buffer) => SetBuffer(f, buffer, buffer == null ? BufferNone : BufferFull, 8192);
-        [UnmanagedCallersOnly(EntryPoint = "abi_setbuffer")]
+        [RuntimeExport("abi_setbuffer")]
         private static void Setbuffer(CFile* f, byte* buffer, ulong size) => SetBuffer(f, buffer, buffer == null ? BufferNone : BufferFull, size);
-        [UnmanagedCallersOnly(EntryPoint = "abi_setlinebuf")]
+        [RuntimeExport("abi_setlinebuf")]
         private static void Setlinebuf(CFile* f) => SetBuffer(f, null, BufferLine, 0);
 
         // setvbuf: the mode, and the caller's buffer when given (it stays the caller's).
@@ -413,21 +414,21 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_ferror")]
+        [RuntimeExport("abi_ferror")]
         private static int Ferror(CFile* f) => (f->Flags & CFile.FlagError) != 0 ? 1 : 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_ferror_unlocked")]
+        [RuntimeExport("abi_ferror_unlocked")]
         private static int FerrorUnlocked(CFile* f) => (f->Flags & CFile.FlagError) != 0 ? 1 : 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_feof")]
+        [RuntimeExport("abi_feof")]
         private static int Feof(CFile* f) => f->AtEof ? 1 : 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_feof_unlocked")]
+        [RuntimeExport("abi_feof_unlocked")]
         private static int FeofUnlocked(CFile* f) => f->AtEof ? 1 : 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_clearerr")]
+        [RuntimeExport("abi_clearerr")]
         private static void Clearerr(CFile* f) => f->Flags &= ~(CFile.FlagError | CFile.FlagEof);
-        [UnmanagedCallersOnly(EntryPoint = "abi_clearerr_unlocked")]
+        [RuntimeExport("abi_clearerr_unlocked")]
         private static void ClearerrUnlocked(CFile* f) => f->Flags &= ~(CFile.FlagError | CFile.FlagEof);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fileno")]
+        [RuntimeExport("abi_fileno")]
         private static int Fileno(CFile* f) => FileNumber(f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fileno_unlocked")]
+        [RuntimeExport("abi_fileno_unlocked")]
         private static int FilenoUnlocked(CFile* f) => FileNumber(f);
 
         private static int FileNumber(CFile* f)
@@ -438,14 +439,14 @@ namespace Nimbus.Kernel.Libc
         }
 
         // flockfile and friends: the stream's own (recursive) lock, which every call takes.
-        [UnmanagedCallersOnly(EntryPoint = "abi_flockfile")]
+        [RuntimeExport("abi_flockfile")]
         private static void Flockfile(CFile* f) => Lock(f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_funlockfile")]
+        [RuntimeExport("abi_funlockfile")]
         private static void Funlockfile(CFile* f) => Unlock(f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_ftrylockfile")]
+        [RuntimeExport("abi_ftrylockfile")]
         private static int Ftrylockfile(CFile* f) => f->Lock.TryLock() ? 0 : 1;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_perror")]
+        [RuntimeExport("abi_perror")]
         private static void Perror(byte* s)
         {
             int e = Process.GetErrno();
@@ -457,18 +458,18 @@ namespace Nimbus.Kernel.Libc
         }
 
         // Raw descriptors.
-        [UnmanagedCallersOnly(EntryPoint = "abi_write")]
+        [RuntimeExport("abi_write")]
         private static long WriteFd(int fd, byte* data, ulong count) => Result(Vfs.Write(fd, data, count));
-        [UnmanagedCallersOnly(EntryPoint = "abi_read")]
+        [RuntimeExport("abi_read")]
         private static long ReadFd(int fd, byte* data, ulong count) => Result(Vfs.Read(fd, data, count));
-        [UnmanagedCallersOnly(EntryPoint = "abi_close")]
+        [RuntimeExport("abi_close")]
         private static int CloseFd(int fd) => (int)Result(Vfs.Close(fd));
-        [UnmanagedCallersOnly(EntryPoint = "abi_lseek")]
+        [RuntimeExport("abi_lseek")]
         private static long Lseek(int fd, long offset, int whence) => Result(Vfs.Seek(fd, offset, whence));
-        [UnmanagedCallersOnly(EntryPoint = "abi_lseek64")]
+        [RuntimeExport("abi_lseek64")]
         private static long Lseek64(int fd, long offset, int whence) => Result(Vfs.Seek(fd, offset, whence));
 
-        [UnmanagedCallersOnly(EntryPoint = "libc_open_va")]
+        [RuntimeExport("libc_open_va")]
         private static int OpenVa(byte* path, int flags, VaList* args)
         {
             uint mode = (flags & (Vfs.OCreat | Vfs.OTmpFile)) != 0 ? (uint)args->NextGp() : 0;

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 using Nimbus.Kernel.Memory;
 
 namespace Nimbus.Kernel.Libc
@@ -41,25 +41,25 @@ namespace Nimbus.Kernel.Libc
             return c;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fgetc")]
+        [RuntimeExport("abi_fgetc")]
         private static int Fgetc(CFile* f) => GetChar(f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_getc")]
+        [RuntimeExport("abi_getc")]
         private static int Getc(CFile* f) => GetChar(f);
-        [UnmanagedCallersOnly(EntryPoint = "abi__IO_getc")]
+        [RuntimeExport("abi__IO_getc")]
         private static int IoGetc(CFile* f) => GetChar(f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_getchar")]
+        [RuntimeExport("abi_getchar")]
         private static int Getchar() => GetChar(LibcData.Globals->Stdin);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fgetc_unlocked")]
+        [RuntimeExport("abi_fgetc_unlocked")]
         private static int FgetcUnlocked(CFile* f) => GetChar(f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_getc_unlocked")]
+        [RuntimeExport("abi_getc_unlocked")]
         private static int GetcUnlocked(CFile* f) => GetChar(f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_getchar_unlocked")]
+        [RuntimeExport("abi_getchar_unlocked")]
         private static int GetcharUnlocked() => GetChar(LibcData.Globals->Stdin);
-        [UnmanagedCallersOnly(EntryPoint = "abi___uflow")]
+        [RuntimeExport("abi___uflow")]
         private static int Uflow(CFile* f) => GetChar(f);
 
         // __underflow: the next byte without consuming it.
-        [UnmanagedCallersOnly(EntryPoint = "abi___underflow")]
+        [RuntimeExport("abi___underflow")]
         private static int Underflow(CFile* f)
         {
             Stdio.Lock(f);
@@ -70,9 +70,9 @@ namespace Nimbus.Kernel.Libc
 
         // ungetc: the byte goes in front of the unread input (into the buffer itself), so getc_unlocked
         // sees it too. One byte always fits; more fit while there is room.
-        [UnmanagedCallersOnly(EntryPoint = "abi_ungetc")]
+        [RuntimeExport("abi_ungetc")]
         private static int Ungetc(int c, CFile* f) => Unget(c, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi__IO_ungetc")]
+        [RuntimeExport("abi__IO_ungetc")]
         private static int IoUngetc(int c, CFile* f) => Unget(c, f);
 
         private static int Unget(int c, CFile* f)
@@ -106,17 +106,17 @@ namespace Nimbus.Kernel.Libc
             return true;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fgets")]
+        [RuntimeExport("abi_fgets")]
         private static byte* Fgets(byte* s, int n, CFile* f) => GetLine(s, n, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fgets_unlocked")]
+        [RuntimeExport("abi_fgets_unlocked")]
         private static byte* FgetsUnlocked(byte* s, int n, CFile* f) => GetLine(s, n, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi___fgets_chk")]
+        [RuntimeExport("abi___fgets_chk")]
         private static byte* FgetsChk(byte* s, ulong size, int n, CFile* f)
         {
             if ((ulong)n > size) Process.Die("buffer overflow detected (__fgets_chk)", 134);
             return GetLine(s, n, f);
         }
-        [UnmanagedCallersOnly(EntryPoint = "abi___fgets_unlocked_chk")]
+        [RuntimeExport("abi___fgets_unlocked_chk")]
         private static byte* FgetsUnlockedChk(byte* s, ulong size, int n, CFile* f)
         {
             if ((ulong)n > size) Process.Die("buffer overflow detected (__fgets_unlocked_chk)", 134);
@@ -157,17 +157,17 @@ namespace Nimbus.Kernel.Libc
             return null;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fread")]
+        [RuntimeExport("abi_fread")]
         private static ulong Fread(byte* data, ulong size, ulong count, CFile* f) => ReadItems(data, size, count, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_fread_unlocked")]
+        [RuntimeExport("abi_fread_unlocked")]
         private static ulong FreadUnlocked(byte* data, ulong size, ulong count, CFile* f) => ReadItems(data, size, count, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi___fread_chk")]
+        [RuntimeExport("abi___fread_chk")]
         private static ulong FreadChk(byte* data, ulong length, ulong size, ulong count, CFile* f)
         {
             if (size != 0 && count > length / size) Process.Die("buffer overflow detected (__fread_chk)", 134);
             return ReadItems(data, size, count, f);
         }
-        [UnmanagedCallersOnly(EntryPoint = "abi___fread_unlocked_chk")]
+        [RuntimeExport("abi___fread_unlocked_chk")]
         private static ulong FreadUnlockedChk(byte* data, ulong length, ulong size, ulong count, CFile* f)
         {
             if (size != 0 && count > length / size) Process.Die("buffer overflow detected (__fread_unlocked_chk)", 134);
@@ -211,11 +211,11 @@ namespace Nimbus.Kernel.Libc
             return got;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_getline")]
+        [RuntimeExport("abi_getline")]
         private static long Getline(byte** line, ulong* size, CFile* f) => GetDelimited(line, size, '\n', f);
-        [UnmanagedCallersOnly(EntryPoint = "abi_getdelim")]
+        [RuntimeExport("abi_getdelim")]
         private static long Getdelim(byte** line, ulong* size, int delimiter, CFile* f) => GetDelimited(line, size, delimiter, f);
-        [UnmanagedCallersOnly(EntryPoint = "abi___getdelim")]
+        [RuntimeExport("abi___getdelim")]
         private static long GetdelimInternal(byte** line, ulong* size, int delimiter, CFile* f) => GetDelimited(line, size, delimiter, f);
 
         // getdelim: the line (delimiter included) in *line, grown with realloc as needed; its length, or -1.

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -26,31 +26,31 @@ namespace Nimbus.Kernel.Libc
 
         private static CFile* Stdin => LibcData.Globals->Stdin;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_vfscanf")]
+        [RuntimeExport("abi_vfscanf")]
         private static int Vfscanf(CFile* f, byte* format, VaList* args) => Scan(f, format, args, ScanMode.Gnu);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc99_vfscanf")]
+        [RuntimeExport("abi___isoc99_vfscanf")]
         private static int Isoc99Vfscanf(CFile* f, byte* format, VaList* args) => Scan(f, format, args, ScanMode.IsoC99);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_vfscanf")]
+        [RuntimeExport("abi___isoc23_vfscanf")]
         private static int Isoc23Vfscanf(CFile* f, byte* format, VaList* args) => Scan(f, format, args, ScanMode.IsoC23);
-        [UnmanagedCallersOnly(EntryPoint = "abi_vscanf")]
+        [RuntimeExport("abi_vscanf")]
         private static int Vscanf(byte* format, VaList* args) => Scan(Stdin, format, args, ScanMode.Gnu);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc99_vscanf")]
+        [RuntimeExport("abi___isoc99_vscanf")]
         private static int Isoc99Vscanf(byte* format, VaList* args) => Scan(Stdin, format, args, ScanMode.IsoC99);
-        [UnmanagedCallersOnly(EntryPoint = "abi___isoc23_vscanf")]
+        [RuntimeExport("abi___isoc23_vscanf")]
         private static int Isoc23Vscanf(byte* format, VaList* args) => Scan(Stdin, format, args, ScanMode.IsoC23);
 
         // Targets of the variadic trampolines (Arch/X64/libc.S).
-        [UnmanagedCallersOnly(EntryPoint = "libc_fscanf_va")]
+        [RuntimeExport("libc_fscanf_va")]
         private static int FscanfVa(CFile* f, byte* format, VaList* args) => Scan(f, format, args, ScanMode.Gnu);
-        [UnmanagedCallersOnly(EntryPoint = "libc_isoc99_fscanf_va")]
+        [RuntimeExport("libc_isoc99_fscanf_va")]
         private static int Isoc99FscanfVa(CFile* f, byte* format, VaList* args) => Scan(f, format, args, ScanMode.IsoC99);
-        [UnmanagedCallersOnly(EntryPoint = "libc_isoc23_fscanf_va")]
+        [RuntimeExport("libc_isoc23_fscanf_va")]
         private static int Isoc23FscanfVa(CFile* f, byte* format, VaList* args) => Scan(f, format, args, ScanMode.IsoC23);
-        [UnmanagedCallersOnly(EntryPoint = "libc_scanf_va")]
+        [RuntimeExport("libc_scanf_va")]
         private static int ScanfVa(byte* format, VaList* args) => Scan(Stdin, format, args, ScanMode.Gnu);
-        [UnmanagedCallersOnly(EntryPoint = "libc_isoc99_scanf_va")]
+        [RuntimeExport("libc_isoc99_scanf_va")]
         private static int Isoc99ScanfVa(byte* format, VaList* args) => Scan(Stdin, format, args, ScanMode.IsoC99);
-        [UnmanagedCallersOnly(EntryPoint = "libc_isoc23_scanf_va")]
+        [RuntimeExport("libc_isoc23_scanf_va")]
         private static int Isoc23ScanfVa(byte* format, VaList* args) => Scan(Stdin, format, args, ScanMode.IsoC23);
     }
 }

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 using Nimbus.Kernel.Memory;
 
 namespace Nimbus.Kernel.Libc
@@ -12,27 +12,27 @@ namespace Nimbus.Kernel.Libc
         // does not count.
         public static byte* Literal(System.ReadOnlySpan<byte> s) { fixed (byte* p = s) return p; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strlen")]
+        [RuntimeExport("abi_strlen")]
         private static ulong Strlen(byte* s) => Length(s);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strnlen")]
+        [RuntimeExport("abi_strnlen")]
         private static ulong Strnlen(byte* s, ulong max) { ulong n = 0; while (n < max && s[n] != 0) n++; return n; }
 
         // memcpy, mempcpy, memmove and memset are in Arch/X64/libc.S (string instructions).
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___memcpy_chk")]
+        [RuntimeExport("abi___memcpy_chk")]
         private static void* MemcpyChk(byte* d, byte* s, ulong n, ulong size) { if (n > size) Overflow(); Mem.Move(d, s, (nuint)n); return d; }
-        [UnmanagedCallersOnly(EntryPoint = "abi___memmove_chk")]
+        [RuntimeExport("abi___memmove_chk")]
         private static void* MemmoveChk(byte* d, byte* s, ulong n, ulong size) { if (n > size) Overflow(); Mem.Move(d, s, (nuint)n); return d; }
-        [UnmanagedCallersOnly(EntryPoint = "abi___memset_chk")]
+        [RuntimeExport("abi___memset_chk")]
         private static void* MemsetChk(byte* d, int c, ulong n, ulong size) { if (n > size) Overflow(); Mem.Set(d, (byte)c, (nuint)n); return d; }
 
         private static void Overflow() => Process.Die("buffer overflow detected (a _chk function)", 134);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_memcmp")]
+        [RuntimeExport("abi_memcmp")]
         private static int Memcmp(byte* a, byte* b, ulong n) => Compare(a, b, n);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_bcmp")]
+        [RuntimeExport("abi_bcmp")]
         private static int Bcmp(byte* a, byte* b, ulong n) => Compare(a, b, n);
 
         public static int Compare(byte* a, byte* b, ulong n)
@@ -41,27 +41,27 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_memchr")]
+        [RuntimeExport("abi_memchr")]
         private static byte* Memchr(byte* s, int c, ulong n)
         {
             for (ulong i = 0; i < n; i++) if (s[i] == (byte)c) return s + i;
             return null;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_memrchr")]
+        [RuntimeExport("abi_memrchr")]
         private static byte* Memrchr(byte* s, int c, ulong n)
         {
             for (ulong i = n; i > 0; i--) if (s[i - 1] == (byte)c) return s + i - 1;
             return null;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strcmp")]
+        [RuntimeExport("abi_strcmp")]
         private static int Strcmp(byte* a, byte* b) => CompareStrings(a, b, ulong.MaxValue);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strncmp")]
+        [RuntimeExport("abi_strncmp")]
         private static int Strncmp(byte* a, byte* b, ulong n) => CompareStrings(a, b, n);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strcoll")]
+        [RuntimeExport("abi_strcoll")]
         private static int Strcoll(byte* a, byte* b) => CompareStrings(a, b, ulong.MaxValue);
 
         public static int CompareStrings(byte* a, byte* b, ulong n)
@@ -76,10 +76,10 @@ namespace Nimbus.Kernel.Libc
 
         private static int Lower(int c) => c >= 'A' && c <= 'Z' ? c + 32 : c;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strcasecmp")]
+        [RuntimeExport("abi_strcasecmp")]
         private static int Strcasecmp(byte* a, byte* b) => CaseCompare(a, b, ulong.MaxValue);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strncasecmp")]
+        [RuntimeExport("abi_strncasecmp")]
         private static int Strncasecmp(byte* a, byte* b, ulong n) => CaseCompare(a, b, n);
 
         private static int CaseCompare(byte* a, byte* b, ulong n)
@@ -93,13 +93,13 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strcpy")]
+        [RuntimeExport("abi_strcpy")]
         private static byte* Strcpy(byte* d, byte* s) { ulong i = 0; do d[i] = s[i]; while (s[i++] != 0); return d; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_stpcpy")]
+        [RuntimeExport("abi_stpcpy")]
         private static byte* Stpcpy(byte* d, byte* s) { ulong i = 0; while ((d[i] = s[i]) != 0) i++; return d + i; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strncpy")]
+        [RuntimeExport("abi_strncpy")]
         private static byte* Strncpy(byte* d, byte* s, ulong n)
         {
             ulong i = 0;
@@ -108,7 +108,7 @@ namespace Nimbus.Kernel.Libc
             return d;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strcat")]
+        [RuntimeExport("abi_strcat")]
         private static byte* Strcat(byte* d, byte* s)
         {
             byte* e = d + Length(d);
@@ -117,7 +117,7 @@ namespace Nimbus.Kernel.Libc
             return d;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strncat")]
+        [RuntimeExport("abi_strncat")]
         private static byte* Strncat(byte* d, byte* s, ulong n)
         {
             byte* e = d + Length(d);
@@ -127,7 +127,7 @@ namespace Nimbus.Kernel.Libc
             return d;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strchr")]
+        [RuntimeExport("abi_strchr")]
         private static byte* Strchr(byte* s, int c)
         {
             for (; ; s++)
@@ -137,14 +137,14 @@ namespace Nimbus.Kernel.Libc
             }
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strchrnul")]
+        [RuntimeExport("abi_strchrnul")]
         private static byte* Strchrnul(byte* s, int c)
         {
             while (*s != 0 && *s != (byte)c) s++;
             return s;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strrchr")]
+        [RuntimeExport("abi_strrchr")]
         private static byte* Strrchr(byte* s, int c)
         {
             byte* last = null;
@@ -155,7 +155,7 @@ namespace Nimbus.Kernel.Libc
             }
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strstr")]
+        [RuntimeExport("abi_strstr")]
         private static byte* Strstr(byte* h, byte* n)
         {
             if (*n == 0) return h;
@@ -168,10 +168,10 @@ namespace Nimbus.Kernel.Libc
             return null;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strdup")]
+        [RuntimeExport("abi_strdup")]
         private static byte* Strdup(byte* s) => Duplicate(s, ulong.MaxValue);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strndup")]
+        [RuntimeExport("abi_strndup")]
         private static byte* Strndup(byte* s, ulong n) => Duplicate(s, n);
 
         private static byte* Duplicate(byte* s, ulong max)
@@ -185,7 +185,7 @@ namespace Nimbus.Kernel.Libc
             return d;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strspn")]
+        [RuntimeExport("abi_strspn")]
         private static ulong Strspn(byte* s, byte* accept)
         {
             ulong n = 0;
@@ -193,7 +193,7 @@ namespace Nimbus.Kernel.Libc
             return n;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strcspn")]
+        [RuntimeExport("abi_strcspn")]
         private static ulong Strcspn(byte* s, byte* reject)
         {
             ulong n = 0;
@@ -201,7 +201,7 @@ namespace Nimbus.Kernel.Libc
             return n;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strpbrk")]
+        [RuntimeExport("abi_strpbrk")]
         private static byte* Strpbrk(byte* s, byte* accept)
         {
             for (; *s != 0; s++) if (Has(accept, *s)) return s;
@@ -214,12 +214,12 @@ namespace Nimbus.Kernel.Libc
             return false;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtok_r")]
+        [RuntimeExport("abi_strtok_r")]
         private static byte* StrtokR(byte* s, byte* delim, byte** save) => Tokenize(s, delim, save);
 
         private static byte* s_strtok;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_strtok")]
+        [RuntimeExport("abi_strtok")]
         private static byte* Strtok(byte* s, byte* delim) { fixed (byte** save = &s_strtok) return Tokenize(s, delim, save); }
 
         private static byte* Tokenize(byte* s, byte* delim, byte** save)

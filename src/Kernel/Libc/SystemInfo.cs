@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
@@ -11,7 +12,7 @@ namespace Nimbus.Kernel.Libc
     {
         private const int EINVAL = 22, ENOSYS = 38, ESRCH = 3, ERANGE = 34;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sysconf")]
+        [RuntimeExport("abi_sysconf")]
         private static long Sysconf(int name) => name switch
         {
             0 => 2 * 1024 * 1024,                                   // _SC_ARG_MAX
@@ -31,11 +32,11 @@ namespace Nimbus.Kernel.Libc
 
         private static long Unknown() { Process.SetErrno(EINVAL); return -1; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_getpagesize")]
+        [RuntimeExport("abi_getpagesize")]
         private static int GetPageSize() => 4096;
-        [UnmanagedCallersOnly(EntryPoint = "abi_get_nprocs")]
+        [RuntimeExport("abi_get_nprocs")]
         private static int GetNprocs() => PerCpu.Count;
-        [UnmanagedCallersOnly(EntryPoint = "abi_get_nprocs_conf")]
+        [RuntimeExport("abi_get_nprocs_conf")]
         private static int GetNprocsConf() => PerCpu.Count;
 
         [StructLayout(LayoutKind.Sequential)]
@@ -48,7 +49,7 @@ namespace Nimbus.Kernel.Libc
             public uint MemUnit;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sysinfo")]
+        [RuntimeExport("abi_sysinfo")]
         private static int SysInfoCall(SysInfoStruct* s)
         {
             *s = default;
@@ -63,13 +64,13 @@ namespace Nimbus.Kernel.Libc
         [StructLayout(LayoutKind.Sequential)]
         private struct RLimit { public ulong Current, Max; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_getrlimit")]
+        [RuntimeExport("abi_getrlimit")]
         private static int GetRlimit(int resource, RLimit* r) => Limit(resource, r);
-        [UnmanagedCallersOnly(EntryPoint = "abi_getrlimit64")]
+        [RuntimeExport("abi_getrlimit64")]
         private static int GetRlimit64(int resource, RLimit* r) => Limit(resource, r);
-        [UnmanagedCallersOnly(EntryPoint = "abi_setrlimit")]
+        [RuntimeExport("abi_setrlimit")]
         private static int SetRlimit(int resource, RLimit* r) => SetLimit(resource, r);
-        [UnmanagedCallersOnly(EntryPoint = "abi_setrlimit64")]
+        [RuntimeExport("abi_setrlimit64")]
         private static int SetRlimit64(int resource, RLimit* r) => SetLimit(resource, r);
 
         // The limits are remembered (getrlimit returns what setrlimit set) but the kernel enforces
@@ -112,7 +113,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_getrusage")]
+        [RuntimeExport("abi_getrusage")]
         private static int GetRusage(int who, long* usage)
         {
             for (int i = 0; i < 18; i++) usage[i] = 0;
@@ -122,7 +123,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_prctl")]
+        [RuntimeExport("abi_prctl")]
         private static int Prctl(int option, ulong a2, ulong a3, ulong a4, ulong a5)
         {
             KThread* t = Scheduler.Current;
@@ -150,23 +151,23 @@ namespace Nimbus.Kernel.Libc
             return -1;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_getpid")]
+        [RuntimeExport("abi_getpid")]
         private static int GetPid() => 1;
-        [UnmanagedCallersOnly(EntryPoint = "abi_getppid")]
+        [RuntimeExport("abi_getppid")]
         private static int GetPpid() => 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_gettid")]
+        [RuntimeExport("abi_gettid")]
         private static int GetTid() => Scheduler.CurrentId;
-        [UnmanagedCallersOnly(EntryPoint = "abi_getuid")]
+        [RuntimeExport("abi_getuid")]
         private static uint GetUid() => 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_geteuid")]
+        [RuntimeExport("abi_geteuid")]
         private static uint GetEuid() => 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_getgid")]
+        [RuntimeExport("abi_getgid")]
         private static uint GetGid() => 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_getegid")]
+        [RuntimeExport("abi_getegid")]
         private static uint GetEgid() => 0;
 
         // struct passwd for root, laid out in the caller's buffer.
-        [UnmanagedCallersOnly(EntryPoint = "abi_getpwuid_r")]
+        [RuntimeExport("abi_getpwuid_r")]
         private static int GetPwuidR(uint uid, ulong* pwd, byte* buffer, ulong size, ulong** result)
         {
             *result = null;
@@ -198,7 +199,7 @@ namespace Nimbus.Kernel.Libc
         }
 
         // struct utsname: six 65-byte fields.
-        [UnmanagedCallersOnly(EntryPoint = "abi_uname")]
+        [RuntimeExport("abi_uname")]
         private static int Uname(byte* u)
         {
             Field(u, 0, "Linux"u8);
@@ -216,7 +217,7 @@ namespace Nimbus.Kernel.Libc
             for (int i = 0; i < 65; i++) f[i] = i < value.Length ? value[i] : (byte)0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_gethostname")]
+        [RuntimeExport("abi_gethostname")]
         private static int GetHostname(byte* name, ulong size)
         {
             var h = "nimbus"u8;
@@ -228,7 +229,7 @@ namespace Nimbus.Kernel.Libc
 
         // getaddrinfo's error texts (glibc's words), for when networking arrives and for callers that
         // format an error code they got elsewhere.
-        [UnmanagedCallersOnly(EntryPoint = "abi_gai_strerror")]
+        [RuntimeExport("abi_gai_strerror")]
         private static byte* GaiStrerror(int code)
         {
             System.ReadOnlySpan<byte> m = code switch
@@ -249,51 +250,51 @@ namespace Nimbus.Kernel.Libc
             return -1;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_fork")]
+        [RuntimeExport("abi_fork")]
         private static int Fork() => NoProcesses("fork");
-        [UnmanagedCallersOnly(EntryPoint = "abi_vfork")]
+        [RuntimeExport("abi_vfork")]
         private static int Vfork() => NoProcesses("vfork");
-        [UnmanagedCallersOnly(EntryPoint = "abi_execv")]
+        [RuntimeExport("abi_execv")]
         private static int Execv(byte* path, byte** argv) => NoProcesses("execv");
-        [UnmanagedCallersOnly(EntryPoint = "abi_execve")]
+        [RuntimeExport("abi_execve")]
         private static int Execve(byte* path, byte** argv, byte** envp) => NoProcesses("execve");
-        [UnmanagedCallersOnly(EntryPoint = "abi_execvp")]
+        [RuntimeExport("abi_execvp")]
         private static int Execvp(byte* path, byte** argv) => NoProcesses("execvp");
-        [UnmanagedCallersOnly(EntryPoint = "abi_waitpid")]
+        [RuntimeExport("abi_waitpid")]
         private static int Waitpid(int pid, int* status, int options) { Process.SetErrno(10); return -1; }   // ECHILD
-        [UnmanagedCallersOnly(EntryPoint = "abi_system")]
+        [RuntimeExport("abi_system")]
         private static int SystemCall(byte* command) => command == null ? 0 : NoProcesses("system");
 
         // rand48 and rand: glibc's generators, so seeded sequences match.
         private static ulong s_rand48 = 0x1234ABCD330E;
         private static uint s_rand = 1;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_srand48")]
+        [RuntimeExport("abi_srand48")]
         private static void Srand48(long seed) => s_rand48 = ((ulong)(uint)seed << 16) | 0x330E;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_lrand48")]
+        [RuntimeExport("abi_lrand48")]
         private static long Lrand48()
         {
             s_rand48 = (s_rand48 * 0x5DEECE66DUL + 0xB) & 0xFFFFFFFFFFFFUL;
             return (long)(s_rand48 >> 17);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_srand")]
+        [RuntimeExport("abi_srand")]
         private static void Srand(uint seed) => s_rand = seed;
 
         // glibc's rand() is random() with its default TYPE_3 table; this simpler LCG is not the
         // same sequence (a program comparing rand() output with Linux will differ).
-        [UnmanagedCallersOnly(EntryPoint = "abi_rand")]
+        [RuntimeExport("abi_rand")]
         private static int Rand()
         {
             s_rand = s_rand * 1103515245 + 12345;
             return (int)((s_rand >> 1) & 0x7FFFFFFF);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_getrandom")]
+        [RuntimeExport("abi_getrandom")]
         private static long GetRandom(byte* buffer, ulong length, uint flags) { Fs.Vfs.Random(buffer, length); return (long)length; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_getentropy")]
+        [RuntimeExport("abi_getentropy")]
         private static int GetEntropy(byte* buffer, ulong length)
         {
             if (length > 256) { Process.SetErrno(5); return -1; }

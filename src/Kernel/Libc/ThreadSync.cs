@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime;
 using System.Threading;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
@@ -25,7 +25,7 @@ namespace Nimbus.Kernel.Libc
             public ulong Generation;                    // one more each time the barrier opens
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_barrier_init")]
+        [RuntimeExport("abi_pthread_barrier_init")]
         private static int BarrierInit(Barrier** b, void* attr, uint count)
         {
             if (count == 0) return EINVAL;
@@ -36,7 +36,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_barrier_destroy")]
+        [RuntimeExport("abi_pthread_barrier_destroy")]
         private static int BarrierDestroy(Barrier** b)
         {
             Barrier* k = *b;
@@ -49,7 +49,7 @@ namespace Nimbus.Kernel.Libc
         }
 
         // The last thread to arrive opens the barrier for everyone and gets PTHREAD_BARRIER_SERIAL_THREAD.
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_barrier_wait")]
+        [RuntimeExport("abi_pthread_barrier_wait")]
         private static int BarrierWait(Barrier** b)
         {
             Barrier* k = *b;
@@ -69,9 +69,9 @@ namespace Nimbus.Kernel.Libc
             }
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_barrierattr_init")]
+        [RuntimeExport("abi_pthread_barrierattr_init")]
         private static int BarrierAttrInit(int* a) { *a = 0; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_barrierattr_destroy")]
+        [RuntimeExport("abi_pthread_barrierattr_destroy")]
         private static int BarrierAttrDestroy(int* a) => 0;
 
         // ---- unnamed semaphores: the kernel Semaphore ----
@@ -83,7 +83,7 @@ namespace Nimbus.Kernel.Libc
             return k;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sem_init")]
+        [RuntimeExport("abi_sem_init")]
         private static int SemInit(Semaphore** s, int shared, uint value)
         {
             if (value > int.MaxValue) { Process.SetErrno(EINVAL); return -1; }
@@ -94,7 +94,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sem_destroy")]
+        [RuntimeExport("abi_sem_destroy")]
         private static int SemDestroy(Semaphore** s)
         {
             Semaphore* k = SemaphoreOf(s);
@@ -104,7 +104,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sem_post")]
+        [RuntimeExport("abi_sem_post")]
         private static int SemPost(Semaphore** s)
         {
             Semaphore* k = SemaphoreOf(s);
@@ -113,7 +113,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sem_wait")]
+        [RuntimeExport("abi_sem_wait")]
         private static int SemWait(Semaphore** s)
         {
             Semaphore* k = SemaphoreOf(s);
@@ -122,7 +122,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sem_trywait")]
+        [RuntimeExport("abi_sem_trywait")]
         private static int SemTryWait(Semaphore** s)
         {
             Semaphore* k = SemaphoreOf(s);
@@ -143,13 +143,13 @@ namespace Nimbus.Kernel.Libc
             return -1;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sem_timedwait")]
+        [RuntimeExport("abi_sem_timedwait")]
         private static int SemTimedWait(Semaphore** s, TimeSpec* abstime) => SemWaitUntil(s, TimeFunctions.ClockRealtime, abstime);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sem_clockwait")]
+        [RuntimeExport("abi_sem_clockwait")]
         private static int SemClockWait(Semaphore** s, int clock, TimeSpec* abstime) => SemWaitUntil(s, clock, abstime);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sem_getvalue")]
+        [RuntimeExport("abi_sem_getvalue")]
         private static int SemGetValue(Semaphore** s, int* value)
         {
             Semaphore* k = SemaphoreOf(s);
@@ -162,16 +162,16 @@ namespace Nimbus.Kernel.Libc
         // The program asked for a spin lock (an int), so it gets one, but a polite one: after a short
         // spin it yields its CPU, so a holder preempted on this CPU (or its vCPU) can finish.
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_spin_init")]
+        [RuntimeExport("abi_pthread_spin_init")]
         private static int SpinInit(int* l, int shared) { *l = 0; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_spin_destroy")]
+        [RuntimeExport("abi_pthread_spin_destroy")]
         private static int SpinDestroy(int* l) => 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_spin_trylock")]
+        [RuntimeExport("abi_pthread_spin_trylock")]
         private static int SpinTryLock(int* l) => Interlocked.Exchange(ref *l, 1) == 0 ? 0 : EBUSY;
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_spin_unlock")]
+        [RuntimeExport("abi_pthread_spin_unlock")]
         private static int SpinUnlock(int* l) { Volatile.Write(ref *l, 0); return 0; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_spin_lock")]
+        [RuntimeExport("abi_pthread_spin_lock")]
         private static int SpinLock(int* l)
         {
             while (Interlocked.Exchange(ref *l, 1) != 0)

@@ -76,29 +76,29 @@ namespace Nimbus.Kernel.Libc
         [StructLayout(LayoutKind.Sequential)]
         private struct Attr { public ulong StackSize, StackAddress, GuardSize; public int Detached, Initialized; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_init")]
+        [RuntimeExport("abi_pthread_attr_init")]
         private static int AttrInit(Attr* a) { *a = default; a->StackSize = DefaultStackSize; a->GuardSize = 4096; a->Initialized = 1; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_destroy")]
+        [RuntimeExport("abi_pthread_attr_destroy")]
         private static int AttrDestroy(Attr* a) => 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_setstacksize")]
+        [RuntimeExport("abi_pthread_attr_setstacksize")]
         private static int AttrSetStackSize(Attr* a, ulong size) { if (size < 16384) return EINVAL; a->StackSize = size; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_getstacksize")]
+        [RuntimeExport("abi_pthread_attr_getstacksize")]
         private static int AttrGetStackSize(Attr* a, ulong* size) { *size = a->StackSize; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_setdetachstate")]
+        [RuntimeExport("abi_pthread_attr_setdetachstate")]
         private static int AttrSetDetach(Attr* a, int state) { a->Detached = state; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_getdetachstate")]
+        [RuntimeExport("abi_pthread_attr_getdetachstate")]
         private static int AttrGetDetach(Attr* a, int* state) { *state = a->Detached; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_setguardsize")]
+        [RuntimeExport("abi_pthread_attr_setguardsize")]
         private static int AttrSetGuard(Attr* a, ulong size) { a->GuardSize = size; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_getguardsize")]
+        [RuntimeExport("abi_pthread_attr_getguardsize")]
         private static int AttrGetGuard(Attr* a, ulong* size) { *size = a->GuardSize; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_getstack")]
+        [RuntimeExport("abi_pthread_attr_getstack")]
         private static int AttrGetStack(Attr* a, ulong* address, ulong* size) { *address = a->StackAddress; *size = a->StackSize; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_attr_setstack")]
+        [RuntimeExport("abi_pthread_attr_setstack")]
         private static int AttrSetStack(Attr* a, ulong address, ulong size) { a->StackAddress = address; a->StackSize = size; return 0; }
 
         // The attributes of a running thread: its stack is what .NET asks for here.
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_getattr_np")]
+        [RuntimeExport("abi_pthread_getattr_np")]
         private static int GetAttrNp(PThread* p, Attr* a)
         {
             *a = default;
@@ -110,7 +110,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_create")]
+        [RuntimeExport("abi_pthread_create")]
         private static int Create(PThread** result, Attr* attr, ulong start, ulong argument)
         {
             ulong stackSize = attr != null && attr->Initialized != 0 ? attr->StackSize : DefaultStackSize;
@@ -179,7 +179,7 @@ namespace Nimbus.Kernel.Libc
             KernelHeap.Free(p);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_exit")]
+        [RuntimeExport("abi_pthread_exit")]
         private static void Exit(ulong result)
         {
             PThread* p = Current;
@@ -195,7 +195,7 @@ namespace Nimbus.Kernel.Libc
             AppUnwind(&p->KernelSave, result);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_join")]
+        [RuntimeExport("abi_pthread_join")]
         private static int Join(PThread* p, ulong* result)
         {
             if (p == null || p->Detached != 0) return EINVAL;
@@ -206,7 +206,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_detach")]
+        [RuntimeExport("abi_pthread_detach")]
         private static int Detach(PThread* p)
         {
             if (p == null || p->Detached != 0) return EINVAL;
@@ -215,13 +215,13 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_self")]
+        [RuntimeExport("abi_pthread_self")]
         private static PThread* Self() => Current;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_equal")]
+        [RuntimeExport("abi_pthread_equal")]
         private static int Equal(PThread* a, PThread* b) => a == b ? 1 : 0;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_setname_np")]
+        [RuntimeExport("abi_pthread_setname_np")]
         private static int SetName(PThread* p, byte* name)
         {
             int i = 0;
@@ -230,7 +230,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_getname_np")]
+        [RuntimeExport("abi_pthread_getname_np")]
         private static int GetName(PThread* p, byte* buffer, ulong size)
         {
             ulong i = 0;
@@ -240,7 +240,7 @@ namespace Nimbus.Kernel.Libc
         }
 
         // Keys.
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_key_create")]
+        [RuntimeExport("abi_pthread_key_create")]
         private static int KeyCreate(uint* key, ulong destructor)
         {
             fixed (Mutex* m = &s_keyLock)
@@ -261,7 +261,7 @@ namespace Nimbus.Kernel.Libc
             return EAGAIN;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_key_delete")]
+        [RuntimeExport("abi_pthread_key_delete")]
         private static int KeyDelete(uint key)
         {
             if (key >= MaxKeys) return EINVAL;
@@ -269,10 +269,10 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_getspecific")]
+        [RuntimeExport("abi_pthread_getspecific")]
         private static ulong GetSpecific(uint key) => key < MaxKeys ? Current->Keys[key] : 0;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_setspecific")]
+        [RuntimeExport("abi_pthread_setspecific")]
         private static int SetSpecific(uint key, ulong value)
         {
             if (key >= MaxKeys) return EINVAL;
@@ -285,7 +285,7 @@ namespace Nimbus.Kernel.Libc
         private static Mutex s_onceLock;
         private static CondVar s_onceDone;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_once")]
+        [RuntimeExport("abi_pthread_once")]
         private static int Once(int* control, delegate* unmanaged<void> init)
         {
             if (Volatile.Read(ref *control) == 2) return 0;
@@ -317,29 +317,29 @@ namespace Nimbus.Kernel.Libc
 
         private static int TypeOf(Mutex* m) => m->Kind & 3;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_init")]
+        [RuntimeExport("abi_pthread_mutex_init")]
         private static int MutexInit(Mutex* m, int* attr)
         {
             *m = default;
             if (attr != null) m->Kind = *attr & 3;
             return 0;
         }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_destroy")]
+        [RuntimeExport("abi_pthread_mutex_destroy")]
         private static int MutexDestroy(Mutex* m) => m->IsLocked ? EBUSY : 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_lock")]
+        [RuntimeExport("abi_pthread_mutex_lock")]
         private static int MutexLock(Mutex* m)
         {
             if (m->Owner != null && TypeOf(m) != MutexRecursive && m->IsLockedByCurrentThread) return Relock(m);
             m->Lock();
             return 0;
         }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_trylock")]
+        [RuntimeExport("abi_pthread_mutex_trylock")]
         private static int MutexTryLock(Mutex* m)
         {
             if (m->Owner != null && TypeOf(m) != MutexRecursive && m->IsLockedByCurrentThread) return EBUSY;
             return m->TryLock() ? 0 : EBUSY;
         }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutex_unlock")]
+        [RuntimeExport("abi_pthread_mutex_unlock")]
         private static int MutexUnlock(Mutex* m)
         {
             if (!m->IsLockedByCurrentThread) return 1;     // EPERM, as an error-checking mutex reports
@@ -356,13 +356,13 @@ namespace Nimbus.Kernel.Libc
             Process.Die("pthread_mutex_lock: the calling thread already holds this (non-recursive) mutex: a deadlock", 134);
             return EDEADLK;
         }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutexattr_init")]
+        [RuntimeExport("abi_pthread_mutexattr_init")]
         private static int MutexAttrInit(int* a) { *a = 0; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutexattr_destroy")]
+        [RuntimeExport("abi_pthread_mutexattr_destroy")]
         private static int MutexAttrDestroy(int* a) => 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutexattr_settype")]
+        [RuntimeExport("abi_pthread_mutexattr_settype")]
         private static int MutexAttrSetType(int* a, int type) { if (type < 0 || type > 3) return EINVAL; *a = type; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_mutexattr_gettype")]
+        [RuntimeExport("abi_pthread_mutexattr_gettype")]
         private static int MutexAttrGetType(int* a, int* type) { *type = *a; return 0; }
 
         // Condition variables: a kernel CondVar plus the clock its deadlines use, made on first use.
@@ -378,16 +378,16 @@ namespace Nimbus.Kernel.Libc
             return fresh;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_condattr_init")]
+        [RuntimeExport("abi_pthread_condattr_init")]
         private static int CondAttrInit(int* a) { *a = 0; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_condattr_destroy")]
+        [RuntimeExport("abi_pthread_condattr_destroy")]
         private static int CondAttrDestroy(int* a) => 0;
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_condattr_setclock")]
+        [RuntimeExport("abi_pthread_condattr_setclock")]
         private static int CondAttrSetClock(int* a, int clock) { if (clock != 0 && clock != 1) return EINVAL; *a = clock; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_condattr_getclock")]
+        [RuntimeExport("abi_pthread_condattr_getclock")]
         private static int CondAttrGetClock(int* a, int* clock) { *clock = *a; return 0; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_init")]
+        [RuntimeExport("abi_pthread_cond_init")]
         private static int CondInit(ulong* c, int* attr)
         {
             for (int i = 0; i < 6; i++) c[i] = 0;
@@ -395,7 +395,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_destroy")]
+        [RuntimeExport("abi_pthread_cond_destroy")]
         private static int CondDestroy(ulong* c)
         {
             var cond = (Cond*)*c;
@@ -403,14 +403,14 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_signal")]
+        [RuntimeExport("abi_pthread_cond_signal")]
         private static int CondSignal(ulong* c) { CondOf(c, 0)->Var.Signal(); return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_broadcast")]
+        [RuntimeExport("abi_pthread_cond_broadcast")]
         private static int CondBroadcast(ulong* c) { CondOf(c, 0)->Var.Broadcast(); return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_wait")]
+        [RuntimeExport("abi_pthread_cond_wait")]
         private static int CondWait(ulong* c, Mutex* m) { CondOf(c, 0)->Var.Wait(m); return 0; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_timedwait")]
+        [RuntimeExport("abi_pthread_cond_timedwait")]
         private static int CondTimedWait(ulong* c, Mutex* m, TimeSpec* abstime)
         {
             Cond* cond = CondOf(c, 0);
@@ -419,7 +419,7 @@ namespace Nimbus.Kernel.Libc
             return cond->Var.WaitUntil(m, deadline) ? 0 : ETIMEDOUT;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_cond_clockwait")]
+        [RuntimeExport("abi_pthread_cond_clockwait")]
         private static int CondClockWait(ulong* c, Mutex* m, int clock, TimeSpec* abstime)
         {
             Cond* cond = CondOf(c, 0);
@@ -439,19 +439,19 @@ namespace Nimbus.Kernel.Libc
 
         // Which way the current thread holds a rwlock is not recorded by the kernel lock; the write
         // owner is, so unlock asks it.
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_init")]
+        [RuntimeExport("abi_pthread_rwlock_init")]
         private static int RwInit(ulong* r, void* attr) { for (int i = 0; i < 7; i++) r[i] = 0; return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_destroy")]
+        [RuntimeExport("abi_pthread_rwlock_destroy")]
         private static int RwDestroy(ulong* r) { var l = (RwLock*)*r; if (l != null) { *r = 0; KernelHeap.Free(l); } return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_rdlock")]
+        [RuntimeExport("abi_pthread_rwlock_rdlock")]
         private static int RwRead(ulong* r) { RwOf(r)->ReadLock(); return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_tryrdlock")]
+        [RuntimeExport("abi_pthread_rwlock_tryrdlock")]
         private static int RwTryRead(ulong* r) => RwOf(r)->TryReadLock() ? 0 : EBUSY;
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_wrlock")]
+        [RuntimeExport("abi_pthread_rwlock_wrlock")]
         private static int RwWrite(ulong* r) { RwOf(r)->WriteLock(); return 0; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_trywrlock")]
+        [RuntimeExport("abi_pthread_rwlock_trywrlock")]
         private static int RwTryWrite(ulong* r) => RwOf(r)->TryWriteLock() ? 0 : EBUSY;
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_rwlock_unlock")]
+        [RuntimeExport("abi_pthread_rwlock_unlock")]
         private static int RwUnlock(ulong* r)
         {
             RwLock* l = RwOf(r);
@@ -460,10 +460,10 @@ namespace Nimbus.Kernel.Libc
         }
 
         // Scheduling.
-        [UnmanagedCallersOnly(EntryPoint = "abi_sched_yield")]
+        [RuntimeExport("abi_sched_yield")]
         private static int SchedYield() { Scheduler.Yield(); return 0; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sched_getcpu")]
+        [RuntimeExport("abi_sched_getcpu")]
         private static int SchedGetCpu() => PerCpu.CurrentIndex;
 
         // CPU affinity. A thread is either free (the load balancer places it: its mask is every CPU)
@@ -500,21 +500,21 @@ namespace Nimbus.Kernel.Libc
 
         private static int s_affinityWarned;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sched_getaffinity")]
+        [RuntimeExport("abi_sched_getaffinity")]
         private static int SchedGetAffinity(int pid, ulong size, byte* mask)
         {
             FillAffinity(Scheduler.Current, size, mask);
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_getaffinity_np")]
+        [RuntimeExport("abi_pthread_getaffinity_np")]
         private static int PthreadGetAffinity(PThread* p, ulong size, byte* mask)
         {
             FillAffinity(p == null ? null : p->Thread, size, mask);
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sched_setaffinity")]
+        [RuntimeExport("abi_sched_setaffinity")]
         private static int SchedSetAffinity(int pid, ulong size, byte* mask)
         {
             int e = SetAffinity(Current, size, mask);
@@ -523,10 +523,10 @@ namespace Nimbus.Kernel.Libc
             return -1;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_pthread_setaffinity_np")]
+        [RuntimeExport("abi_pthread_setaffinity_np")]
         private static int PthreadSetAffinity(PThread* p, ulong size, byte* mask) => SetAffinity(p, size, mask);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___sched_cpucount")]
+        [RuntimeExport("abi___sched_cpucount")]
         private static int CpuCount(ulong size, byte* set)
         {
             int n = 0;
@@ -534,10 +534,10 @@ namespace Nimbus.Kernel.Libc
             return n;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___sched_cpualloc")]
+        [RuntimeExport("abi___sched_cpualloc")]
         private static void* CpuAlloc(ulong count) => Memory.Malloc(((count + 63) / 64) * 8);
 
-        [UnmanagedCallersOnly(EntryPoint = "abi___sched_cpufree")]
+        [RuntimeExport("abi___sched_cpufree")]
         private static void CpuFree(void* set) => Memory.Free(set);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Time;
@@ -50,7 +51,7 @@ namespace Nimbus.Kernel.Libc
             return target <= wall ? now : now + (target - wall);
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_clock_gettime")]
+        [RuntimeExport("abi_clock_gettime")]
         private static int ClockGettime(int clock, TimeSpec* ts)
         {
             if (!Now(clock, out ulong ns)) { Process.SetErrno(EINVAL); return -1; }
@@ -59,7 +60,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_clock_getres")]
+        [RuntimeExport("abi_clock_getres")]
         private static int ClockGetres(int clock, TimeSpec* ts)
         {
             if (!Now(clock, out _)) { Process.SetErrno(EINVAL); return -1; }
@@ -67,7 +68,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_gettimeofday")]
+        [RuntimeExport("abi_gettimeofday")]
         private static int GetTimeOfDay(TimeVal* tv, void* zone)
         {
             ulong ns = Clock.WallNs();
@@ -75,7 +76,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_time")]
+        [RuntimeExport("abi_time")]
         private static long TimeNow(long* t)
         {
             long s = (long)(Clock.WallNs() / 1_000_000_000);
@@ -83,7 +84,7 @@ namespace Nimbus.Kernel.Libc
             return s;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_nanosleep")]
+        [RuntimeExport("abi_nanosleep")]
         private static int Nanosleep(TimeSpec* request, TimeSpec* remaining)
         {
             if (request->Nanoseconds < 0 || request->Nanoseconds >= 1_000_000_000 || request->Seconds < 0) { Process.SetErrno(EINVAL); return -1; }
@@ -92,7 +93,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_clock_nanosleep")]
+        [RuntimeExport("abi_clock_nanosleep")]
         private static int ClockNanosleep(int clock, int flags, TimeSpec* request, TimeSpec* remaining)
         {
             if (!Now(clock, out _) || request->Nanoseconds < 0 || request->Nanoseconds >= 1_000_000_000) return EINVAL;
@@ -101,10 +102,10 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_usleep")]
+        [RuntimeExport("abi_usleep")]
         private static int Usleep(uint microseconds) { Scheduler.SleepNs((ulong)microseconds * 1000); return 0; }
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_sleep")]
+        [RuntimeExport("abi_sleep")]
         private static uint Sleep(uint seconds) { Scheduler.SleepNs((ulong)seconds * 1_000_000_000); return 0; }
 
         // Calendar conversions (UTC: the VM has no time zone database).
@@ -161,19 +162,19 @@ namespace Nimbus.Kernel.Libc
 
         private static Tm s_static;
 
-        [UnmanagedCallersOnly(EntryPoint = "abi_gmtime_r")]
+        [RuntimeExport("abi_gmtime_r")]
         private static Tm* GmtimeR(long* t, Tm* tm) { ToCalendar(*t, tm); return tm; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_localtime_r")]
+        [RuntimeExport("abi_localtime_r")]
         private static Tm* LocaltimeR(long* t, Tm* tm) { ToCalendar(*t, tm); return tm; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_gmtime")]
+        [RuntimeExport("abi_gmtime")]
         private static Tm* Gmtime(long* t) { fixed (Tm* tm = &s_static) { ToCalendar(*t, tm); return tm; } }
-        [UnmanagedCallersOnly(EntryPoint = "abi_localtime")]
+        [RuntimeExport("abi_localtime")]
         private static Tm* Localtime(long* t) { fixed (Tm* tm = &s_static) { ToCalendar(*t, tm); return tm; } }
-        [UnmanagedCallersOnly(EntryPoint = "abi_timegm")]
+        [RuntimeExport("abi_timegm")]
         private static long Timegm(Tm* tm) { long t = FromCalendar(tm); ToCalendar(t, tm); return t; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_mktime")]
+        [RuntimeExport("abi_mktime")]
         private static long Mktime(Tm* tm) { long t = FromCalendar(tm); ToCalendar(t, tm); return t; }
-        [UnmanagedCallersOnly(EntryPoint = "abi_tzset")]
+        [RuntimeExport("abi_tzset")]
         private static void Tzset() { }
     }
 }
