@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <semaphore.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -218,6 +219,42 @@ static void spinlocks(void)
     printf("spin lock, 4 threads: total %ld\n", spin_total);
 }
 
+// ---- thread stacks ----
+
+static void *stack_probe(void *arg)
+{
+    volatile char local[256];
+    local[0] = 1;
+    return (void *)(long)(local[0] + (long)arg);
+}
+
+static void stacks(void)
+{
+    // A stack the program provides stays the program's: still usable after the thread is joined.
+    size_t size = 256 * 1024;
+    char *mine = malloc(size);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstack(&attr, mine, size);
+    pthread_t t;
+    void *result;
+    check(pthread_create(&t, &attr, stack_probe, (void *)41), "pthread_create on the program's stack");
+    pthread_join(t, &result);
+    memset(mine, 0x5a, size);
+    printf("thread on the program's stack returned %ld; the stack is still the program's: %s\n", (long)result, mine[size - 1] == 0x5a ? "yes" : "no");
+    free(mine);
+    pthread_attr_destroy(&attr);
+
+    // More threads one after another than there are stack slots: stacks are reused.
+    long sum = 0;
+    for (int i = 0; i < 5000; i++) {
+        check(pthread_create(&t, NULL, stack_probe, (void *)1), "pthread_create");
+        pthread_join(t, &result);
+        sum += (long)result;
+    }
+    printf("5000 threads created and joined one after another: sum %ld\n", sum);
+}
+
 // ---- affinity ----
 
 static void affinity(void)
@@ -254,6 +291,7 @@ int main(void)
     barriers();
     semaphores();
     spinlocks();
+    stacks();
     affinity();
     return 0;
 }

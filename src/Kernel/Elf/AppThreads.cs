@@ -12,7 +12,6 @@ namespace Nimbus.Kernel.Elf
     // application code (interrupts.S moves frames there).
     internal static unsafe class AppThreads
     {
-        public const ulong GuardSize = 64 * 1024;
         public const int AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7, AT_FLAGS = 8,
             AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14, AT_PLATFORM = 15, AT_HWCAP = 16,
             AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2 = 26, AT_EXECFN = 31, AT_MINSIGSTKSZ = 51;
@@ -25,21 +24,9 @@ namespace Nimbus.Kernel.Elf
 
         public static ulong* Auxv;        // the initial auxiliary vector (getauxval reads it)
 
-        // A stack of `size` bytes with a guard region below; returns its top (0 when out of space).
-        public static ulong MapStack(ulong size, out ulong low)
-        {
-            low = 0;
-            ulong guard = AddressSpace.Map(0, size + GuardSize, 0, AddressSpace.KindGuard, false, out _);
-            if (guard == 0) return 0;
-            ulong stack = AddressSpace.Map(guard + GuardSize, size, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindStack, true, out _);
-            if (stack == 0) return 0;
-            low = stack;
-            return stack + size;
-        }
-
         public static int StartMain(ElfImage* exe, int argc, byte** argv, int envc, byte** envp)
         {
-            ulong top = MapStack(MainStackSize, out ulong low);
+            ulong top = AppStacks.Map(MainStackSize, out ulong low);
             if (top == 0 || !AddressSpace.Populate(top - 64 * 1024, top)) { Log.Line("nimbus: no memory for the main thread's stack"); return ProgramLoader.StatusCannotRun; }
             ulong sp = BuildInitialStack(top, exe, argc, argv, envc, envp);
             ulong tp = Tls.CreateThreadArea(out _);
@@ -50,6 +37,7 @@ namespace Nimbus.Kernel.Elf
             info->StackSize = MainStackSize;
             KThread* t = Scheduler.Create(&RunMain, info, "app-main");
             t->FsBase = tp;
+            AppStacks.SetOwner(top, t);
             Scheduler.Start(t);
             Scheduler.Join(t);             // the application ends with exit(), which powers off
             return 0;

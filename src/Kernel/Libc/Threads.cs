@@ -16,6 +16,8 @@ namespace Nimbus.Kernel.Libc
         public KThread* Thread;
         public ulong Start, Argument, Result;
         public ulong StackLow, StackSize;     // the application stack (pthread_getattr_np)
+        public ulong StackTop;                // where the thread starts on it
+        public int OwnsStack;                 // 1: made by pthread_create (freed with the thread), 0: the caller's
         public ulong KernelSave;              // app_call's saved kernel stack pointer (pthread_exit)
         public void* TlsBlock;
         public int Detached;
@@ -105,7 +107,7 @@ namespace Nimbus.Kernel.Libc
             a->Initialized = 1;
             a->StackAddress = p->StackLow;
             a->StackSize = p->StackSize;
-            a->GuardSize = AppThreads.GuardSize;
+            a->GuardSize = AppStacks.GuardSize;
             a->Detached = p->Detached;
             return 0;
         }
@@ -117,13 +119,15 @@ namespace Nimbus.Kernel.Libc
             stackSize = AddressSpace.RoundUp(stackSize);
             var p = (PThread*)KernelHeap.AllocZeroed((ulong)sizeof(PThread));
             ulong top;
-            if (attr != null && attr->StackAddress != 0) { p->StackLow = attr->StackAddress; top = attr->StackAddress + stackSize; }
+            if (attr != null && attr->StackAddress != 0) { p->StackLow = attr->StackAddress; top = (attr->StackAddress + stackSize) & ~15UL; }
             else
             {
-                top = AppThreads.MapStack(stackSize, out p->StackLow);
+                top = AppStacks.Map(stackSize, out p->StackLow);
                 if (top == 0) { KernelHeap.Free(p); return EAGAIN; }
+                p->OwnsStack = 1;
             }
             p->StackSize = stackSize;
+            p->StackTop = top;
             p->Start = start;
             p->Argument = argument;
             p->Detached = attr != null && attr->Detached != 0 ? 1 : 0;
@@ -131,6 +135,7 @@ namespace Nimbus.Kernel.Libc
             ulong tp = Tls.CreateThreadArea(out p->TlsBlock);
             KThread* t = Scheduler.Create(&Run, p, "app-thread");
             t->FsBase = tp;
+            if (p->OwnsStack != 0) AppStacks.SetOwner(top, t);
             t->AppThread = p;
             p->Thread = t;
             Interlocked.Increment(ref LiveThreads);
@@ -145,8 +150,7 @@ namespace Nimbus.Kernel.Libc
         {
             var p = (PThread*)arg;
             AppThreads.PrepareToRunApplication();
-            ulong top = (p->StackLow + p->StackSize) & ~15UL;
-            p->Result = AppCall(p->Start, p->Argument, top, &p->KernelSave);
+            p->Result = AppCall(p->Start, p->Argument, p->StackTop, &p->KernelSave);
             Finish(p);
         }
 
@@ -175,7 +179,7 @@ namespace Nimbus.Kernel.Libc
         private static void Release(PThread* p)
         {
             if (p->TlsBlock != null) KernelHeap.Free(p->TlsBlock);
-            if (p->StackLow != 0) AddressSpace.Unmap(p->StackLow - AppThreads.GuardSize, p->StackSize + AppThreads.GuardSize);
+            if (p->OwnsStack != 0) AppStacks.Free(p->StackLow, p->StackSize);
             KernelHeap.Free(p);
         }
 
@@ -329,8 +333,9 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_mutex_lock")]
         private static int MutexLock(Mutex* m)
         {
-            if (m->Owner != null && TypeOf(m) != MutexRecursive && m->IsLockedByCurrentThread) return Relock(m);
-            m->Lock();
+            void* me = Parking.CurrentThread();
+            if (m->Owner == me && TypeOf(m) != MutexRecursive) return Relock(m);
+            m->LockAs(me);
             return 0;
         }
         [RuntimeExport("abi_pthread_mutex_trylock")]
@@ -342,8 +347,9 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_mutex_unlock")]
         private static int MutexUnlock(Mutex* m)
         {
-            if (!m->IsLockedByCurrentThread) return 1;     // EPERM, as an error-checking mutex reports
-            m->Unlock();
+            void* me = Parking.CurrentThread();
+            if (m->Owner != me) return 1;                   // EPERM, as an error-checking mutex reports
+            m->UnlockAs(me);
             return 0;
         }
 

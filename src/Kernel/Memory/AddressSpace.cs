@@ -23,7 +23,11 @@ namespace Nimbus.Kernel.Memory
         {
             if (s_ready) return;
             const int initial = 64;
-            fixed (VmaSet* v = &s_vmas) v->Initialize((Vma*)KernelHeap.Alloc((ulong)(initial * sizeof(Vma))), initial);
+            fixed (VmaSet* v = &s_vmas)
+            {
+                v->Initialize((Vma*)KernelHeap.Alloc((ulong)(initial * sizeof(Vma))), initial);
+                v->Add(AppStacks.WindowBase, AppStacks.WindowBase + AppStacks.WindowSize, 0, KindGuard);   // stack slots (AppStacks)
+            }
             s_ready = true;
         }
 

@@ -46,6 +46,7 @@ namespace Nimbus.Kernel.Sched
             {
                 byte onStack;
                 KThread* t = KernelMemory.OwnerOfStack((ulong)&onStack);
+                if (t == null) t = AppStacks.OwnerOfStack((ulong)&onStack);
                 return t != null ? t : PerCpu.Ready ? PerCpu.CurrentThread() : null;
             }
         }

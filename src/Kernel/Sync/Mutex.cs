@@ -111,9 +111,14 @@ namespace Nimbus.Kernel.Sync
         internal int Kind { get => _kind; set => _kind = value; }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Lock()
+        public void Lock() => LockAs(Parking.CurrentThread());
+
+        // Lock() for a caller that already knows its identity (Parking.CurrentThread()), so that a
+        // libc function finds the current thread once, not in every step.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void LockAs(void* self)
         {
-            nint me = (nint)Parking.CurrentThread();
+            nint me = (nint)self;
             if (Interlocked.CompareExchange(ref _state, Held, 0) == 0)
             {
                 Volatile.Write(ref _owner, me);
@@ -140,9 +145,12 @@ namespace Nimbus.Kernel.Sync
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Unlock()
+        public void Unlock() => UnlockAs(Parking.CurrentThread());
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void UnlockAs(void* self)
         {
-            if (Volatile.Read(in _owner) != (nint)Parking.CurrentThread()) UnlockByNonOwner();
+            if (Volatile.Read(in _owner) != (nint)self) UnlockByNonOwner();
             if (_depth != 0)                            // recursive: drop one level
             {
                 _depth--;
