@@ -33,6 +33,18 @@ static void *recursive_worker(void *arg)
     return arg;
 }
 
+static int holding, release_now;
+
+static void *hold_for_a_while(void *arg)
+{
+    pthread_mutex_t *m = arg;
+    pthread_mutex_lock(m);
+    __atomic_store_n(&holding, 1, __ATOMIC_SEQ_CST);
+    while (!__atomic_load_n(&release_now, __ATOMIC_SEQ_CST)) { struct timespec nap = {0, 1000000}; nanosleep(&nap, NULL); }
+    pthread_mutex_unlock(m);
+    return NULL;
+}
+
 static void *unlock_from_other_thread(void *arg)
 {
     return (void *)(long)pthread_mutex_unlock(&errorcheck);
@@ -72,6 +84,29 @@ static void mutex_types(void)
     printf("recursive: 4 levels in and out -> %d, one more unlock -> %s\n", rc, strerror(pthread_mutex_unlock(&recursive)));
     pthread_mutex_destroy(&recursive);
     pthread_mutexattr_destroy(&attr);
+
+    // Timed locks: one that times out on a mutex another thread holds, one that gets it when released.
+    pthread_mutex_t timed = PTHREAD_MUTEX_INITIALIZER;
+    pthread_t holder;
+    pthread_create(&holder, NULL, hold_for_a_while, &timed);
+    while (!__atomic_load_n(&holding, __ATOMIC_SEQ_CST)) sched_yield();
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_nsec += 10 * 1000 * 1000;
+    if (deadline.tv_nsec >= 1000000000) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000; }
+    printf("timedlock for 10 ms on a held mutex -> %s\n", strerror(pthread_mutex_timedlock(&timed, &deadline)));
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 10;
+    __atomic_store_n(&release_now, 1, __ATOMIC_SEQ_CST);
+    int got = pthread_mutex_timedlock(&timed, &deadline);
+    printf("timedlock while it is released -> %d\n", got);
+    pthread_mutex_unlock(&timed);
+    pthread_join(holder, NULL);
+    struct timespec bad = {0, 2000000000L};
+    printf("timedlock with a bad deadline on a held mutex -> ");
+    pthread_mutex_lock(&errorcheck);
+    printf("%s\n", strerror(pthread_mutex_timedlock(&errorcheck, &bad)));
+    pthread_mutex_unlock(&errorcheck);
 
     pthread_t workers[4];
     for (int i = 0; i < 4; i++) pthread_create(&workers[i], NULL, recursive_worker, NULL);

@@ -344,6 +344,36 @@ namespace Nimbus.Kernel.Libc
             if (m->Owner != null && TypeOf(m) != MutexRecursive && m->IsLockedByCurrentThread) return EBUSY;
             return m->TryLock() ? 0 : EBUSY;
         }
+        // A timed lock does not join the mutex's waiter queue: a queued record can only leave it when
+        // the mutex's consumer pops it, so a waiter could not give up at its deadline. Instead it
+        // retries with sleeps that double from 1 us to 1 ms, so it notices a release within 1 ms.
+        private static int TimedLock(Mutex* m, int clock, TimeSpec* abstime)
+        {
+            bool relock = m->Owner != null && TypeOf(m) != MutexRecursive && m->IsLockedByCurrentThread;
+            if (relock && TypeOf(m) == MutexErrorCheck) return EDEADLK;
+            if (!relock && m->TryLock()) return 0;
+            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return EINVAL;
+            ulong deadline = TimeFunctions.DeadlineFromAbsolute(clock, abstime);
+            if (relock)                                     // a normal mutex it holds: glibc waits out the deadline
+            {
+                Scheduler.SleepUntil(deadline);
+                return ETIMEDOUT;
+            }
+            for (ulong pause = 1_000; ; pause = pause < 1_000_000 ? pause * 2 : pause)
+            {
+                ulong now = Time.Clock.NowNs();
+                if (now >= deadline) return ETIMEDOUT;
+                Scheduler.SleepUntil(deadline - now < pause ? deadline : now + pause);
+                if (m->TryLock()) return 0;
+            }
+        }
+
+        [RuntimeExport("abi_pthread_mutex_timedlock")]
+        private static int MutexTimedLock(Mutex* m, TimeSpec* abstime) => TimedLock(m, TimeFunctions.ClockRealtime, abstime);
+
+        [RuntimeExport("abi_pthread_mutex_clocklock")]
+        private static int MutexClockLock(Mutex* m, int clock, TimeSpec* abstime) => TimedLock(m, clock, abstime);
+
         [RuntimeExport("abi_pthread_mutex_unlock")]
         private static int MutexUnlock(Mutex* m)
         {
