@@ -79,6 +79,47 @@ int main(void)
     putchar('!');
     putchar('\n');
 
+    // memcpy, memmove and memset against byte loops: every length to 300, every alignment of both
+    // ends to 16, overlaps in both directions. Any wrong byte is counted.
+    {
+        static unsigned char area[1024], expect[1024];
+        void *(*volatile copy)(void *, const void *, size_t) = memcpy;
+        void *(*volatile move)(void *, const void *, size_t) = memmove;
+        void *(*volatile set)(void *, int, size_t) = memset;
+        long wrong = 0, cases = 0;
+        for (size_t n = 0; n <= 300; n++)
+            for (int da = 0; da < 16; da++)
+                for (int sa = 0; sa < 16; sa++) {
+                    for (int op = 0; op < 4; op++) {
+                        for (int i = 0; i < 1024; i++) area[i] = expect[i] = (unsigned char)(i * 7 + n);
+                        unsigned char *dst = area + 64 + da, *src = area + 400 + sa;
+                        size_t d = (size_t)(dst - area), sidx = (size_t)(src - area);
+                        void *r;
+                        if (op == 0) {
+                            r = copy(dst, src, n);
+                            for (size_t i = 0; i < n; i++) expect[d + i] = expect[sidx + i];
+                        } else if (op == 1 || op == 2) {
+                            // overlapping: source just above (op 1) or just below (op 2) the destination
+                            src = op == 1 ? dst + 1 + sa : dst - 1 - sa;
+                            if (src < area) src = area;
+                            sidx = (size_t)(src - area);
+                            unsigned char tmp[320];
+                            for (size_t i = 0; i < n; i++) tmp[i] = expect[sidx + i];
+                            r = move(dst, src, n);
+                            for (size_t i = 0; i < n; i++) expect[d + i] = tmp[i];
+                        } else {
+                            r = set(dst, 0x80 + sa, n);
+                            for (size_t i = 0; i < n; i++) expect[d + i] = (unsigned char)(0x80 + sa);
+                        }
+                        cases++;
+                        if (r != dst) wrong++;
+                        for (int i = 0; i < 1024; i++) if (area[i] != expect[i]) { wrong++; break; }
+                    }
+                }
+        printf("memcpy/memmove/memset: %ld cases, %ld wrong\n", cases, wrong);
+        if (wrong) errors++;
+    }
+
     // strerror knows every errno value glibc does, and formats the others the same way.
     for (int e = -1; e <= 135; e++) printf("%d %s\n", e, strerror(e));
     return errors == 0 ? 0 : 1;
