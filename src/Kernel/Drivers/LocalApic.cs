@@ -115,6 +115,7 @@ namespace Nimbus.Kernel.Drivers
         private static void OnTimer(InterruptFrame* frame)
         {
             s_timerFired++;
+            if (Diagnostics.Profiler.Enabled) Diagnostics.Profiler.Sample(frame);
             Sched.Scheduler.OnTimerInterrupt();
         }
 

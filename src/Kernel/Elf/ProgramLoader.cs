@@ -33,6 +33,7 @@ namespace Nimbus.Kernel.Elf
             ElfImage* exe = LoadObject(path, out int status);
             if (exe == null) return status;
             if (!LoadDependencies(0, out status)) return status;
+            Phase("loaded");
             Tls.Layout();
             Libc.Stdio.Initialize();      // before relocation: copy relocations copy stdin/stdout/stderr
             var resolver = new SymbolResolver { Resolve = &Resolve, Missing = &ReportMissing, CopiedKernelData = &Libc.LibcData.Redirect };
@@ -46,7 +47,14 @@ namespace Nimbus.Kernel.Elf
             }
             for (int i = 0; i < ObjectCount; i++) ApplyFinalProtection(Get(i));
             MissingStubs.Seal();
+            Phase("linked");
             return AppThreads.StartMain(exe, argc, argv, envc, envp);
+        }
+
+        // --verbose: when each step of starting a program ended.
+        private static void Phase(string what)
+        {
+            if (Shell.Shell.Verbose) Log.Error($"nimbus: {ObjectCount} object(s) {what} at {Time.Clock.NowNs() / 1000} us");
         }
 
         // Breadth-first over DT_NEEDED from object `first` on, as the glibc loader orders its global scope.

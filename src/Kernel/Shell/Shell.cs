@@ -16,7 +16,7 @@ namespace Nimbus.Kernel.Shell
         private static bool s_traceDump;
 
         public static string KnownCommands => "echo, exit, selftest, crash, meminfo, cpus, threads, sleep, date, bench-sched, help, /PATH/TO/PROGRAM [ARGS...]";
-        public static string KnownOptions => "--bootchart, --env=NAME=VALUE, --allow-missing, --verbose, --trace=PATTERN, --trace-dump, --perf-stat=TRACEPOINTS";
+        public static string KnownOptions => "--bootchart, --env=NAME=VALUE, --allow-missing, --verbose, --trace=PATTERN, --trace-dump, --perf-stat=TRACEPOINTS, --profile[=HZ]";
         public static bool Verbose;
         private const int MaxEnv = 64;
         private struct EnvTable { public fixed ulong Entries[MaxEnv]; }
@@ -66,6 +66,15 @@ namespace Nimbus.Kernel.Shell
                     if (!record) PerfStat.Start();
                 }
                 else if (CommandLine.Equals(w, "--trace-dump")) s_traceDump = true;
+                else if (CommandLine.Equals(w, "--profile") || CommandLine.StartsWith(w, "--profile="))
+                {
+                    if (!Diagnostics.Profiler.Start(w.Length > 10 ? w.Slice(10) : default))
+                    {
+                        Log.Line($"nimbus: bad option '{w}' (expected --profile or --profile=HZ, HZ from 1 to 20000)");
+                        status = UsageError;
+                        return false;
+                    }
+                }
                 else
                 {
                     Log.Line($"nimbus: unknown option '{w}'. Known options: {KnownOptions}");
@@ -97,6 +106,7 @@ namespace Nimbus.Kernel.Shell
         public static void BeforeExit()
         {
             PerfStat.Stop();
+            Diagnostics.Profiler.Report();
             if (s_traceDump) Trace.Dump();
         }
 
@@ -243,6 +253,7 @@ namespace Nimbus.Kernel.Shell
                 Log.Line("  bench-sched        scheduling and mutex micro-benchmarks (see nimbus bench sched)");
                 Log.Line("  --trace=PATTERN    record matching tracepoints ('*' wildcard, ',' list); --trace-dump prints them at exit");
                 Log.Line("  --perf-stat=LIST   print per-second counts of the listed tracepoints");
+                Log.Line("  --profile[=HZ]     sample where each CPU runs HZ times a second (default 1000); print the busiest functions at exit");
                 return 0;
             }
             Log.Line($"nimbus: unknown command '{name}'. Known commands: {KnownCommands}");
