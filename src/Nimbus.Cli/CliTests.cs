@@ -145,6 +145,10 @@ public static class CliTests
         }));
         yield return new("cli.run_missing_app", () => Expect(Nimbus("run", "no/such/app"), 2, @"no/such/app: no such file or folder"));
         yield return new("cli.run_echo", () => Expect(Nimbus("run", "-e", "echo hello from nimbus"), 0, @"^hello from nimbus\r?$"));
+        // --kernel-options also applies to an --exec command line; program-only options need a program.
+        yield return new("cli.run_kernel_options_with_exec", () =>
+            Expect(Nimbus("run", "--kernel-options", "--bootchart", "-e", "echo with options"), 0, @"^with options\r?$", @"Booted in")
+            ?? Expect(Nimbus("run", "--allow-missing", "-e", "echo x"), 2, @"need a program \(APP\)"));
         yield return new("cli.run_returns_guest_status", () => Expect(Nimbus("run", "-e", "exit 9", "--machine", "q35"), 9));
         yield return new("cli.run_bad_machine", () => Expect(Nimbus("run", "--machine", "pdp11"), 2, @"pdp11"));
         yield return new("cli.run_bad_memory", () => Expect(Nimbus("run", "--memory", "lots"), 2, @"bad --memory 'lots'"));

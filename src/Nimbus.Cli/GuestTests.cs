@@ -87,6 +87,10 @@ public static class GuestTests
             var fail = Expect(r, 0, @"^PASS memory\.heap_small", @"^selftest: 3 passed, 0 failed");
             return fail ?? (r.Output.Contains("time.monotonic") ? "filter ran a non-matching test" : null);
         });
+        // --profile: samples are taken and attributed to kernel functions by name.
+        yield return new("guest.profile", () =>
+            Expect(Boot("--profile=4000 selftest sync"), 0, @"^profile: \d+ samples at 4000 Hz on 1 CPU", @"^ +\d+\.\d% +\d+  kernel  [A-Za-z_]\w+"));
+        yield return new("guest.profile_bad_rate", () => Expect(Boot("--profile=0 echo x"), 2, @"bad option '--profile=0'"));
         yield return new("guest.selftest_no_match", () => Expect(Boot("selftest nosuchtest"), 0, @"no test matches 'nosuchtest'", @"0 passed, 0 failed"));
         yield return new("guest.unknown_command", () =>
             Expect(Boot("frobnicate now"), 2, @"unknown command 'frobnicate'", @"Known commands: echo, exit, selftest"));

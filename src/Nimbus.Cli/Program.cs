@@ -91,7 +91,7 @@ public static class Program
         var app = new Argument<string?>("APP") { Description = "a folder with C sources or a .csproj, a .csproj, or a Linux ELF executable", Arity = ArgumentArity.ZeroOrOne };
         var appArgs = new Argument<string[]>("ARGS") { Description = "the program's arguments (after --)", Arity = ArgumentArity.ZeroOrMore };
         var env = new Option<string[]>("--env") { Description = "NAME=VALUE for the program's environment (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var kernelOptions = new Option<string?>("--kernel-options") { Description = "kernel options before the program, e.g. \"--bootchart\"" };
+        var kernelOptions = new Option<string?>("--kernel-options") { Description = "kernel options before the program (or the --exec command line), e.g. \"--bootchart\" or \"--profile\"" };
         var allowMissing = new Option<bool>("--allow-missing") { Description = "start the program even if symbols are missing; calling a missing function then ends it with a message" };
         var exec = new Option<string?>("--exec", "-e") { Description = "kernel command line when no APP is given, e.g. \"echo hello\" (default: selftest)" };
         var memory = new Option<string>("--memory", "-m") { Description = "guest memory (e.g. 64M, 1G)", DefaultValueFactory = _ => "128M" };
@@ -143,8 +143,10 @@ public static class Program
                 if (p.GetValue(allowMissing)) options = "--allow-missing " + options;
                 commandLine = AppImage.CommandLine(prepared.GuestPath, p.GetValue(appArgs) ?? [], p.GetValue(env) ?? [], options);
             }
-            else if ((p.GetValue(appArgs)?.Length ?? 0) > 0 || (p.GetValue(env)?.Length ?? 0) > 0)
-                throw new NimbusException("program arguments and --env need a program (APP)", UsageError);
+            else if ((p.GetValue(appArgs)?.Length ?? 0) > 0 || (p.GetValue(env)?.Length ?? 0) > 0 || p.GetValue(allowMissing))
+                throw new NimbusException("program arguments, --env and --allow-missing need a program (APP)", UsageError);
+            else if (p.GetValue(kernelOptions) is string options)
+                commandLine = options + " " + commandLine;          // before the --exec command line
             var o = new VmOptions
             {
                 CommandLine = commandLine, MemoryMb = mem, Cpus = n, Machine = p.GetValue(machine)!,
