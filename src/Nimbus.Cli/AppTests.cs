@@ -85,6 +85,12 @@ public static class AppTests
             return r.GuestStatus == 139 && r.Stdout.Contains("before") && r.Output.Contains("killed by signal 11: a fault in the C library function at ") && r.Output.Contains("Strings")
                 && !r.Output.Contains("PANIC") ? null : $"exit status {r.GuestStatus}, expected 139 and a report naming the string function\n{r.Output}";
         });
+        yield return new("app.stack_overflow_in_thread", () =>
+        {
+            var r = Run(Path.Combine(TestApps, "stack_overflow.c"), []);
+            return r.GuestStatus == 139 && r.Stdout.Contains("before") && r.Output.Contains("killed by SIGSEGV") && r.Output.Contains("a stack overflow: thread ")
+                && !r.Output.Contains("PANIC") ? null : $"exit status {r.GuestStatus}, expected 139 and a report of a stack overflow\n{r.Output}";
+        });
         yield return new("app.corrupt_elf", () =>
         {
             // A real executable with its program header table cut off.

@@ -215,9 +215,14 @@ namespace Nimbus.Kernel.Libc
             Log.Error($"nimbus: the application was killed by {name}");
             if (frame != null)
             {
-                Log.Error($"  at rip {frame->Rip:x16}, faulting address {Cpu.ReadCr2():x16}, error code {frame->ErrorCode:x}");
+                ulong address = Cpu.ReadCr2();
+                Log.Error($"  at rip {frame->Rip:x16}, faulting address {address:x16}, error code {frame->ErrorCode:x}");
                 Log.Error($"  rsp {frame->Rsp:x16}  rbp {frame->Rbp:x16}  rax {frame->Rax:x16}  rdi {frame->Rdi:x16}");
                 Elf.AppSymbols.PrintLocation(frame->Rip);
+                // A write just below the stack pointer into a guard region: the thread ran out of stack.
+                if (frame->Vector == 14 && address < frame->Rsp + 4096 && address + 65536 > frame->Rsp
+                    && AddressSpace.KindAt(address) == (int)AddressSpace.KindGuard)
+                    Log.Error($"  a stack overflow: thread {Sched.Scheduler.CurrentId} ran past the end of its stack into the guard region");
             }
             Process.QuickExit(128 + sig);
         }
