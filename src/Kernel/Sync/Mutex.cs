@@ -110,7 +110,9 @@ namespace Nimbus.Kernel.Sync
         // The pthread type stored in a pthread_mutex_t (Libc/Threads.cs); the kernel mutex ignores it.
         internal int Kind { get => _kind; set => _kind = value; }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        // Not inlined: one call per lock site keeps the kernel small; the fast path inside is
+        // LockAs, which the libc's pthread_mutex_lock inlines.
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public void Lock() => LockAs(Parking.CurrentThread());
 
         // Lock() for a caller that already knows its identity (Parking.CurrentThread()), so that a
@@ -144,7 +146,7 @@ namespace Nimbus.Kernel.Sync
             return false;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public void Unlock() => UnlockAs(Parking.CurrentThread());
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
