@@ -61,6 +61,7 @@ namespace Nimbus.Kernel.Memory
         {
             low = 0;
             size = AddressSpace.RoundUp(size);
+            if (TakeCached(size, out low)) return low + size - SlotReserve;
             if (size <= SlotSize - TopGap - GuardSize)
             {
                 int slot = TakeSlot();
@@ -88,11 +89,55 @@ namespace Nimbus.Kernel.Memory
         {
             if (low - WindowBase < WindowSize)
             {
+                if (Cache(low, size)) return;
                 // Back to reserved address space: the slot's pages are freed, its guard stays.
                 AddressSpace.Map(low, size, 0, AddressSpace.KindGuard, true, out _);
                 ReleaseSlot((int)((low - WindowBase) / SlotSize));
             }
             else AddressSpace.Unmap(low - GuardSize, size + GuardSize);
+        }
+
+        // Stacks of ended threads stay mapped for the next thread that asks for the same size, as
+        // glibc keeps a cache of thread stacks: a thread then starts without mapping, page faults or
+        // the TLB shootdown that unmapping costs (under TCG that was half of a create + join). The
+        // cache holds a few stacks, with only the pages their threads touched.
+        private const int CachedStacks = 8;
+        private struct StackCache { public fixed ulong Low[CachedStacks]; public fixed ulong Size[CachedStacks]; }
+        private static StackCache s_cache;
+        private static int s_cachedCount;
+        private static Sync.Mutex s_cacheLock;
+
+        private static bool TakeCached(ulong size, out ulong low)
+        {
+            low = 0;
+            if (Volatile.Read(ref s_cachedCount) == 0) return false;
+            fixed (Sync.Mutex* m = &s_cacheLock)
+            fixed (ulong* lows = s_cache.Low, sizes = s_cache.Size)
+                using (new Sync.MutexScope(m))
+                    for (int i = 0; i < s_cachedCount; i++)
+                        if (sizes[i] == size)
+                        {
+                            low = lows[i];
+                            s_cachedCount--;
+                            lows[i] = lows[s_cachedCount];
+                            sizes[i] = sizes[s_cachedCount];
+                            return true;
+                        }
+            return false;
+        }
+
+        private static bool Cache(ulong low, ulong size)
+        {
+            fixed (Sync.Mutex* m = &s_cacheLock)
+            fixed (ulong* lows = s_cache.Low, sizes = s_cache.Size)
+                using (new Sync.MutexScope(m))
+                {
+                    if (s_cachedCount == CachedStacks) return false;
+                    lows[s_cachedCount] = low;
+                    sizes[s_cachedCount] = size;
+                    s_cachedCount++;
+                    return true;
+                }
         }
 
         private static void ReleaseSlot(int slot)

@@ -1,3 +1,4 @@
+using System.Threading;
 using System;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Boot;
@@ -56,6 +57,8 @@ namespace Nimbus.Kernel.Memory
         // Returns the usable stack top (16-byte aligned), or panics when memory is exhausted.
         public static ulong AllocateStack(int order)
         {
+            ulong cached = TakeCachedStack(order);
+            if (cached != 0) return cached;
             ulong size = PageAllocator.PageSize << order;
             if (size > StackSlotSize - PageTables.Page4K) Panic.Fail("kernel stack too large");
             ulong phys = AllocatePages(order);
@@ -86,7 +89,46 @@ namespace Nimbus.Kernel.Memory
 
         public static void SetStackOwner(ulong usableTop, Sched.KThread* owner) => *(Sched.KThread**)(usableTop + 8) = owner;
 
+        // A few stacks of ended threads stay mapped for the next threads: freeing one costs an
+        // unmapping and a TLB shootdown (an IPI round trip to every other CPU), which dominated
+        // creating and joining a thread. Few and small (16 KiB by default), so little memory waits here.
+        private const int CachedStacks = 8;
+        private struct StackCache { public fixed ulong Top[CachedStacks]; public fixed int Order[CachedStacks]; }
+        private static StackCache s_stackCache;
+        private static int s_cachedStacks;
+
+        private static ulong TakeCachedStack(int order)
+        {
+            if (Volatile.Read(ref s_cachedStacks) == 0) return 0;
+            using (new MemoryLock())
+                fixed (StackCache* c = &s_stackCache)
+                    for (int i = 0; i < s_cachedStacks; i++)
+                        if (c->Order[i] == order)
+                        {
+                            ulong top = c->Top[i];
+                            s_cachedStacks--;
+                            c->Top[i] = c->Top[s_cachedStacks];
+                            c->Order[i] = c->Order[s_cachedStacks];
+                            return top;
+                        }
+            return 0;
+        }
+
         public static void FreeStack(ulong usableTop, int order)
+        {
+            using (new MemoryLock())
+                fixed (StackCache* c = &s_stackCache)
+                    if (s_cachedStacks < CachedStacks)
+                    {
+                        c->Top[s_cachedStacks] = usableTop;
+                        c->Order[s_cachedStacks] = order;
+                        s_cachedStacks++;
+                        return;
+                    }
+            ReleaseStack(usableTop, order);
+        }
+
+        private static void ReleaseStack(ulong usableTop, int order)
         {
             ulong top = (usableTop | (StackSlotSize - 1)) + 1;     // the slot's end
             ulong size = PageAllocator.PageSize << order;
