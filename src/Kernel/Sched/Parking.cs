@@ -16,6 +16,14 @@ namespace Nimbus.Kernel.Sched
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void* CurrentThread()
         {
+            KThread* t = Scheduler.OnThreadStack();
+            return t != null ? t : OffThreadStack();
+        }
+
+        // Kept out of line: the inlined part above stays small (every mutex operation has a copy).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void* OffThreadStack()
+        {
             KThread* t = Scheduler.Current;
             if (t != null) return t;
             if (!PerCpu.Ready) return Internal.Runtime.CompilerHelpers.ObjectAddress.AddressOf(ref s_bootIdentity);

@@ -44,11 +44,19 @@ namespace Nimbus.Kernel.Sched
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             get
             {
-                byte onStack;
-                KThread* t = KernelMemory.OwnerOfStack((ulong)&onStack);
-                if (t == null) t = AppStacks.OwnerOfStack((ulong)&onStack);
+                KThread* t = OnThreadStack();
                 return t != null ? t : PerCpu.Ready ? PerCpu.CurrentThread() : null;
             }
+        }
+
+        // The thread whose kernel or application stack we are on, found by masking the stack
+        // pointer; null on any other stack (the boot stack, a sigaltstack, a program's own).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static KThread* OnThreadStack()
+        {
+            byte onStack;
+            KThread* t = KernelMemory.OwnerOfStack((ulong)&onStack);
+            return t != null ? t : AppStacks.OwnerOfStack((ulong)&onStack);
         }
         public static int CurrentId => Current == null ? 0 : Current->Id;
         public static int LiveThreads => s_liveThreads;

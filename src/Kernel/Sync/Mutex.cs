@@ -110,9 +110,7 @@ namespace Nimbus.Kernel.Sync
         // The pthread type stored in a pthread_mutex_t (Libc/Threads.cs); the kernel mutex ignores it.
         internal int Kind { get => _kind; set => _kind = value; }
 
-        // Not inlined: one call per lock site keeps the kernel small; the fast path inside is
-        // LockAs, which the libc's pthread_mutex_lock inlines.
-        [MethodImpl(MethodImplOptions.NoInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Lock() => LockAs(Parking.CurrentThread());
 
         // Lock() for a caller that already knows its identity (Parking.CurrentThread()), so that a
@@ -146,7 +144,7 @@ namespace Nimbus.Kernel.Sync
             return false;
         }
 
-        [MethodImpl(MethodImplOptions.NoInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Unlock() => UnlockAs(Parking.CurrentThread());
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
