@@ -15,6 +15,7 @@ namespace Nimbus.Kernel.Diagnostics
         public static bool Enabled;
         private static ulong s_periodNs;
         private const int SamplesPerCpu = 32768;
+        private static int s_capacity;                  // samples per CPU
         private const ulong Idle = 1;                   // a sample taken in a CPU's idle thread
 
         private struct CpuSamples
@@ -26,17 +27,25 @@ namespace Nimbus.Kernel.Diagnostics
         }
         private static CpuSamples* s_cpus;
 
-        // Parses HZ ("" for the default), allocates the buffers and starts sampling on every CPU.
-        public static bool Start(System.ReadOnlySpan<byte> hz)
+        // HZ from --profile=HZ ("" for the default).
+        public static bool TryParseRate(System.ReadOnlySpan<byte> hz, out long rate)
         {
-            long rate = 1000;
+            rate = 1000;
             if (!hz.IsEmpty && !Shell.CommandLine.TryParseInt(hz, out rate)) return false;
-            if (rate < 1 || rate > 20_000) return false;
+            return rate >= 1 && rate <= 20_000;
+        }
+
+        // Allocates the buffers (1 MiB in all, at most 32768 samples a CPU) and starts sampling on
+        // every CPU. False when there is no memory for them.
+        public static bool Start(long rate)
+        {
             int cpus = PerCpu.Count;
+            s_capacity = SamplesPerCpu * cpus > 131072 ? 131072 / cpus : SamplesPerCpu;
             s_cpus = (CpuSamples*)KernelHeap.AllocZeroed((ulong)(cpus * sizeof(CpuSamples)));
+            if (s_cpus == null) return false;
             for (int i = 0; i < cpus; i++)
             {
-                s_cpus[i].Rips = (ulong*)KernelHeap.Alloc(SamplesPerCpu * sizeof(ulong));
+                s_cpus[i].Rips = (ulong*)KernelHeap.Alloc((ulong)s_capacity * sizeof(ulong));
                 if (s_cpus[i].Rips == null) return false;
             }
             s_periodNs = 1_000_000_000 / (ulong)rate;
@@ -60,7 +69,7 @@ namespace Nimbus.Kernel.Diagnostics
             ulong now = Clock.NowNs();
             if (now < c->NextNs) return;
             c->NextNs = c->NextNs + s_periodNs > now ? c->NextNs + s_periodNs : now + s_periodNs;
-            if (c->Count == SamplesPerCpu) { c->Dropped++; return; }
+            if (c->Count == s_capacity) { c->Dropped++; return; }
             bool idle = Sched.Scheduler.Current == PerCpu.Current->Idle;
             c->Rips[c->Count++] = idle ? Idle : frame->Rip;
         }

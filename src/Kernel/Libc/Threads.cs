@@ -31,8 +31,9 @@ namespace Nimbus.Kernel.Libc
 
     // <pthread.h>: threads, keys, once, and the synchronisation objects mapped onto the kernel's
     // lock-free mutex, condition variable and reader-writer lock (Sync/). pthread_mutex_t holds a
-    // kernel Mutex directly (all 40 bytes, the type where glibc keeps it); condition variables and rwlocks carry a pointer to a
-    // kernel object made on first use (glibc's static initialisers are all zeros).
+    // kernel Mutex directly (all 40 bytes, with the type where glibc keeps it); condition variables
+    // and rwlocks carry a pointer to a kernel object made on first use (glibc's static initialisers
+    // are all zeros). Barriers, semaphores and spin locks are in ThreadSync.cs.
     internal static unsafe class Threads
     {
         public const int MaxKeys = 128;

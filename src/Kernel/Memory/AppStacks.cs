@@ -4,12 +4,13 @@ using System.Threading;
 namespace Nimbus.Kernel.Memory
 {
     // Application stacks live in 16 MiB slots of a window at the top of the application half, as
-    // kernel stacks do in theirs: the slot's last 8 bytes hold the thread running on it, so the
-    // current thread is found from the stack pointer alone (Scheduler.Current), without a call,
-    // in every libc function an application thread calls (a mutex, errno, malloc's lock). The
-    // window is one PROT_NONE region that AddressSpace reserves before anything is mapped; a stack is mapped at the top of its slot and the rest
-    // of the slot below it is its guard. A stack too large for a slot goes elsewhere, with a guard
-    // region of its own, and its thread is found through GS instead.
+    // kernel stacks do in theirs: the 8 bytes above a stack's top hold the thread running on it, at
+    // a fixed place in its slot, so the current thread is found from the stack pointer alone
+    // (Scheduler.Current), without a call, in every libc function an application thread calls (a
+    // mutex, errno, malloc's lock). The window is one PROT_NONE region that AddressSpace reserves
+    // before anything is mapped; a stack is mapped near the top of its slot and the rest of the slot
+    // below it is its guard. A stack too large for a slot goes elsewhere, with a guard region of its
+    // own, and its thread is found through GS instead.
     internal static unsafe class AppStacks
     {
         public const ulong GuardSize = 64 * 1024;           // below a stack that does not fit a slot
@@ -79,7 +80,11 @@ namespace Nimbus.Kernel.Memory
             ulong guard = AddressSpace.Map(0, size + GuardSize, 0, AddressSpace.KindGuard, false, out _);
             if (guard == 0) return 0;
             ulong stack = AddressSpace.Map(guard + GuardSize, size, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindStack, true, out _);
-            if (stack == 0) return 0;
+            if (stack == 0)
+            {
+                AddressSpace.Unmap(guard, size + GuardSize);
+                return 0;
+            }
             low = stack;
             return stack + size;
         }
@@ -100,7 +105,8 @@ namespace Nimbus.Kernel.Memory
         // Stacks of ended threads stay mapped for the next thread that asks for the same size, as
         // glibc keeps a cache of thread stacks: a thread then starts without mapping, page faults or
         // the TLB shootdown that unmapping costs (under TCG that was half of a create + join). The
-        // cache holds a few stacks, with only the pages their threads touched.
+        // cache holds a few stacks, with only the pages their threads touched, and none when memory
+        // runs low.
         private const int CachedStacks = 8;
         private struct StackCache { public fixed ulong Low[CachedStacks]; public fixed ulong Size[CachedStacks]; }
         private static StackCache s_cache;
@@ -132,7 +138,7 @@ namespace Nimbus.Kernel.Memory
             fixed (ulong* lows = s_cache.Low, sizes = s_cache.Size)
                 using (new Sync.MutexScope(m))
                 {
-                    if (s_cachedCount == CachedStacks) return false;
+                    if (s_cachedCount == CachedStacks || KernelMemory.Pages.FreePages < KernelMemory.KeepFreeForCaches) return false;
                     lows[s_cachedCount] = low;
                     sizes[s_cachedCount] = size;
                     s_cachedCount++;

@@ -1,5 +1,5 @@
-using System.Threading;
 using System;
+using System.Threading;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Boot;
 
@@ -91,8 +91,10 @@ namespace Nimbus.Kernel.Memory
 
         // A few stacks of ended threads stay mapped for the next threads: freeing one costs an
         // unmapping and a TLB shootdown (an IPI round trip to every other CPU), which dominated
-        // creating and joining a thread. Few and small (16 KiB by default), so little memory waits here.
+        // creating and joining a thread. At most 8 (512 KiB with the default 64 KiB stacks), and
+        // none are kept when memory runs low.
         private const int CachedStacks = 8;
+        public const ulong KeepFreeForCaches = 1024;                // pages (4 MiB) below which nothing is cached
         private struct StackCache { public fixed ulong Top[CachedStacks]; public fixed int Order[CachedStacks]; }
         private static StackCache s_stackCache;
         private static int s_cachedStacks;
@@ -118,7 +120,7 @@ namespace Nimbus.Kernel.Memory
         {
             using (new MemoryLock())
                 fixed (StackCache* c = &s_stackCache)
-                    if (s_cachedStacks < CachedStacks)
+                    if (s_cachedStacks < CachedStacks && Pages.FreePages >= KeepFreeForCaches)
                     {
                         c->Top[s_cachedStacks] = usableTop;
                         c->Order[s_cachedStacks] = order;

@@ -68,12 +68,13 @@ namespace Nimbus.Kernel.Shell
                 else if (CommandLine.Equals(w, "--trace-dump")) s_traceDump = true;
                 else if (CommandLine.Equals(w, "--profile") || CommandLine.StartsWith(w, "--profile="))
                 {
-                    if (!Diagnostics.Profiler.Start(w.Length > 10 ? w.Slice(10) : default))
+                    if (!Diagnostics.Profiler.TryParseRate(w.Length > 10 ? w.Slice(10) : default, out long rate))
                     {
                         Log.Line($"nimbus: bad option '{w}' (expected --profile or --profile=HZ, HZ from 1 to 20000)");
                         status = UsageError;
                         return false;
                     }
+                    if (!Diagnostics.Profiler.Start(rate)) Log.Line($"nimbus: --profile: no memory for the sample buffers; not profiling");
                 }
                 else
                 {
