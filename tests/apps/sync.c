@@ -7,6 +7,8 @@
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -290,6 +292,98 @@ static void stacks(void)
     printf("5000 threads created and joined one after another: sum %ld\n", sum);
 }
 
+// ---- scheduling and attribute knobs ----
+
+static void *trivial(void *arg) { return arg; }
+static void noop(void) {}
+
+static void knobs(void)
+{
+    errno = 0;
+    int before = getpriority(PRIO_PROCESS, 0);
+    int set = setpriority(PRIO_PROCESS, 0, 5);
+    int after = getpriority(PRIO_PROCESS, 0);
+    int bumped = nice(2);
+    printf("nice: %d, setpriority -> %d, now %d, nice(2) -> %d\n", before, set, after, bumped);
+    printf("priorities: FIFO %d..%d, OTHER %d..%d\n", sched_get_priority_min(SCHED_FIFO), sched_get_priority_max(SCHED_FIFO),
+           sched_get_priority_min(SCHED_OTHER), sched_get_priority_max(SCHED_OTHER));
+    int policy = -1;
+    struct sched_param param = {.sched_priority = 7};
+    pthread_getschedparam(pthread_self(), &policy, &param);
+    printf("this thread: policy %d, priority %d\n", policy, param.sched_priority);
+    param.sched_priority = 0;
+    printf("setschedparam OTHER 0 -> %d", pthread_setschedparam(pthread_self(), SCHED_OTHER, &param));
+    param.sched_priority = 5;
+    printf(", OTHER 5 -> %s\n", strerror(pthread_setschedparam(pthread_self(), SCHED_OTHER, &param)));
+
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+    pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+    param.sched_priority = 0;
+    pthread_attr_setschedparam(&attr, &param);
+    int inherit = -1, scope = -1;
+    pthread_attr_getinheritsched(&attr, &inherit);
+    pthread_attr_getscope(&attr, &scope);
+    pthread_t t;
+    void *result = NULL;
+    int created = pthread_create(&t, &attr, trivial, (void *)42);
+    if (created == 0) pthread_join(t, &result);
+    printf("explicit SCHED_OTHER thread: create -> %d, result %ld, inherit %d, scope %d\n", created, (long)result, inherit, scope);
+    pthread_attr_destroy(&attr);
+
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    int shared = -1, protocol = -1, robust = -1, type = -1;
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
+    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_NONE);
+    pthread_mutexattr_getpshared(&ma, &shared);
+    pthread_mutexattr_getprotocol(&ma, &protocol);
+    pthread_mutexattr_getrobust(&ma, &robust);
+    pthread_mutexattr_gettype(&ma, &type);
+    pthread_mutex_t m;
+    pthread_mutex_init(&m, &ma);
+    pthread_mutex_lock(&m);
+    int relock = pthread_mutex_lock(&m);
+    pthread_mutex_unlock(&m);
+    printf("mutex attributes: shared %d, protocol %d, robust %d, type %d; relock -> %s\n", shared, protocol, robust, type, strerror(relock));
+    pthread_mutexattr_destroy(&ma);
+
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    clockid_t clock = -1;
+    pthread_condattr_getpshared(&ca, &shared);
+    pthread_condattr_getclock(&ca, &clock);
+    pthread_cond_t cv;
+    pthread_cond_init(&cv, &ca);
+    struct timespec soon;
+    clock_gettime(CLOCK_MONOTONIC, &soon);
+    soon.tv_nsec += 5000000;
+    if (soon.tv_nsec >= 1000000000) { soon.tv_sec++; soon.tv_nsec -= 1000000000; }
+    pthread_mutex_lock(&m);
+    int waited = pthread_cond_timedwait(&cv, &m, &soon);
+    pthread_mutex_unlock(&m);
+    printf("cond attributes: shared %d, clock %d; monotonic timed wait -> %s\n", shared, (int)clock, strerror(waited));
+    pthread_cond_destroy(&cv);
+    pthread_condattr_destroy(&ca);
+
+    pthread_rwlockattr_t ra;
+    pthread_rwlockattr_init(&ra);
+    pthread_rwlockattr_setpshared(&ra, PTHREAD_PROCESS_SHARED);
+    pthread_rwlockattr_getpshared(&ra, &shared);
+    printf("rwlock attribute: shared %d\n", shared);
+    pthread_rwlockattr_destroy(&ra);
+
+    int old = -1, old2 = -1;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old2);
+    pthread_testcancel();
+    printf("cancel state: was %d, then %d; atfork -> %d\n", old, old2, pthread_atfork(noop, noop, noop));
+}
+
 // ---- affinity ----
 
 static void affinity(void)
@@ -327,6 +421,7 @@ int main(void)
     semaphores();
     spinlocks();
     stacks();
+    knobs();
     affinity();
     return 0;
 }

@@ -151,8 +151,10 @@ namespace Nimbus.Kernel.Libc
             return -1;
         }
 
+        // One process: its id is constant, as in OSv.
+        public const int ProcessId = 1;
         [RuntimeExport("abi_getpid")]
-        private static int GetPid() => 1;
+        private static int GetPid() => ProcessId;
         [RuntimeExport("abi_getppid")]
         private static int GetPpid() => 0;
         [RuntimeExport("abi_gettid")]

@@ -22,6 +22,7 @@ namespace Nimbus.Kernel.Libc
         public void* TlsBlock;
         public int Detached;
         public int IsMain;
+        public int CancelState, CancelType;   // pthread_setcancelstate/-type (nothing cancels: see ThreadOptions)
         public ulong SignalMask;
         public ulong AltStack, AltStackSize;
         public int AltStackFlags;
@@ -37,6 +38,7 @@ namespace Nimbus.Kernel.Libc
     internal static unsafe class Threads
     {
         public const int MaxKeys = 128;
+        public static KThread* MainThread;         // the thread running main()
         private const int EAGAIN = 11, EBUSY = 16, EFAULT = 14, EINVAL = 22, ESRCH = 3, EDEADLK = 35, ETIMEDOUT = 110, ENOMEM = 12;
         private const ulong DefaultStackSize = 8UL << 20;
 
@@ -71,13 +73,14 @@ namespace Nimbus.Kernel.Libc
         {
             PThread* p = Current;
             p->IsMain = 1;
+            MainThread = p->Thread;
             p->StackLow = stackLow;
             p->StackSize = stackSize;
         }
 
         // pthread_attr_t (56 bytes): ours, since only these functions read it.
         [StructLayout(LayoutKind.Sequential)]
-        private struct Attr { public ulong StackSize, StackAddress, GuardSize; public int Detached, Initialized; }
+        internal struct Attr { public ulong StackSize, StackAddress, GuardSize; public int Detached, Initialized, Policy, Priority, ExplicitScheduling; }
 
         [RuntimeExport("abi_pthread_attr_init")]
         private static int AttrInit(Attr* a) { *a = default; a->StackSize = DefaultStackSize; a->GuardSize = 4096; a->Initialized = 1; return 0; }
@@ -116,6 +119,8 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_create")]
         private static int Create(PThread** result, Attr* attr, ulong start, ulong argument)
         {
+            // Real-time scheduling asked for explicitly: refused, as Linux refuses it to an unprivileged process.
+            if (attr != null && attr->Initialized != 0 && attr->ExplicitScheduling != 0 && attr->Policy != ThreadOptions.SchedOther) return ThreadOptions.EPERM;
             ulong stackSize = attr != null && attr->Initialized != 0 ? attr->StackSize : DefaultStackSize;
             stackSize = AddressSpace.RoundUp(stackSize);
             var p = (PThread*)KernelHeap.AllocZeroed((ulong)sizeof(PThread));
@@ -398,9 +403,9 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_mutexattr_destroy")]
         private static int MutexAttrDestroy(int* a) => 0;
         [RuntimeExport("abi_pthread_mutexattr_settype")]
-        private static int MutexAttrSetType(int* a, int type) { if (type < 0 || type > 3) return EINVAL; *a = type; return 0; }
+        private static int MutexAttrSetType(int* a, int type) { if (type < 0 || type > 3) return EINVAL; *a = (*a & ~3) | type; return 0; }
         [RuntimeExport("abi_pthread_mutexattr_gettype")]
-        private static int MutexAttrGetType(int* a, int* type) { *type = *a; return 0; }
+        private static int MutexAttrGetType(int* a, int* type) { *type = *a & 3; return 0; }
 
         // Condition variables: a kernel CondVar plus the clock its deadlines use, made on first use.
         private struct Cond { public CondVar Var; public int Clock; }
@@ -420,15 +425,15 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_condattr_destroy")]
         private static int CondAttrDestroy(int* a) => 0;
         [RuntimeExport("abi_pthread_condattr_setclock")]
-        private static int CondAttrSetClock(int* a, int clock) { if (clock != 0 && clock != 1) return EINVAL; *a = clock; return 0; }
+        private static int CondAttrSetClock(int* a, int clock) { if (clock != 0 && clock != 1) return EINVAL; *a = (*a & ~0xFF) | clock; return 0; }
         [RuntimeExport("abi_pthread_condattr_getclock")]
-        private static int CondAttrGetClock(int* a, int* clock) { *clock = *a; return 0; }
+        private static int CondAttrGetClock(int* a, int* clock) { *clock = *a & 0xFF; return 0; }
 
         [RuntimeExport("abi_pthread_cond_init")]
         private static int CondInit(ulong* c, int* attr)
         {
             for (int i = 0; i < 6; i++) c[i] = 0;
-            CondOf(c, attr != null ? *attr : 0);
+            CondOf(c, attr != null ? *attr & 0xFF : 0);
             return 0;
         }
 

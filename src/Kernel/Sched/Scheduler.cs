@@ -340,6 +340,19 @@ namespace Nimbus.Kernel.Sched
 
         public static int CachedThreadRecords => Volatile.Read(ref s_freeRecordCount);
 
+        // The live thread with this id, or null. (Records are type-stable: a pointer stays a thread record.)
+        public static KThread* Find(int id)
+        {
+            fixed (Sync.Mutex* m = &s_allLock)
+            {
+                m->Lock();
+                KThread* t = s_all;
+                while (t != null && t->Id != id) t = t->AllNext;
+                m->Unlock();
+                return t;
+            }
+        }
+
         // Runs after every switch, on the new thread (interrupts off): settles the thread we left.
         private static void FinishSwitch()
         {
