@@ -116,6 +116,51 @@ static void mutex_types(void)
     printf("static recursive initializer, 4 threads: total %ld\n", recursive_total);
 }
 
+// ---- rwlocks: errors and timed locks ----
+
+static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+static int writer_in, writer_go;
+
+static void *hold_write(void *arg)
+{
+    pthread_rwlock_wrlock(&rw);
+    __atomic_store_n(&writer_in, 1, __ATOMIC_SEQ_CST);
+    while (!__atomic_load_n(&writer_go, __ATOMIC_SEQ_CST)) { struct timespec nap = {0, 1000000}; nanosleep(&nap, NULL); }
+    pthread_rwlock_unlock(&rw);
+    return arg;
+}
+
+static struct timespec in_ms(clockid_t clock, long ms)
+{
+    struct timespec t;
+    clock_gettime(clock, &t);
+    t.tv_nsec += ms * 1000000;
+    while (t.tv_nsec >= 1000000000) { t.tv_sec++; t.tv_nsec -= 1000000000; }
+    return t;
+}
+
+static void rwlocks(void)
+{
+    pthread_rwlock_wrlock(&rw);
+    int read = pthread_rwlock_rdlock(&rw), write = pthread_rwlock_wrlock(&rw);
+    pthread_rwlock_unlock(&rw);
+    printf("rwlock held for writing: rdlock -> %s, wrlock -> %s\n", strerror(read), strerror(write));
+    pthread_t t;
+    pthread_create(&t, NULL, hold_write, NULL);
+    while (!__atomic_load_n(&writer_in, __ATOMIC_SEQ_CST)) sched_yield();
+    struct timespec soon = in_ms(CLOCK_REALTIME, 10);
+    int timed_read = pthread_rwlock_timedrdlock(&rw, &soon);
+    soon = in_ms(CLOCK_REALTIME, 10);
+    int timed_write = pthread_rwlock_timedwrlock(&rw, &soon);
+    printf("another thread writes: timedrdlock -> %s, timedwrlock -> %s\n", strerror(timed_read), strerror(timed_write));
+    __atomic_store_n(&writer_go, 1, __ATOMIC_SEQ_CST);
+    struct timespec later = in_ms(CLOCK_REALTIME, 10000);
+    int got = pthread_rwlock_timedrdlock(&rw, &later);
+    pthread_rwlock_unlock(&rw);
+    pthread_join(t, NULL);
+    printf("after it lets go: timedrdlock -> %d\n", got);
+}
+
 // ---- barriers ----
 
 #define BARRIER_THREADS 4
@@ -417,6 +462,7 @@ static void affinity(void)
 int main(void)
 {
     mutex_types();
+    rwlocks();
     barriers();
     semaphores();
     spinlocks();

@@ -365,12 +365,21 @@ namespace Nimbus.Kernel.Libc
                 Scheduler.SleepUntil(deadline);
                 return ETIMEDOUT;
             }
+            return RetryUntil(&TryMutex, m, deadline);
+        }
+
+        private static bool TryMutex(void* m) => ((Mutex*)m)->TryLock();
+
+        // Calls tryLock(lock) after sleeps that double from 1 us to 1 ms until it succeeds (0) or the
+        // deadline passes (ETIMEDOUT): the timed lock functions, which cannot leave a waiter queue.
+        private static int RetryUntil(delegate*<void*, bool> tryLock, void* lockObject, ulong deadline)
+        {
             for (ulong pause = 1_000; ; pause = pause < 1_000_000 ? pause * 2 : pause)
             {
                 ulong now = Time.Clock.NowNs();
                 if (now >= deadline) return ETIMEDOUT;
                 Scheduler.SleepUntil(deadline - now < pause ? deadline : now + pause);
-                if (m->TryLock()) return 0;
+                if (tryLock(lockObject)) return 0;
             }
         }
 
@@ -485,19 +494,56 @@ namespace Nimbus.Kernel.Libc
         private static int RwInit(ulong* r, void* attr) { for (int i = 0; i < 7; i++) r[i] = 0; return 0; }
         [RuntimeExport("abi_pthread_rwlock_destroy")]
         private static int RwDestroy(ulong* r) { var l = (RwLock*)*r; if (l != null) { *r = 0; KernelHeap.Free(l); } return 0; }
+        // Locking again what the thread holds for writing would deadlock: EDEADLK, as glibc says.
         [RuntimeExport("abi_pthread_rwlock_rdlock")]
-        private static int RwRead(ulong* r) { RwOf(r)->ReadLock(); return 0; }
+        private static int RwRead(ulong* r)
+        {
+            RwLock* l = RwOf(r);
+            if (l->IsWriteLockedByCurrentThread) return EDEADLK;
+            l->ReadLock();
+            return 0;
+        }
         [RuntimeExport("abi_pthread_rwlock_tryrdlock")]
         private static int RwTryRead(ulong* r) => RwOf(r)->TryReadLock() ? 0 : EBUSY;
         [RuntimeExport("abi_pthread_rwlock_wrlock")]
-        private static int RwWrite(ulong* r) { RwOf(r)->WriteLock(); return 0; }
+        private static int RwWrite(ulong* r)
+        {
+            RwLock* l = RwOf(r);
+            if (l->IsWriteLockedByCurrentThread) return EDEADLK;
+            l->WriteLock();
+            return 0;
+        }
         [RuntimeExport("abi_pthread_rwlock_trywrlock")]
         private static int RwTryWrite(ulong* r) => RwOf(r)->TryWriteLock() ? 0 : EBUSY;
+
+        // Timed rwlocks retry like timed mutexes (the rwlock's queues have no timed waiters either).
+        private static bool TryRead(void* l) => ((RwLock*)l)->TryReadLock();
+        private static bool TryWrite(void* l) => ((RwLock*)l)->TryWriteLock();
+
+        private static int RwTimed(ulong* r, bool write, int clock, TimeSpec* abstime)
+        {
+            RwLock* l = RwOf(r);
+            if (l->IsWriteLockedByCurrentThread) return EDEADLK;
+            if (write ? l->TryWriteLock() : l->TryReadLock()) return 0;
+            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return EINVAL;
+            return RetryUntil(write ? &TryWrite : &TryRead, l, TimeFunctions.DeadlineFromAbsolute(clock, abstime));
+        }
+
+        [RuntimeExport("abi_pthread_rwlock_timedrdlock")]
+        private static int RwTimedRead(ulong* r, TimeSpec* abstime) => RwTimed(r, false, TimeFunctions.ClockRealtime, abstime);
+        [RuntimeExport("abi_pthread_rwlock_timedwrlock")]
+        private static int RwTimedWrite(ulong* r, TimeSpec* abstime) => RwTimed(r, true, TimeFunctions.ClockRealtime, abstime);
+        [RuntimeExport("abi_pthread_rwlock_clockrdlock")]
+        private static int RwClockRead(ulong* r, int clock, TimeSpec* abstime) => RwTimed(r, false, clock, abstime);
+        [RuntimeExport("abi_pthread_rwlock_clockwrlock")]
+        private static int RwClockWrite(ulong* r, int clock, TimeSpec* abstime) => RwTimed(r, true, clock, abstime);
         [RuntimeExport("abi_pthread_rwlock_unlock")]
         private static int RwUnlock(ulong* r)
         {
             RwLock* l = RwOf(r);
-            if (l->IsWriteLockedByCurrentThread) l->WriteUnlock(); else l->ReadUnlock();
+            if (l->IsWriteLockedByCurrentThread) l->WriteUnlock();
+            else if (l->Readers > 0) l->ReadUnlock();
+            else return 1;                                  // EPERM: nobody holds it
             return 0;
         }
 
