@@ -7,6 +7,7 @@
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <string.h>
@@ -75,6 +76,9 @@ static void mutex_types(void)
     int first_unlock = pthread_mutex_unlock(&errorcheck);
     int second_unlock = pthread_mutex_unlock(&errorcheck);
     printf("errorcheck: unlock -> %d, again -> %s\n", first_unlock, strerror(second_unlock));
+
+    pthread_cond_t never = PTHREAD_COND_INITIALIZER;
+    printf("errorcheck: cond_wait without holding it -> %s\n", strerror(pthread_cond_wait(&never, &errorcheck)));
 
     pthread_mutex_t recursive;
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
@@ -257,6 +261,10 @@ static void semaphores(void)
     printf("timedwait 20 ms on an empty semaphore -> %d (%s)\n", e, e != 0 ? strerror(errno) : "-");
     sem_post(&s);
     printf("timedwait after a post -> %d\n", sem_timedwait(&s, &soon));
+    sem_destroy(&s);
+    sem_init(&s, 0, SEM_VALUE_MAX);
+    int over = sem_post(&s);
+    printf("post at SEM_VALUE_MAX -> %d (%s)\n", over, over != 0 ? strerror(errno) : "-");
     sem_destroy(&s);
 
     sem_init(&free_slots, 0, SLOTS);

@@ -12,7 +12,7 @@ namespace Nimbus.Kernel.Libc
     // init functions make a kernel object and the 32-byte pthread_barrier_t / sem_t holds a pointer to it.
     internal static unsafe class ThreadSync
     {
-        private const int EAGAIN = 11, EBUSY = 16, EINVAL = 22, ETIMEDOUT = 110, ENOMEM = 12;
+        private const int EAGAIN = 11, EBUSY = 16, EINVAL = 22, ETIMEDOUT = 110, ENOMEM = 12, EOVERFLOW = 75;
         private const int BarrierSerialThread = -1;     // PTHREAD_BARRIER_SERIAL_THREAD
 
         // ---- barriers ----
@@ -109,6 +109,7 @@ namespace Nimbus.Kernel.Libc
         {
             Semaphore* k = SemaphoreOf(s);
             if (k == null) return -1;
+            if (k->Count == int.MaxValue) { Process.SetErrno(EOVERFLOW); return -1; }    // SEM_VALUE_MAX
             k->Post();
             return 0;
         }

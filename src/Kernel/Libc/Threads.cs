@@ -39,7 +39,7 @@ namespace Nimbus.Kernel.Libc
     {
         public const int MaxKeys = 128;
         public static KThread* MainThread;         // the thread running main()
-        private const int EAGAIN = 11, EBUSY = 16, EFAULT = 14, EINVAL = 22, ESRCH = 3, EDEADLK = 35, ETIMEDOUT = 110, ENOMEM = 12;
+        private const int EPERM = 1, EAGAIN = 11, EBUSY = 16, EFAULT = 14, EINVAL = 22, ESRCH = 3, EDEADLK = 35, ETIMEDOUT = 110, ENOMEM = 12;
         private const ulong DefaultStackSize = 8UL << 20;
 
         [RuntimeImport("*", "app_call")] [MethodImpl(MethodImplOptions.InternalCall)]
@@ -120,7 +120,7 @@ namespace Nimbus.Kernel.Libc
         private static int Create(PThread** result, Attr* attr, ulong start, ulong argument)
         {
             // Real-time scheduling asked for explicitly: refused, as Linux refuses it to an unprivileged process.
-            if (attr != null && attr->Initialized != 0 && attr->ExplicitScheduling != 0 && attr->Policy != ThreadOptions.SchedOther) return ThreadOptions.EPERM;
+            if (attr != null && attr->Initialized != 0 && attr->ExplicitScheduling != 0 && attr->Policy != ThreadOptions.SchedOther) return EPERM;
             ulong stackSize = attr != null && attr->Initialized != 0 ? attr->StackSize : DefaultStackSize;
             stackSize = AddressSpace.RoundUp(stackSize);
             var p = (PThread*)KernelHeap.AllocZeroed((ulong)sizeof(PThread));
@@ -340,14 +340,19 @@ namespace Nimbus.Kernel.Libc
         private static int MutexLock(Mutex* m)
         {
             void* me = Parking.CurrentThread();
-            if (m->Owner == me && TypeOf(m) != MutexRecursive) return Relock(m);
+            if (m->Owner == me)
+            {
+                if (TypeOf(m) != MutexRecursive) return Relock(m);
+                if (m->Depth == Mutex.MaxDepth) return EAGAIN;      // as glibc, instead of the kernel mutex's panic
+            }
             m->LockAs(me);
             return 0;
         }
         [RuntimeExport("abi_pthread_mutex_trylock")]
         private static int MutexTryLock(Mutex* m)
         {
-            if (m->Owner != null && TypeOf(m) != MutexRecursive && m->IsLockedByCurrentThread) return EBUSY;
+            if (m->Owner != null && m->IsLockedByCurrentThread && (TypeOf(m) != MutexRecursive || m->Depth == Mutex.MaxDepth))
+                return TypeOf(m) == MutexRecursive ? EAGAIN : EBUSY;
             return m->TryLock() ? 0 : EBUSY;
         }
         // A timed lock does not join the mutex's waiter queue: a queued record can only leave it when
@@ -355,7 +360,9 @@ namespace Nimbus.Kernel.Libc
         // retries with sleeps that double from 1 us to 1 ms, so it notices a release within 1 ms.
         private static int TimedLock(Mutex* m, int clock, TimeSpec* abstime)
         {
-            bool relock = m->Owner != null && TypeOf(m) != MutexRecursive && m->IsLockedByCurrentThread;
+            bool mine = m->Owner != null && m->IsLockedByCurrentThread;
+            if (mine && TypeOf(m) == MutexRecursive && m->Depth == Mutex.MaxDepth) return EAGAIN;
+            bool relock = mine && TypeOf(m) != MutexRecursive;
             if (relock && TypeOf(m) == MutexErrorCheck) return EDEADLK;
             if (!relock && m->TryLock()) return 0;
             if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return EINVAL;
@@ -393,7 +400,7 @@ namespace Nimbus.Kernel.Libc
         private static int MutexUnlock(Mutex* m)
         {
             void* me = Parking.CurrentThread();
-            if (m->Owner != me) return 1;                   // EPERM, as an error-checking mutex reports
+            if (m->Owner != me) return EPERM;               // as an error-checking mutex reports
             m->UnlockAs(me);
             return 0;
         }
@@ -458,12 +465,20 @@ namespace Nimbus.Kernel.Libc
         private static int CondSignal(ulong* c) { CondOf(c, 0)->Var.Signal(); return 0; }
         [RuntimeExport("abi_pthread_cond_broadcast")]
         private static int CondBroadcast(ulong* c) { CondOf(c, 0)->Var.Broadcast(); return 0; }
+        // Waiting needs the mutex held: EPERM otherwise (as glibc says for an error-checking mutex),
+        // rather than the kernel condition variable's panic.
         [RuntimeExport("abi_pthread_cond_wait")]
-        private static int CondWait(ulong* c, Mutex* m) { CondOf(c, 0)->Var.Wait(m); return 0; }
+        private static int CondWait(ulong* c, Mutex* m)
+        {
+            if (!m->IsLockedByCurrentThread) return EPERM;
+            CondOf(c, 0)->Var.Wait(m);
+            return 0;
+        }
 
         [RuntimeExport("abi_pthread_cond_timedwait")]
         private static int CondTimedWait(ulong* c, Mutex* m, TimeSpec* abstime)
         {
+            if (!m->IsLockedByCurrentThread) return EPERM;
             Cond* cond = CondOf(c, 0);
             if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return EINVAL;
             ulong deadline = TimeFunctions.DeadlineFromAbsolute(cond->Clock, abstime);
@@ -473,6 +488,8 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_cond_clockwait")]
         private static int CondClockWait(ulong* c, Mutex* m, int clock, TimeSpec* abstime)
         {
+            if (!m->IsLockedByCurrentThread) return EPERM;
+            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return EINVAL;
             Cond* cond = CondOf(c, 0);
             ulong deadline = TimeFunctions.DeadlineFromAbsolute(clock, abstime);
             return cond->Var.WaitUntil(m, deadline) ? 0 : ETIMEDOUT;

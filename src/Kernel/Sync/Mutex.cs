@@ -104,8 +104,9 @@ namespace Nimbus.Kernel.Sync
         // True while some thread holds or is waiting for the mutex (a snapshot: for tests and assertions).
         public bool IsLocked => Volatile.Read(in _state) != 0;
 
-        // The holder's recursion depth (meaningful to the holder only).
+        // The holder's recursion depth (meaningful to the holder only), at most MaxDepth.
         public int Depth => _depth + 1;
+        public const int MaxDepth = 0x10000;
 
         // The pthread type stored in a pthread_mutex_t (Libc/Threads.cs); the kernel mutex ignores it.
         internal int Kind { get => _kind; set => _kind = value; }
@@ -307,7 +308,7 @@ namespace Nimbus.Kernel.Sync
 
         private void Deepen()
         {
-            if (_depth == 0xFFFF) Panic.Fail("mutex: recursion deeper than 65536");
+            if (_depth == MaxDepth - 1) Panic.Fail("mutex: recursion deeper than 65536");
             _depth++;
         }
 
