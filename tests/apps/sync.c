@@ -2,6 +2,7 @@
 // affinity. Its output must be the same on the host (glibc) and on Nimbus.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
@@ -266,6 +267,27 @@ static void semaphores(void)
     int over = sem_post(&s);
     printf("post at SEM_VALUE_MAX -> %d (%s)\n", over, over != 0 ? strerror(errno) : "-");
     sem_destroy(&s);
+
+    // Named semaphores: one name, two opens, one semaphore.
+    sem_unlink("/nimbus-sync-test");                    // left over from an interrupted host run
+    sem_t *first = sem_open("/nimbus-sync-test", O_CREAT | O_EXCL, 0600, 0);
+    sem_t *second = sem_open("/nimbus-sync-test", 0);
+    sem_t *again = sem_open("/nimbus-sync-test", O_CREAT | O_EXCL, 0600, 0);
+    int exists = errno;
+    sem_post(first);
+    int through_b = sem_trywait(second);
+    int unlinked = sem_unlink("/nimbus-sync-test");
+    sem_t *gone = sem_open("/nimbus-sync-test", 0);
+    int missing = errno;
+    sem_post(second);                                        // still usable while open
+    int still = sem_trywait(first);
+    printf("named: open %s, reopen %s, O_EXCL again %s (%s), post/wait across opens %d, unlink %d, open after unlink %s (%s), still usable %d\n",
+           first != SEM_FAILED ? "ok" : "failed", second != SEM_FAILED ? "ok" : "failed", again == SEM_FAILED ? "refused" : "allowed", strerror(exists),
+           through_b, unlinked, gone == SEM_FAILED ? "refused" : "allowed", strerror(missing), still);
+    sem_close(second);
+    sem_close(first);
+    sem_t *bad = sem_open("/a/b", O_CREAT, 0600, 0);
+    printf("named with a slash inside -> %s (%s)\n", bad == SEM_FAILED ? "refused" : "allowed", strerror(errno));
 
     sem_init(&free_slots, 0, SLOTS);
     sem_init(&full_slots, 0, 0);

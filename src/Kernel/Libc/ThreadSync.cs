@@ -159,6 +159,124 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
 
+        // ---- named semaphores ----
+        // There is one process, so a name only lets another sem_open in it find the same semaphore
+        // (portable code uses them where unnamed ones are missing, as on macOS). A name lives until
+        // sem_unlink; the semaphore until its last sem_close after that.
+
+        private const int OCreat = 0x40, OExcl = 0x80, EEXIST = 17, ENOENT = 2, ENAMETOOLONG = 36;
+
+        private struct NamedSemaphore
+        {
+            public NamedSemaphore* Next;
+            public byte* Name;                          // without the leading '/'
+            public Semaphore** Handle;                  // what sem_open returns: a sem_t whose first word points to the semaphore
+            public int Opens;
+            public int Unlinked;                        // the name is gone; freed at the last sem_close
+        }
+
+        private static NamedSemaphore* s_named;
+        private static Mutex s_namedLock;
+
+        // glibc's rule: leading slashes are dropped; what is left is 1..251 bytes without '/'.
+        private static int CheckName(byte* name, out byte* rest)
+        {
+            rest = name;
+            while (*rest == (byte)'/') rest++;
+            int length = 0;
+            while (rest[length] != 0) { if (rest[length] == (byte)'/') return EINVAL; length++; }
+            return length == 0 ? EINVAL : length > 251 ? ENAMETOOLONG : 0;
+        }
+
+        private static NamedSemaphore* FindByName(byte* name)
+        {
+            for (NamedSemaphore* n = s_named; n != null; n = n->Next)
+                if (n->Unlinked == 0 && Strings.CompareStrings(n->Name, name, ulong.MaxValue) == 0) return n;
+            return null;
+        }
+
+        private static void Remove(NamedSemaphore* n)
+        {
+            if (s_named == n) s_named = n->Next;
+            else
+            {
+                NamedSemaphore* p = s_named;
+                while (p->Next != n) p = p->Next;
+                p->Next = n->Next;
+            }
+            KernelHeap.Free(*n->Handle);
+            KernelHeap.Free(n->Handle);
+            KernelHeap.Free(n->Name);
+            KernelHeap.Free(n);
+        }
+
+        [RuntimeExport("libc_sem_open_va")]
+        private static Semaphore** SemOpen(byte* path, int flags, VaList* args)
+        {
+            int e = CheckName(path, out byte* name);
+            if (e != 0) { Process.SetErrno(e); return null; }                 // SEM_FAILED
+            uint value = 0;
+            if ((flags & OCreat) != 0) { args->NextGp(); value = (uint)args->NextGp(); }    // mode, value
+            fixed (Mutex* m = &s_namedLock)
+                using (new MutexScope(m))
+                {
+                    NamedSemaphore* n = FindByName(name);
+                    if (n != null)
+                    {
+                        if ((flags & (OCreat | OExcl)) == (OCreat | OExcl)) { Process.SetErrno(EEXIST); return null; }
+                        n->Opens++;
+                        return n->Handle;
+                    }
+                    if ((flags & OCreat) == 0) { Process.SetErrno(ENOENT); return null; }
+                    if (value > int.MaxValue) { Process.SetErrno(EINVAL); return null; }
+                    n = (NamedSemaphore*)KernelHeap.AllocZeroed((ulong)sizeof(NamedSemaphore));
+                    var handle = (Semaphore**)KernelHeap.AllocZeroed(32);
+                    var semaphore = (Semaphore*)KernelHeap.AllocZeroed((ulong)sizeof(Semaphore));
+                    ulong length = Strings.Length(name);
+                    byte* copy = (byte*)KernelHeap.Alloc(length + 1);
+                    if (copy != null) Nimbus.Kernel.Memory.Mem.Move(copy, name, (nuint)length + 1);
+                    if (n == null || handle == null || semaphore == null || copy == null) { Process.SetErrno(ENOMEM); return null; }
+                    *semaphore = new Semaphore((int)value);
+                    *handle = semaphore;
+                    n->Name = copy;
+                    n->Handle = handle;
+                    n->Opens = 1;
+                    n->Next = s_named;
+                    s_named = n;
+                    return handle;
+                }
+        }
+
+        [RuntimeExport("abi_sem_close")]
+        private static int SemClose(Semaphore** handle)
+        {
+            fixed (Mutex* m = &s_namedLock)
+                using (new MutexScope(m))
+                {
+                    NamedSemaphore* n = s_named;
+                    while (n != null && n->Handle != handle) n = n->Next;
+                    if (n == null || n->Opens == 0) { Process.SetErrno(EINVAL); return -1; }
+                    if (--n->Opens == 0 && n->Unlinked != 0) Remove(n);
+                    return 0;
+                }
+        }
+
+        [RuntimeExport("abi_sem_unlink")]
+        private static int SemUnlink(byte* path)
+        {
+            int e = CheckName(path, out byte* name);
+            if (e != 0) { Process.SetErrno(e); return -1; }
+            fixed (Mutex* m = &s_namedLock)
+                using (new MutexScope(m))
+                {
+                    NamedSemaphore* n = FindByName(name);
+                    if (n == null) { Process.SetErrno(ENOENT); return -1; }
+                    n->Unlinked = 1;
+                    if (n->Opens == 0) Remove(n);
+                    return 0;
+                }
+        }
+
         // ---- spin locks ----
         // The program asked for a spin lock (an int), so it gets one, but a polite one: after a short
         // spin it yields its CPU, so a holder preempted on this CPU (or its vCPU) can finish.

@@ -111,6 +111,7 @@ VARIADIC __fprintf_chk, libc_fprintf_chk, 3
 VARIADIC __sprintf_chk, libc_sprintf_chk, 4
 VARIADIC __snprintf_chk, libc_snprintf_chk, 5
 VARIADIC open, libc_open_va, 2
+VARIADIC sem_open, libc_sem_open_va, 2
 VARIADIC open64, libc_open_va, 2
 VARIADIC openat, libc_openat_va, 3
 VARIADIC fcntl, libc_fcntl_va, 2
