@@ -91,6 +91,13 @@ public static class AppTests
             return r.GuestStatus == 139 && r.Stdout.Contains("before") && r.Output.Contains("killed by SIGSEGV") && r.Output.Contains("a stack overflow: thread ")
                 && !r.Output.Contains("PANIC") ? null : $"exit status {r.GuestStatus}, expected 139 and a report of a stack overflow\n{r.Output}";
         });
+        // --profile names a program's functions, static ones too (from the file's .symtab).
+        yield return new("app.profile_names_functions", () =>
+        {
+            var r = Run(Path.Combine(TestApps, "hot_functions.c"), [], kernelOptions: "--profile=5000");
+            return r.GuestStatus == 0 && r.Stdout.Contains("done") && Regex.IsMatch(r.Output, @"app +/app/hot_functions: spin_static")
+                && Regex.IsMatch(r.Output, @"app +/app/hot_functions: spin_exported") ? null : $"exit status {r.GuestStatus}, expected a profile naming both functions\n{r.Output}";
+        });
         yield return new("app.corrupt_elf", () =>
         {
             // A real executable with its program header table cut off.

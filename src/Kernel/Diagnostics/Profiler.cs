@@ -6,8 +6,8 @@ namespace Nimbus.Kernel.Diagnostics
 {
     // --profile[=HZ]: a sampling profiler, like `perf record` + `perf report`. HZ times a second each
     // CPU notes where the code its timer interrupted was running; at exit the functions with the most
-    // samples are printed on stderr: kernel functions by name, application code by object and
-    // nearest dynamic symbol. Taking a sample is one store into a per-CPU buffer in the timer
+    // samples are printed on stderr: kernel functions by name, application code by its function
+    // (from the file's .symtab, or the nearest dynamic symbol when it is stripped). Taking a sample is one store into a per-CPU buffer in the timer
     // interrupt; everything else happens at exit. While profiling, CPUs are not tickless: each takes
     // an interrupt every period, idle or not (idle samples are counted apart).
     internal static unsafe class Profiler
@@ -121,15 +121,14 @@ namespace Nimbus.Kernel.Diagnostics
             KernelHeap.Free(keys);
         }
 
-        // Kernel code: the start of its function. Application code: its nearest symbol's address, or
+        // Kernel code: the start of its function. Application code: the start of its function, or
         // its object's start. Anything else: the address itself.
         private static ulong Attribute(ulong rip)
         {
-            if (KernelSymbols.IsText(rip)) return KernelSymbols.Lookup(rip, out _, out _, out ulong start) ? start : rip;
+            if (KernelSymbols.IsText(rip)) return KernelSymbols.Lookup(rip, out _, out _, out ulong kernelStart) ? kernelStart : rip;
             Elf.ElfImage* o = Elf.AppSymbols.ObjectAt(rip);
             if (o == null) return rip;
-            Elf.Elf64Sym* s = Elf.AppSymbols.Nearest(o, rip);
-            return s != null ? (ulong)o->Bias + s->Value : o->Start;
+            return Elf.AppSymbols.Function(o, rip, out ulong start, out _) ? start : o->Start;
         }
 
         private static void Print(ulong key, int count, int busy)
@@ -146,8 +145,8 @@ namespace Nimbus.Kernel.Diagnostics
             Elf.ElfImage* o = Elf.AppSymbols.ObjectAt(key);
             if (o == null) { Log.Error($"  {whole,3}.{tenth}% {count,7}  ?       0x{key:x}"); return; }
             var path = Fs.Vfs.Span(o->Path);
-            Elf.Elf64Sym* s = Elf.AppSymbols.Nearest(o, key);
-            if (s != null && (ulong)o->Bias + s->Value == key) Log.Error($"  {whole,3}.{tenth}% {count,7}  app     {path}: {Fs.Vfs.Span(o->NameAt(s->Name))}");
+            if (Elf.AppSymbols.Function(o, key, out ulong start, out byte* function) && start == key)
+                Log.Error($"  {whole,3}.{tenth}% {count,7}  app     {path}: {Fs.Vfs.Span(function)}");
             else Log.Error($"  {whole,3}.{tenth}% {count,7}  app     {path} (no symbol)");
         }
 
