@@ -89,6 +89,7 @@ public static class AppTests
         {
             var r = Run(Path.Combine(TestApps, "stack_overflow.c"), []);
             return r.GuestStatus == 139 && r.Stdout.Contains("before") && r.Output.Contains("killed by SIGSEGV") && r.Output.Contains("a stack overflow: thread ")
+                && r.Output.Contains("(depth+0x")
                 && !r.Output.Contains("PANIC") ? null : $"exit status {r.GuestStatus}, expected 139 and a report of a stack overflow\n{r.Output}";
         });
         // --profile names a program's functions, static ones too (from the file's .symtab).

@@ -1,7 +1,8 @@
 namespace Nimbus.Kernel.Elf
 {
     // Names for application addresses: which loaded object, and the nearest dynamic symbol below
-    // (dladdr and crash reports use it).
+    // (dladdr uses it), or the containing function from the file's full symbol table (crash reports
+    // and profiles).
     internal static unsafe class AppSymbols
     {
         public static ElfImage* ObjectAt(ulong address)
@@ -123,10 +124,9 @@ namespace Nimbus.Kernel.Elf
         {
             ElfImage* o = ObjectAt(address);
             if (o == null) { Log.Error($"  (0x{address:x} is in no loaded object)"); return; }
-            Elf64Sym* s = Nearest(o, address);
             var path = Fs.Vfs.Span(o->Path);
-            if (s == null) Log.Error($"  in {path}+0x{address - o->Start:x}");
-            else Log.Error($"  in {path}+0x{address - o->Start:x} ({Fs.Vfs.Span(o->NameAt(s->Name))}+0x{address - ((ulong)o->Bias + s->Value):x})");
+            if (!Function(o, address, out ulong start, out byte* name)) Log.Error($"  in {path}+0x{address - o->Start:x}");
+            else Log.Error($"  in {path}+0x{address - o->Start:x} ({Fs.Vfs.Span(name)}+0x{address - start:x})");
         }
     }
 }
