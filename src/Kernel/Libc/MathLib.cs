@@ -1,5 +1,5 @@
-using System.Runtime;
 using System;
+using System.Runtime;
 using System.Runtime.CompilerServices;
 
 namespace Nimbus.Kernel.Libc

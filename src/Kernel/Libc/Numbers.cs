@@ -1,4 +1,3 @@
-using System.Runtime;
 // <stdlib.h> number conversions, <ctype.h>, qsort/bsearch and abs/div of the kernel's libc, in the
 // C locale. Programs compare what they parse with what they print and check errno and the end
 // pointer, so these follow glibc 2.36 (plus the __isoc23 names of 2.38) to the bit. strtod and its
@@ -6,6 +5,7 @@ using System.Runtime;
 // are settled with exact big-integer arithmetic in stack memory. Nothing here throws or allocates
 // managed memory; only qsort borrows the libc's malloc for its merge buffer, as glibc's does.
 using System;
+using System.Runtime;
 using System.Runtime.InteropServices;
 
 namespace Nimbus.Kernel.Libc

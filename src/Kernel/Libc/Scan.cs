@@ -1,4 +1,3 @@
-using System.Runtime;
 // The scanf engine of the kernel's libc: vsscanf, and the core a FILE-based fscanf plugs into through
 // a ScanSource (a function that reads a byte and one that gives it back). Programs check exactly how
 // many items scanf assigned and where it stopped, so this reproduces glibc 2.36 in the C locale,
@@ -6,6 +5,7 @@ using System.Runtime;
 // 2.38/2.39 added: %b, 0b prefixes for %i in the __isoc23 functions, and the %wN length modifiers.
 // Numbers are converted by Numbers.cs, so scanf rounds and sets errno exactly as strtod does.
 using System;
+using System.Runtime;
 
 namespace Nimbus.Kernel.Libc
 {
