@@ -11,7 +11,7 @@ namespace Nimbus.Kernel.Libc
         private const int ENOMEM = 12, EINVAL = 22;
         private const int AlignedSlots = 1024;
         private struct AlignedTable { public fixed ulong Keys[AlignedSlots]; public fixed ulong Originals[AlignedSlots]; }
-        private static AlignedTable s_aligned;
+        private static AlignedTable* s_aligned;      // made on the first over-aligned allocation
         private static int s_alignedCount;
         private static Sync.Mutex s_alignedLock;
 
@@ -116,9 +116,10 @@ namespace Nimbus.Kernel.Libc
             {
                 m->Lock();
                 bool stored = false;
-                fixed (AlignedTable* t = &s_aligned)
-                    for (int i = 0; i < AlignedSlots && !stored; i++)
-                        if (t->Keys[i] == 0) { t->Keys[i] = (ulong)p; t->Originals[i] = (ulong)raw; s_alignedCount++; stored = true; }
+                if (s_aligned == null) s_aligned = (AlignedTable*)KernelHeap.AllocZeroed((ulong)sizeof(AlignedTable));
+                AlignedTable* t = s_aligned;
+                for (int i = 0; t != null && i < AlignedSlots && !stored; i++)
+                    if (t->Keys[i] == 0) { t->Keys[i] = (ulong)p; t->Originals[i] = (ulong)raw; s_alignedCount++; stored = true; }
                 m->Unlock();
                 if (!stored) Process.Die("too many live over-aligned allocations (posix_memalign)", 134);
             }
@@ -131,9 +132,9 @@ namespace Nimbus.Kernel.Libc
             fixed (Sync.Mutex* m = &s_alignedLock)
             {
                 m->Lock();
-                fixed (AlignedTable* t = &s_aligned)
-                    for (int i = 0; i < AlignedSlots; i++)
-                        if (t->Keys[i] == (ulong)p) { original = (void*)t->Originals[i]; t->Keys[i] = 0; s_alignedCount--; break; }
+                AlignedTable* t = s_aligned;
+                for (int i = 0; t != null && i < AlignedSlots; i++)
+                    if (t->Keys[i] == (ulong)p) { original = (void*)t->Originals[i]; t->Keys[i] = 0; s_alignedCount--; break; }
                 m->Unlock();
             }
             return original;
