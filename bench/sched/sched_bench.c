@@ -214,7 +214,8 @@ static double mutex_contended(int threads)
     int rc = pthread_barrier_wait(&g_contend_start);
     if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD) check(rc, "pthread_barrier_wait");
     int64_t t0 = now_ns();
-    long wall = CONTENDED_WALL_NS / g_divisor;
+    // --quick shortens this window only 10x: at 3 ms a thread on a loaded host may not run at all.
+    long wall = CONTENDED_WALL_NS / (g_divisor > 10 ? 10 : g_divisor);
     struct timespec ts = { wall / 1000000000, wall % 1000000000 };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) { }
     atomic_store(&g_stop, 1);

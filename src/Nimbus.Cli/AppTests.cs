@@ -85,6 +85,12 @@ public static class AppTests
             return r.GuestStatus == 139 && r.Stdout.Contains("before") && r.Output.Contains("killed by signal 11: a fault in the C library function at ") && r.Output.Contains("Strings")
                 && !r.Output.Contains("PANIC") ? null : $"exit status {r.GuestStatus}, expected 139 and a report naming the string function\n{r.Output}";
         });
+        yield return new("app.bad_free", () =>
+        {
+            var r = Run(Path.Combine(TestApps, "bad_free.c"), []);
+            return r.GuestStatus == 134 && r.Stdout.Contains("before") && !r.Stdout.Contains("not reached") && r.Output.Contains("free(): invalid pointer")
+                && !r.Output.Contains("PANIC") ? null : $"exit status {r.GuestStatus}, expected 134 and free(): invalid pointer\n{r.Output}";
+        });
         yield return new("app.stack_overflow_in_thread", () =>
         {
             var r = Run(Path.Combine(TestApps, "stack_overflow.c"), []);

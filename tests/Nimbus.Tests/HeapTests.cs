@@ -22,6 +22,27 @@ public unsafe class HeapTests : IDisposable
 
     public void Dispose() => _ram.Dispose();
 
+    // Owns tells the starts of blocks the heap handed out from anything else, so free() can refuse
+    // a bad pointer before it corrupts a slab.
+    [Fact]
+    public void OwnsOnlyTheStartsOfItsBlocks()
+    {
+        byte* small = (byte*)_heap->Allocate(100);       // 128-byte class
+        byte* odd = (byte*)_heap->Allocate(40);          // 48-byte class: not a power of two
+        byte* large = (byte*)_heap->Allocate(20000);
+        Assert.True(_heap->Owns(small) && _heap->Owns(odd) && _heap->Owns(large));
+        Assert.False(_heap->Owns(small + 16), "inside a small block");
+        Assert.False(_heap->Owns(odd + 16), "inside an odd-sized block");
+        Assert.False(_heap->Owns(large + 64), "inside a large block");
+        Assert.False(_heap->Owns(small + 1), "misaligned");
+        Assert.False(_heap->Owns((void*)0x1000), "below the direct map: refused without being read");
+        var foreign = stackalloc byte[64];
+        Assert.False(_heap->Owns(foreign), "not heap memory");
+        _heap->Free(small);
+        _heap->Free(odd);
+        _heap->Free(large);
+    }
+
     [Fact]
     public void RandomAllocFreeKeepsContentsAndAccounting()
     {

@@ -120,6 +120,25 @@ int main(void)
         if (wrong) errors++;
     }
 
+    // More over-aligned blocks than a fixed table would hold, reallocated and freed.
+    {
+        enum { N = 3000 };
+        static void *blocks3[N];
+        int bad = 0;
+        for (int i = 0; i < N; i++) {
+            if (posix_memalign(&blocks3[i], 256, 100 + i % 50) != 0) { bad++; continue; }
+            memset(blocks3[i], i, 100 + i % 50);
+            if (((uintptr_t)blocks3[i] & 255) != 0) bad++;
+        }
+        for (int i = 0; i < N; i += 2) {
+            blocks3[i] = realloc(blocks3[i], 5000);
+            if (blocks3[i] == NULL || ((unsigned char *)blocks3[i])[99] != (unsigned char)i) bad++;
+        }
+        for (int i = 0; i < N; i++) free(blocks3[i]);
+        printf("%d over-aligned blocks kept, reallocated and freed: %d bad\n", N, bad);
+        if (bad) errors++;
+    }
+
     // strerror knows every errno value glibc does, and formats the others the same way.
     for (int e = -1; e <= 135; e++) printf("%d %s\n", e, strerror(e));
     return errors == 0 ? 0 : 1;

@@ -1,18 +1,20 @@
 using System.Runtime;
+using System.Threading;
 using Nimbus.Kernel.Memory;
 
 namespace Nimbus.Kernel.Libc
 {
     // The malloc family on the kernel heap (16-byte aligned, as glibc's). Over-aligned blocks
-    // (posix_memalign and friends) are carved from a larger block; a small table maps them back
-    // to what free must release.
+    // (posix_memalign and friends) are carved from a larger block; a table, grown as needed, maps
+    // them back to that block (for free, realloc and malloc_usable_size). A pointer the heap did not
+    // hand out ends the program as glibc's "free(): invalid pointer" does, instead of corrupting
+    // the heap or panicking the kernel.
     internal static unsafe class Memory
     {
         private const int ENOMEM = 12, EINVAL = 22;
-        private const int AlignedSlots = 1024;
-        private struct AlignedTable { public fixed ulong Keys[AlignedSlots]; public fixed ulong Originals[AlignedSlots]; }
-        private static AlignedTable* s_aligned;      // made on the first over-aligned allocation
-        private static int s_alignedCount;
+        private struct AlignedEntry { public ulong Aligned, Original; }
+        private static AlignedEntry* s_aligned;      // made on the first over-aligned allocation
+        private static int s_alignedCapacity, s_alignedCount;
         private static Sync.Mutex s_alignedLock;
 
         public static void* Malloc(ulong size)
@@ -28,12 +30,24 @@ namespace Nimbus.Kernel.Libc
         public static void Free(void* p)
         {
             if (p == null) return;
-            if (s_alignedCount > 0)
+            if (Volatile.Read(ref s_alignedCount) > 0)
             {
-                void* original = TakeAligned(p);
+                void* original = FindAligned(p, remove: true);
                 if (original != null) p = original;
             }
+            CheckOwned(p, "free");
             KernelHeap.Free(p);
+        }
+
+        private static void CheckOwned(void* p, string function)
+        {
+            bool owned;
+            using (new MemoryLock())
+                fixed (Heap* heap = &KernelMemory.KernelHeap) owned = heap->Owns(p);
+            if (owned) return;
+            Stdio.FlushAll();
+            Log.Error($"nimbus: {function}(): invalid pointer 0x{(ulong)p:x}: not a block that malloc returned");
+            Process.Die("invalid pointer passed to the allocator", 134);
         }
 
         [RuntimeExport("abi_malloc")]
@@ -76,10 +90,14 @@ namespace Nimbus.Kernel.Libc
             return Reallocate(p, total);
         }
 
+        // The bytes usable from p on (an over-aligned p starts inside its block).
         private static ulong UsableSize(void* p)
         {
+            void* block = Volatile.Read(ref s_alignedCount) > 0 ? FindAligned(p, remove: false) : null;
+            if (block == null) block = p;
+            CheckOwned(block, "realloc");
             using (new MemoryLock())
-                fixed (Heap* heap = &KernelMemory.KernelHeap) return heap->UsableSize(p);
+                fixed (Heap* heap = &KernelMemory.KernelHeap) return heap->UsableSize(block) - (ulong)((byte*)p - (byte*)block);
         }
 
         [RuntimeExport("abi_malloc_usable_size")]
@@ -115,26 +133,52 @@ namespace Nimbus.Kernel.Libc
             fixed (Sync.Mutex* m = &s_alignedLock)
             {
                 m->Lock();
-                bool stored = false;
-                if (s_aligned == null) s_aligned = (AlignedTable*)KernelHeap.AllocZeroed((ulong)sizeof(AlignedTable));
-                AlignedTable* t = s_aligned;
-                for (int i = 0; t != null && i < AlignedSlots && !stored; i++)
-                    if (t->Keys[i] == 0) { t->Keys[i] = (ulong)p; t->Originals[i] = (ulong)raw; s_alignedCount++; stored = true; }
+                if (s_alignedCount == s_alignedCapacity && !GrowAligned())
+                {
+                    m->Unlock();
+                    KernelHeap.Free(raw);
+                    Process.SetErrno(ENOMEM);
+                    return null;
+                }
+                s_aligned[s_alignedCount].Aligned = (ulong)p;
+                s_aligned[s_alignedCount].Original = (ulong)raw;
+                Volatile.Write(ref s_alignedCount, s_alignedCount + 1);
                 m->Unlock();
-                if (!stored) Process.Die("too many live over-aligned allocations (posix_memalign)", 134);
             }
             return p;
         }
 
-        private static void* TakeAligned(void* p)
+        // Doubles the table (called with its lock held).
+        private static bool GrowAligned()
+        {
+            int capacity = s_alignedCapacity == 0 ? 64 : s_alignedCapacity * 2;
+            var bigger = (AlignedEntry*)KernelHeap.Alloc((ulong)capacity * (ulong)sizeof(AlignedEntry));
+            if (bigger == null) return false;
+            for (int i = 0; i < s_alignedCount; i++) bigger[i] = s_aligned[i];
+            if (s_aligned != null) KernelHeap.Free(s_aligned);
+            s_aligned = bigger;
+            s_alignedCapacity = capacity;
+            return true;
+        }
+
+        // The block an over-aligned pointer was carved from (and, with remove, forgets it), or null.
+        private static void* FindAligned(void* p, bool remove)
         {
             void* original = null;
             fixed (Sync.Mutex* m = &s_alignedLock)
             {
                 m->Lock();
-                AlignedTable* t = s_aligned;
-                for (int i = 0; t != null && i < AlignedSlots; i++)
-                    if (t->Keys[i] == (ulong)p) { original = (void*)t->Originals[i]; t->Keys[i] = 0; s_alignedCount--; break; }
+                for (int i = 0; i < s_alignedCount; i++)
+                    if (s_aligned[i].Aligned == (ulong)p)
+                    {
+                        original = (void*)s_aligned[i].Original;
+                        if (remove)
+                        {
+                            s_aligned[i] = s_aligned[s_alignedCount - 1];
+                            Volatile.Write(ref s_alignedCount, s_alignedCount - 1);
+                        }
+                        break;
+                    }
                 m->Unlock();
             }
             return original;

@@ -100,6 +100,19 @@ namespace Nimbus.Kernel.Memory
             }
         }
 
+        // Whether p is the start of a block this heap handed out (live or free): lets the C library
+        // refuse a pointer that is not, instead of corrupting the heap. Pointers outside the memory
+        // the page allocator manages are refused without being touched.
+        public bool Owns(void* p)
+        {
+            if (((ulong)p & 15) != 0 || !_pages->Covers((ulong)p)) return false;
+            Header* h = (Header*)((ulong)p & ~(SlabSize - 1));
+            if (!_pages->Covers((ulong)h)) return false;
+            if (h->Magic == LargeMagic) return (ulong)p == (ulong)h + HeaderSize;
+            if (h->Magic != SlabMagic || (ulong)p < (ulong)h + HeaderSize) return false;
+            return ((ulong)p - (ulong)h - HeaderSize) % (ulong)ClassSize(h->ClassIndex) == 0;
+        }
+
         // Usable size of an allocation (for realloc).
         public ulong UsableSize(void* p)
         {

@@ -34,6 +34,14 @@ namespace Nimbus.Kernel.Memory
         public ulong TotalPages => _totalPages;
         public ulong DirectMapBase => _directMapBase;
 
+        // Whether a direct-map address lies in the memory this allocator manages (readable, since the
+        // direct map covers it).
+        public bool Covers(ulong virt)
+        {
+            ulong frame = (virt - _directMapBase) / PageSize;
+            return virt >= _directMapBase && frame >= _baseFrame && frame - _baseFrame < _frameCount;
+        }
+
         // Covers physical frames in [lowest, highest). Takes its one-byte-per-frame metadata from the
         // first range of `initialFree` big enough, then frees every remaining page of that set.
         // More RAM in the covered span can be added later with AddFreeRange (e.g. once mapped).
