@@ -87,9 +87,13 @@ public static class AppTests
         });
         yield return new("app.bad_free", () =>
         {
-            var r = Run(Path.Combine(TestApps, "bad_free.c"), []);
-            return r.GuestStatus == 134 && r.Stdout.Contains("before") && !r.Stdout.Contains("not reached") && r.Output.Contains("free(): invalid pointer")
-                && !r.Output.Contains("PANIC") ? null : $"exit status {r.GuestStatus}, expected 134 and free(): invalid pointer\n{r.Output}";
+            foreach (var (args, message) in new[] { (Array.Empty<string>(), "free(): invalid pointer"), (["double"], "free(): double free") })
+            {
+                var r = Run(Path.Combine(TestApps, "bad_free.c"), args);
+                if (r.GuestStatus != 134 || !r.Stdout.Contains("before") || r.Stdout.Contains("not reached") || !r.Output.Contains(message) || r.Output.Contains("PANIC"))
+                    return $"{string.Join(' ', args)}: exit status {r.GuestStatus}, expected 134 and {message}\n{r.Output}";
+            }
+            return null;
         });
         yield return new("app.stack_overflow_in_thread", () =>
         {

@@ -22,8 +22,8 @@ public unsafe class HeapTests : IDisposable
 
     public void Dispose() => _ram.Dispose();
 
-    // Owns tells the starts of blocks the heap handed out from anything else, so free() can refuse
-    // a bad pointer before it corrupts a slab.
+    // Owns tells the starts of blocks the heap handed out from anything else, and IsFree the blocks
+    // already freed, so free() can refuse a bad pointer or a double free before it corrupts a slab.
     [Fact]
     public void OwnsOnlyTheStartsOfItsBlocks()
     {
@@ -38,7 +38,18 @@ public unsafe class HeapTests : IDisposable
         Assert.False(_heap->Owns((void*)0x1000), "below the direct map: refused without being read");
         var foreign = stackalloc byte[64];
         Assert.False(_heap->Owns(foreign), "not heap memory");
+        Assert.False(_heap->IsFree(small));
+        byte* neighbour = (byte*)_heap->Allocate(100);
         _heap->Free(small);
+        Assert.True(_heap->IsFree(small), "a freed block is recognised (a second free of it is a double free)");
+        Assert.False(_heap->IsFree(neighbour));
+        *(ulong*)(neighbour + 8) = 0x45455246_50414548;      // a live block holding the tag by chance
+        Assert.False(_heap->IsFree(neighbour), "the tag alone is not enough");
+        byte* again = (byte*)_heap->Allocate(100);
+        Assert.True(again == small);                         // the slab hands the freed block out again
+        Assert.False(_heap->IsFree(again));
+        _heap->Free(again);
+        _heap->Free(neighbour);
         _heap->Free(odd);
         _heap->Free(large);
     }

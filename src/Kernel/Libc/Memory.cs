@@ -7,8 +7,8 @@ namespace Nimbus.Kernel.Libc
     // The malloc family on the kernel heap (16-byte aligned, as glibc's). Over-aligned blocks
     // (posix_memalign and friends) are carved from a larger block; a table, grown as needed, maps
     // them back to that block (for free, realloc and malloc_usable_size). A pointer the heap did not
-    // hand out ends the program as glibc's "free(): invalid pointer" does, instead of corrupting
-    // the heap or panicking the kernel.
+    // hand out, or one freed already, ends the program as glibc's "free(): invalid pointer" and
+    // "double free detected" do, instead of corrupting the heap or panicking the kernel.
     internal static unsafe class Memory
     {
         private const int ENOMEM = 12, EINVAL = 22;
@@ -41,12 +41,17 @@ namespace Nimbus.Kernel.Libc
 
         private static void CheckOwned(void* p, string function)
         {
-            bool owned;
+            bool owned, free = false;
             using (new MemoryLock())
-                fixed (Heap* heap = &KernelMemory.KernelHeap) owned = heap->Owns(p);
-            if (owned) return;
+                fixed (Heap* heap = &KernelMemory.KernelHeap)
+                {
+                    owned = heap->Owns(p);
+                    if (owned) free = heap->IsFree(p);
+                }
+            if (owned && !free) return;
             Stdio.FlushAll();
-            Log.Error($"nimbus: {function}(): invalid pointer 0x{(ulong)p:x}: not a block that malloc returned");
+            if (free) Log.Error($"nimbus: {function}(): double free of 0x{(ulong)p:x}: the block was already freed");
+            else Log.Error($"nimbus: {function}(): invalid pointer 0x{(ulong)p:x}: not a block that malloc returned");
             Process.Die("invalid pointer passed to the allocator", 134);
         }
 

@@ -87,6 +87,7 @@ namespace Nimbus.Kernel.Memory
             ulong objSize = (ulong)ClassSize(cls);
             if (((ulong)p - (ulong)h - HeaderSize) % objSize != 0) Panic.Fail("heap: free of a pointer inside an object");
             *(void**)p = h->FreeList;
+            ((ulong*)p)[1] = FreeTag;
             h->FreeList = p;
             h->FreeCount++;
             _bytesInUse -= objSize;
@@ -113,6 +114,19 @@ namespace Nimbus.Kernel.Memory
             return ((ulong)p - (ulong)h - HeaderSize) % (ulong)ClassSize(h->ClassIndex) == 0;
         }
 
+        // Whether a block p (which Owns) is on its slab's free list: a second free of it. A freed
+        // block carries FreeTag in its second word, so the list is walked only when the tag is there
+        // (a live block that happens to hold the same value costs a walk, not a false alarm).
+        private const ulong FreeTag = 0x45455246_50414548;      // "HEAPFREE"
+
+        public bool IsFree(void* p)
+        {
+            Header* h = (Header*)((ulong)p & ~(SlabSize - 1));
+            if (h->Magic != SlabMagic || ((ulong*)p)[1] != FreeTag) return false;
+            for (void* f = h->FreeList; f != null; f = *(void**)f) if (f == p) return true;
+            return false;
+        }
+
         // Usable size of an allocation (for realloc).
         public ulong UsableSize(void* p)
         {
@@ -137,6 +151,7 @@ namespace Nimbus.Kernel.Memory
             }
             void* p = h->FreeList;
             h->FreeList = *(void**)p;
+            ((ulong*)p)[1] = 0;                        // no longer tagged free
             h->FreeCount--;
             if (h->FreeCount == 0) UnlinkPartial(h, cls);
             _bytesInUse += (ulong)ClassSize(cls);
