@@ -35,22 +35,27 @@ namespace Nimbus.Kernel.Libc
                 void* original = FindAligned(p, remove: true);
                 if (original != null) p = original;
             }
-            CheckOwned(p, "free");
-            KernelHeap.Free(p);
+            CheckAndMaybeFree(p, "free", free: true);
         }
 
-        private static void CheckOwned(void* p, string function)
+        // Refuses (ending the program) a pointer the heap did not hand out or one already freed;
+        // frees a good one when asked, under the same lock as the check.
+        private static void CheckAndMaybeFree(void* p, string function, bool free)
         {
-            bool owned, free = false;
+            bool owned, freed = false;
             using (new MemoryLock())
                 fixed (Heap* heap = &KernelMemory.KernelHeap)
                 {
                     owned = heap->Owns(p);
-                    if (owned) free = heap->IsFree(p);
+                    if (owned) freed = heap->IsFree(p);
+                    if (owned && !freed)
+                    {
+                        if (free) heap->Free(p);
+                        return;
+                    }
                 }
-            if (owned && !free) return;
             Stdio.FlushAll();
-            if (free) Log.Error($"nimbus: {function}(): double free of 0x{(ulong)p:x}: the block was already freed");
+            if (freed) Log.Error($"nimbus: {function}(): double free of 0x{(ulong)p:x}: the block was already freed");
             else Log.Error($"nimbus: {function}(): invalid pointer 0x{(ulong)p:x}: not a block that malloc returned");
             Process.Die("invalid pointer passed to the allocator", 134);
         }
@@ -100,7 +105,7 @@ namespace Nimbus.Kernel.Libc
         {
             void* block = Volatile.Read(ref s_alignedCount) > 0 ? FindAligned(p, remove: false) : null;
             if (block == null) block = p;
-            CheckOwned(block, "realloc");
+            CheckAndMaybeFree(block, "realloc", free: false);
             using (new MemoryLock())
                 fixed (Heap* heap = &KernelMemory.KernelHeap) return heap->UsableSize(block) - (ulong)((byte*)p - (byte*)block);
         }

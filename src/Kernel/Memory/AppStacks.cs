@@ -103,47 +103,23 @@ namespace Nimbus.Kernel.Memory
         }
 
         // Stacks of ended threads stay mapped for the next thread that asks for the same size, as
-        // glibc keeps a cache of thread stacks: a thread then starts without mapping, page faults or
-        // the TLB shootdown that unmapping costs (under TCG that was half of a create + join). The
-        // cache holds a few stacks, with only the pages their threads touched, and none when memory
-        // runs low.
-        private const int CachedStacks = 8;
-        private struct StackCache { public fixed ulong Low[CachedStacks]; public fixed ulong Size[CachedStacks]; }
+        // glibc's stack cache does (StackCache; keyed by size).
         private static StackCache s_cache;
-        private static int s_cachedCount;
-        private static Sync.Mutex s_cacheLock;
 
         private static bool TakeCached(ulong size, out ulong low)
         {
             low = 0;
-            if (Volatile.Read(ref s_cachedCount) == 0) return false;
-            fixed (Sync.Mutex* m = &s_cacheLock)
-            fixed (ulong* lows = s_cache.Low, sizes = s_cache.Size)
-                using (new Sync.MutexScope(m))
-                    for (int i = 0; i < s_cachedCount; i++)
-                        if (sizes[i] == size)
-                        {
-                            low = lows[i];
-                            s_cachedCount--;
-                            lows[i] = lows[s_cachedCount];
-                            sizes[i] = sizes[s_cachedCount];
-                            return true;
-                        }
-            return false;
+            if (s_cache.IsEmpty) return false;
+            using (new MemoryLock())
+                fixed (StackCache* c = &s_cache)
+                    return c->Take(size, out low);
         }
 
         private static bool Cache(ulong low, ulong size)
         {
-            fixed (Sync.Mutex* m = &s_cacheLock)
-            fixed (ulong* lows = s_cache.Low, sizes = s_cache.Size)
-                using (new Sync.MutexScope(m))
-                {
-                    if (s_cachedCount == CachedStacks || KernelMemory.Pages.FreePages < KernelMemory.KeepFreeForCaches) return false;
-                    lows[s_cachedCount] = low;
-                    sizes[s_cachedCount] = size;
-                    s_cachedCount++;
-                    return true;
-                }
+            using (new MemoryLock())
+                fixed (StackCache* c = &s_cache)
+                    return c->Put(size, low);
         }
 
         private static void ReleaseSlot(int slot)

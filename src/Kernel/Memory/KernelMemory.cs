@@ -89,44 +89,21 @@ namespace Nimbus.Kernel.Memory
 
         public static void SetStackOwner(ulong usableTop, Sched.KThread* owner) => *(Sched.KThread**)(usableTop + 8) = owner;
 
-        // A few stacks of ended threads stay mapped for the next threads: freeing one costs an
-        // unmapping and a TLB shootdown (an IPI round trip to every other CPU), which dominated
-        // creating and joining a thread. At most 8 (512 KiB with the default 64 KiB stacks), and
-        // none are kept when memory runs low.
-        private const int CachedStacks = 8;
-        public const ulong KeepFreeForCaches = 1024;                // pages (4 MiB) below which nothing is cached
-        private struct StackCache { public fixed ulong Top[CachedStacks]; public fixed int Order[CachedStacks]; }
         private static StackCache s_stackCache;
-        private static int s_cachedStacks;
 
         private static ulong TakeCachedStack(int order)
         {
-            if (Volatile.Read(ref s_cachedStacks) == 0) return 0;
+            if (s_stackCache.IsEmpty) return 0;
             using (new MemoryLock())
                 fixed (StackCache* c = &s_stackCache)
-                    for (int i = 0; i < s_cachedStacks; i++)
-                        if (c->Order[i] == order)
-                        {
-                            ulong top = c->Top[i];
-                            s_cachedStacks--;
-                            c->Top[i] = c->Top[s_cachedStacks];
-                            c->Order[i] = c->Order[s_cachedStacks];
-                            return top;
-                        }
-            return 0;
+                    return c->Take((ulong)order, out ulong top) ? top : 0;
         }
 
         public static void FreeStack(ulong usableTop, int order)
         {
             using (new MemoryLock())
                 fixed (StackCache* c = &s_stackCache)
-                    if (s_cachedStacks < CachedStacks && Pages.FreePages >= KeepFreeForCaches)
-                    {
-                        c->Top[s_cachedStacks] = usableTop;
-                        c->Order[s_cachedStacks] = order;
-                        s_cachedStacks++;
-                        return;
-                    }
+                    if (c->Put((ulong)order, usableTop)) return;
             ReleaseStack(usableTop, order);
         }
 
