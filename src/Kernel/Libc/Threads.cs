@@ -605,10 +605,17 @@ namespace Nimbus.Kernel.Libc
 
         private static int s_affinityWarned;
 
+        // sched_*affinity name a thread by id: 0 or its own id is the caller, the process id the main thread.
+        private static KThread* ThreadById(int pid) =>
+            pid == 0 || pid == Scheduler.CurrentId ? Scheduler.Current
+            : pid == SystemInfo.ProcessId && MainThread != null ? MainThread : Scheduler.Find(pid);
+
         [RuntimeExport("abi_sched_getaffinity")]
         private static int SchedGetAffinity(int pid, ulong size, byte* mask)
         {
-            FillAffinity(Scheduler.Current, size, mask);
+            KThread* t = ThreadById(pid);
+            if (t == null) { Process.SetErrno(ESRCH); return -1; }
+            FillAffinity(t, size, mask);
             return 0;
         }
 
@@ -622,7 +629,8 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_sched_setaffinity")]
         private static int SchedSetAffinity(int pid, ulong size, byte* mask)
         {
-            int e = SetAffinity(Current, size, mask);
+            KThread* t = ThreadById(pid);
+            int e = t == null ? ESRCH : SetAffinity(t == Scheduler.Current ? Current : (PThread*)t->AppThread, size, mask);
             if (e == 0) return 0;
             Process.SetErrno(e);
             return -1;

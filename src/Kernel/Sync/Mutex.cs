@@ -220,7 +220,6 @@ namespace Nimbus.Kernel.Sync
                 if ((s & Held) != 0) return false;
                 int next = heir ? ((s - OneWaiter) & ~Waking) | Held : s | Held;
                 if (Interlocked.CompareExchange(ref _state, next, s) != s) continue;
-                if (!heir && s >= OneWaiter) SyncStats.Barges++;
                 return true;
             }
         }
@@ -456,7 +455,6 @@ namespace Nimbus.Kernel.Sync
         public static long HandoffsTaken;        // a waiter took such an offer
         public static long HandoffsRetracted;    // a consumer took its own offer back
         public static long HeirRequeues;         // a woken heir found the mutex taken and queued again
-        public static long Barges;               // a free mutex taken while others waited (racy count)
         public static long LocksSent;            // wait morphing: a condvar waiter moved to a mutex
         public static long MorphedAfterTimeout;  // a timed condvar wait expired after it was signalled
         public static long PolledAcquisitions;   // a locker got the mutex by polling while its holder ran (racy count)

@@ -96,11 +96,11 @@ namespace Nimbus.Kernel.Sync
             s->Iterations = 10_000;
             long taken = Interlocked.Add(ref SyncStats.HandoffsTaken, 0);
             long offered = Interlocked.Add(ref SyncStats.HandoffsOffered, 0);
-            long barges = SyncStats.Barges, requeues = Interlocked.Add(ref SyncStats.HeirRequeues, 0);
+            long requeues = Interlocked.Add(ref SyncStats.HeirRequeues, 0);
             RunWorkers(&StressWorker, s, 6);
             Check(s->Counter == 6L * s->Iterations, $"counter {s->Counter}, expected {6L * s->Iterations}");
             Log.Line($"    hand-offs offered {SyncStats.HandoffsOffered - offered}, taken {SyncStats.HandoffsTaken - taken}; " +
-                     $"barges {SyncStats.Barges - barges}, heirs that queued again {SyncStats.HeirRequeues - requeues}");
+                     $"heirs that queued again {SyncStats.HeirRequeues - requeues}");
             KernelHeap.Free(s);
         }
 
