@@ -13,20 +13,13 @@ namespace Nimbus.Kernel.Libc
     {
         public const int EPERM = 1, ESRCH = 3, EINVAL = 22, ENOTSUP = 95;
         public const int SchedOther = 0, SchedFifo = 1, SchedRr = 2, SchedBatch = 3, SchedIdle = 5;
-        private const int PrioProcess = 0, PrioProcessGroup = 1, PrioUser = 2;
+        private const int PrioProcess = 0;                 // PRIO_PGRP and PRIO_USER: EINVAL
         private const int Shared = 0x100;               // the process-shared bit in our attribute words
 
         // ---- nice values: the kernel thread's Nice, which weights its share of the CPU ----
 
-        // The thread `who` names (0: the caller, else a thread id; the process id means the main
-        // thread, as on Linux where it is that thread's id).
-        private static KThread* ThreadFor(int which, int who)
-        {
-            if (which != PrioProcess) return null;
-            if (who == 0 || who == Scheduler.CurrentId) return Scheduler.Current;
-            if (who == SystemInfo.ProcessId && Threads.MainThread != null) return Threads.MainThread;
-            return Scheduler.Find(who);
-        }
+        // PRIO_PROCESS names a thread, as on Linux (0: the caller); the other kinds are not supported.
+        private static KThread* ThreadFor(int which, int who) => which == PrioProcess ? Threads.ThreadById(who) : null;
 
         [RuntimeExport("abi_getpriority")]
         private static int GetPriority(int which, int who)

@@ -606,7 +606,7 @@ namespace Nimbus.Kernel.Libc
         private static int s_affinityWarned;
 
         // sched_*affinity name a thread by id: 0 or its own id is the caller, the process id the main thread.
-        private static KThread* ThreadById(int pid) =>
+        internal static KThread* ThreadById(int pid) =>
             pid == 0 || pid == Scheduler.CurrentId ? Scheduler.Current
             : pid == SystemInfo.ProcessId && MainThread != null ? MainThread : Scheduler.Find(pid);
 
