@@ -26,8 +26,8 @@ namespace Nimbus.Kernel.Elf
             if (s_count == MaxStubs) return 0;
             if (s_page == null)
             {
-                ulong area = AddressSpace.Map(0, MaxStubs * StubSize, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindImage, false, out _);
-                if (area == 0 || !AddressSpace.Populate(area, area + MaxStubs * StubSize)) return 0;
+                long area = AddressSpace.Map(0, MaxStubs * StubSize, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindImage, false);
+                if (area < 0 || !AddressSpace.Populate((ulong)area, (ulong)area + MaxStubs * StubSize)) return 0;
                 s_page = (byte*)area;
             }
             Log.Error($"nimbus: warning: {Fs.Vfs.Span(name)} is missing; calling it will end the program (--allow-missing)");

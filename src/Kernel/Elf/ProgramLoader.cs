@@ -179,13 +179,14 @@ namespace Nimbus.Kernel.Elf
                 return null;
             }
             ulong span = file.MaxVAddr - file.MinVAddr;
-            ulong start = AddressSpace.Map(file.IsPositionIndependent ? 0 : file.MinVAddr, span,
-                VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindImage, !file.IsPositionIndependent, out int errno);
-            if (start == 0)
+            long mapped = AddressSpace.Map(file.IsPositionIndependent ? 0 : file.MinVAddr, span,
+                VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindImage, !file.IsPositionIndependent);
+            if (mapped < 0)
             {
-                Log.Error($"nimbus: {Span(path)}: no room for its {span / 1024} KiB image (errno {errno})");
+                Log.Error($"nimbus: {Span(path)}: no room for its {span / 1024} KiB image (errno {-mapped})");
                 return null;
             }
+            ulong start = (ulong)mapped;
             var img = (ElfImage*)KernelHeap.AllocZeroed((ulong)sizeof(ElfImage));
             img->Bias = (byte*)(start - file.MinVAddr);
             img->Start = start;

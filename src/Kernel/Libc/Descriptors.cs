@@ -1,5 +1,6 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -10,19 +11,16 @@ namespace Nimbus.Kernel.Libc
     // sizes, syncing and locking (one process: locks always succeed).
     internal static unsafe class Descriptors
     {
-        private const int EBADF = 9, EINVAL = 22, ENOTTY = 25, ESPIPE = 29, EOPNOTSUPP = 95, EFAULT = 14;
-
-        private static long R(long r) => Stdio.Result(r);
 
         [RuntimeExport("abi_dup")]
-        private static int Dup(int fd) => (int)R(Vfs.Dup(fd, 0, false));
+        private static int Dup(int fd) => (int)LibcErrno.Result(Vfs.Dup(fd, 0, false));
         [RuntimeExport("abi_dup2")]
-        private static int Dup2(int fd, int target) => (int)R(Vfs.Dup(fd, target, true));
+        private static int Dup2(int fd, int target) => (int)LibcErrno.Result(Vfs.Dup(fd, target, true));
         [RuntimeExport("abi_dup3")]
         private static int Dup3(int fd, int target, int flags)
         {
-            if (fd == target || (flags & ~Vfs.OCloExec) != 0) return (int)R(-EINVAL);
-            return (int)R(Vfs.Dup(fd, target, true, (flags & Vfs.OCloExec) != 0));
+            if (fd == target || (flags & ~Vfs.OCloExec) != 0) return LibcErrno.Fail(-Errno.EINVAL);
+            return (int)LibcErrno.Result(Vfs.Dup(fd, target, true, (flags & Vfs.OCloExec) != 0));
         }
 
         [RuntimeExport("abi_pipe")]
@@ -32,51 +30,51 @@ namespace Nimbus.Kernel.Libc
 
         private static int MakePipe(int* fds, int flags)
         {
-            if ((flags & ~(Vfs.OCloExec | Vfs.ONonBlock | 0x4000)) != 0) return (int)R(-EINVAL);   // O_DIRECT accepted
-            if (fds == null) return (int)R(-EFAULT);
+            if ((flags & ~(Vfs.OCloExec | Vfs.ONonBlock | 0x4000)) != 0) return LibcErrno.Fail(-Errno.EINVAL);   // O_DIRECT accepted
+            if (fds == null) return LibcErrno.Fail(-Errno.EFAULT);
             Pipes.Create(flags, out OpenFile* readEnd, out OpenFile* writeEnd);
             bool cloexec = (flags & Vfs.OCloExec) != 0;
             int r = Vfs.Allocate(readEnd, 0, cloexec);
-            if (r < 0) { Vfs.Put(writeEnd); return (int)R(r); }
+            if (r < 0) { Vfs.Put(writeEnd); return (int)LibcErrno.Result(r); }
             int w = Vfs.Allocate(writeEnd, 0, cloexec);
-            if (w < 0) { Vfs.Close(r); return (int)R(w); }
+            if (w < 0) { Vfs.Close(r); return (int)LibcErrno.Result(w); }
             fds[0] = r;
             fds[1] = w;
             return 0;
         }
 
         [RuntimeExport("abi_pread")]
-        private static long Pread(int fd, byte* b, ulong n, long offset) => R(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
+        private static long Pread(int fd, byte* b, ulong n, long offset) => LibcErrno.Result(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
         [RuntimeExport("abi_pread64")]
-        private static long Pread64(int fd, byte* b, ulong n, long offset) => R(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
+        private static long Pread64(int fd, byte* b, ulong n, long offset) => LibcErrno.Result(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
         [RuntimeExport("abi___pread64_chk")]
-        private static long PreadChk(int fd, byte* b, ulong n, long offset, ulong size) => R(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
+        private static long PreadChk(int fd, byte* b, ulong n, long offset, ulong size) => LibcErrno.Result(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
         [RuntimeExport("abi___read_chk")]
-        private static long ReadChk(int fd, byte* b, ulong n, ulong size) => R(Vfs.Read(fd, b, n));
+        private static long ReadChk(int fd, byte* b, ulong n, ulong size) => LibcErrno.Result(Vfs.Read(fd, b, n));
         [RuntimeExport("abi_pwrite")]
-        private static long Pwrite(int fd, byte* b, ulong n, long offset) => R(Vfs.WriteAt(fd, b, n, (ulong)offset, true));
+        private static long Pwrite(int fd, byte* b, ulong n, long offset) => LibcErrno.Result(Vfs.WriteAt(fd, b, n, (ulong)offset, true));
         [RuntimeExport("abi_pwrite64")]
-        private static long Pwrite64(int fd, byte* b, ulong n, long offset) => R(Vfs.WriteAt(fd, b, n, (ulong)offset, true));
+        private static long Pwrite64(int fd, byte* b, ulong n, long offset) => LibcErrno.Result(Vfs.WriteAt(fd, b, n, (ulong)offset, true));
 
         [RuntimeExport("abi_readv")]
-        private static long Readv(int fd, IoVec* v, int count) => R(Vectored(fd, v, count, 0, false, false));
+        private static long Readv(int fd, IoVec* v, int count) => LibcErrno.Result(Vectored(fd, v, count, 0, false, false));
         [RuntimeExport("abi_writev")]
-        private static long Writev(int fd, IoVec* v, int count) => R(Vectored(fd, v, count, 0, false, true));
+        private static long Writev(int fd, IoVec* v, int count) => LibcErrno.Result(Vectored(fd, v, count, 0, false, true));
         [RuntimeExport("abi_preadv")]
-        private static long Preadv(int fd, IoVec* v, int count, long offset) => R(Vectored(fd, v, count, offset, true, false));
+        private static long Preadv(int fd, IoVec* v, int count, long offset) => LibcErrno.Result(Vectored(fd, v, count, offset, true, false));
         [RuntimeExport("abi_preadv64")]
-        private static long Preadv64(int fd, IoVec* v, int count, long offset) => R(Vectored(fd, v, count, offset, true, false));
+        private static long Preadv64(int fd, IoVec* v, int count, long offset) => LibcErrno.Result(Vectored(fd, v, count, offset, true, false));
         [RuntimeExport("abi_pwritev")]
-        private static long Pwritev(int fd, IoVec* v, int count, long offset) => R(Vectored(fd, v, count, offset, true, true));
+        private static long Pwritev(int fd, IoVec* v, int count, long offset) => LibcErrno.Result(Vectored(fd, v, count, offset, true, true));
         [RuntimeExport("abi_pwritev64")]
-        private static long Pwritev64(int fd, IoVec* v, int count, long offset) => R(Vectored(fd, v, count, offset, true, true));
+        private static long Pwritev64(int fd, IoVec* v, int count, long offset) => LibcErrno.Result(Vectored(fd, v, count, offset, true, true));
 
         // One buffer after another; a short transfer ends the call (as the kernel's loop does).
         private static long Vectored(int fd, IoVec* v, int count, long offset, bool positioned, bool write)
         {
-            if (count < 0 || count > 1024) return -EINVAL;
+            if (count < 0 || count > 1024) return -Errno.EINVAL;
             OpenFile* f = Vfs.Acquire(fd);
-            if (f == null) return -EBADF;
+            if (f == null) return -Errno.EBADF;
             long total = 0;
             for (int i = 0; i < count; i++)
             {
@@ -92,12 +90,12 @@ namespace Nimbus.Kernel.Libc
         }
 
         [RuntimeExport("abi_sendfile")]
-        private static long Sendfile(int outFd, int inFd, long* offset, ulong count) => R(Copy(inFd, offset, outFd, null, count));
+        private static long Sendfile(int outFd, int inFd, long* offset, ulong count) => LibcErrno.Result(Copy(inFd, offset, outFd, null, count));
         [RuntimeExport("abi_sendfile64")]
-        private static long Sendfile64(int outFd, int inFd, long* offset, ulong count) => R(Copy(inFd, offset, outFd, null, count));
+        private static long Sendfile64(int outFd, int inFd, long* offset, ulong count) => LibcErrno.Result(Copy(inFd, offset, outFd, null, count));
         [RuntimeExport("abi_copy_file_range")]
         private static long CopyFileRange(int inFd, long* inOffset, int outFd, long* outOffset, ulong count, uint flags) =>
-            R(flags != 0 ? -EINVAL : Copy(inFd, inOffset, outFd, outOffset, count));
+            LibcErrno.Result(flags != 0 ? -Errno.EINVAL : Copy(inFd, inOffset, outFd, outOffset, count));
 
         // sendfile/copy_file_range: through a kernel buffer. A given offset is used and advanced
         // instead of the descriptor's own. Returns the bytes copied (short at end of input) or -errno.
@@ -105,7 +103,7 @@ namespace Nimbus.Kernel.Libc
         {
             OpenFile* input = Vfs.Acquire(inFd);
             OpenFile* output = Vfs.Acquire(outFd);
-            long done = input == null || output == null ? -EBADF : 0;
+            long done = input == null || output == null ? -Errno.EBADF : 0;
             byte* buffer = done == 0 ? (byte*)Nimbus.Kernel.Memory.KernelHeap.Alloc(65536) : null;
             while (done >= 0 && (ulong)done < count)
             {
@@ -153,7 +151,7 @@ namespace Nimbus.Kernel.Libc
 
         private static int DoPoll(PollFd* fds, ulong count, long timeoutNs)
         {
-            if (count > Vfs.MaxFiles) return (int)R(-EINVAL);
+            if (count > Vfs.MaxFiles) return LibcErrno.Fail(-Errno.EINVAL);
             var s = new PollState { Fds = fds, Count = count };
             Fs.Poll.Wait(&PollCheck, &s, timeoutNs);
             return s.Ready;
@@ -209,7 +207,7 @@ namespace Nimbus.Kernel.Libc
 
         private static int DoSelect(int count, ulong* read, ulong* write, ulong* except, long timeoutNs)
         {
-            if (count < 0 || count > Vfs.MaxFiles || timeoutNs < -1) return (int)R(-EINVAL);
+            if (count < 0 || count > Vfs.MaxFiles || timeoutNs < -1) return LibcErrno.Fail(-Errno.EINVAL);
             int words = (count + 63) / 64;
             ulong* copies = stackalloc ulong[3 * 16];
             for (int i = 0; i < 3 * 16; i++) copies[i] = 0;
@@ -218,7 +216,7 @@ namespace Nimbus.Kernel.Libc
             s.InWrite = Copy(write, copies + 16, words);
             s.InExcept = Copy(except, copies + 32, words);
             for (int fd = 0; fd < count; fd++)
-                if ((IsSet(s.InRead, fd) || IsSet(s.InWrite, fd) || IsSet(s.InExcept, fd)) && Vfs.Get(fd) == null) return (int)R(-EBADF);
+                if ((IsSet(s.InRead, fd) || IsSet(s.InWrite, fd) || IsSet(s.InExcept, fd)) && Vfs.Get(fd) == null) return LibcErrno.Fail(-Errno.EBADF);
             Fs.Poll.Wait(&SelectCheck, &s, timeoutNs);
             return s.Ready;
         }
@@ -234,51 +232,51 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_isatty")]
         private static int Isatty(int fd)
         {
-            Process.SetErrno(Vfs.Get(fd) == null ? EBADF : ENOTTY);
+            LibcErrno.Set(Vfs.Get(fd) == null ? Errno.EBADF : Errno.ENOTTY);
             return 0;
         }
 
         [RuntimeExport("abi_tcgetattr")]
-        private static int Tcgetattr(int fd, void* termios) => (int)R(Vfs.Get(fd) == null ? -EBADF : -ENOTTY);
+        private static int Tcgetattr(int fd, void* termios) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : -Errno.ENOTTY);
         [RuntimeExport("abi_tcsetattr")]
-        private static int Tcsetattr(int fd, int action, void* termios) => (int)R(Vfs.Get(fd) == null ? -EBADF : -ENOTTY);
+        private static int Tcsetattr(int fd, int action, void* termios) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : -Errno.ENOTTY);
 
         [RuntimeExport("abi_ttyname")]
         private static byte* Ttyname(int fd)
         {
-            Process.SetErrno(Vfs.Get(fd) == null ? EBADF : ENOTTY);
+            LibcErrno.Set(Vfs.Get(fd) == null ? Errno.EBADF : Errno.ENOTTY);
             return null;
         }
 
         [RuntimeExport("abi_ttyname_r")]
-        private static int TtynameR(int fd, byte* buffer, ulong size) => Vfs.Get(fd) == null ? EBADF : ENOTTY;
+        private static int TtynameR(int fd, byte* buffer, ulong size) => Vfs.Get(fd) == null ? Errno.EBADF : Errno.ENOTTY;
 
         [RuntimeExport("abi_ftruncate")]
-        private static int Ftruncate(int fd, long length) => (int)R(Truncate(fd, length));
+        private static int Ftruncate(int fd, long length) => (int)LibcErrno.Result(Truncate(fd, length));
         [RuntimeExport("abi_ftruncate64")]
-        private static int Ftruncate64(int fd, long length) => (int)R(Truncate(fd, length));
+        private static int Ftruncate64(int fd, long length) => (int)LibcErrno.Result(Truncate(fd, length));
 
         private static int Truncate(int fd, long length)
         {
-            if (length < 0) return -EINVAL;
+            if (length < 0) return -Errno.EINVAL;
             OpenFile* f = Vfs.Acquire(fd);
-            if (f == null) return -EBADF;
-            int r = -EINVAL;
+            if (f == null) return -Errno.EBADF;
+            int r = -Errno.EINVAL;
             if ((f->Flags & Vfs.OAccMode) != Vfs.ORdOnly && (f->Flags & Vfs.OPath) == 0)
             {
                 RamFs.Lock();
-                r = -Names.TruncateNode(f->Node, length);
+                r = Names.TruncateNode(f->Node, length);
                 RamFs.Unlock();
-                if (r == -RamFs.EISDIR) r = -EINVAL;
+                if (r == -Errno.EISDIR) r = -Errno.EINVAL;
             }
             Vfs.Put(f);
             return r;
         }
 
         [RuntimeExport("abi_fallocate")]
-        private static int Fallocate(int fd, int mode, long offset, long length) => (int)R(Allocate(fd, mode, offset, length));
+        private static int Fallocate(int fd, int mode, long offset, long length) => (int)LibcErrno.Result(Allocate(fd, mode, offset, length));
         [RuntimeExport("abi_fallocate64")]
-        private static int Fallocate64(int fd, int mode, long offset, long length) => (int)R(Allocate(fd, mode, offset, length));
+        private static int Fallocate64(int fd, int mode, long offset, long length) => (int)LibcErrno.Result(Allocate(fd, mode, offset, length));
         // posix_fallocate returns the error number instead of setting errno.
         [RuntimeExport("abi_posix_fallocate")]
         private static int PosixFallocate(int fd, long offset, long length) => -Allocate(fd, 0, offset, length);
@@ -288,20 +286,20 @@ namespace Nimbus.Kernel.Libc
         // Mode 0 grows the file to offset + length; FALLOC_FL_KEEP_SIZE (1) has nothing to reserve.
         private static int Allocate(int fd, int mode, long offset, long length)
         {
-            if (offset < 0 || length <= 0) return -EINVAL;
-            if ((mode & ~1) != 0) return -EOPNOTSUPP;
+            if (offset < 0 || length <= 0) return -Errno.EINVAL;
+            if ((mode & ~1) != 0) return -Errno.EOPNOTSUPP;
             OpenFile* f = Vfs.Acquire(fd);
-            if (f == null) return -EBADF;
+            if (f == null) return -Errno.EBADF;
             FsNode* n = f->Node;
             int r = 0;
-            if ((f->Flags & Vfs.OAccMode) == Vfs.ORdOnly) r = -EBADF;
-            else if (RamFs.TypeOf(n) == RamFs.TypeFifo) r = -ESPIPE;
-            else if (RamFs.TypeOf(n) == RamFs.TypeDirectory) r = -RamFs.EISDIR;
-            else if (RamFs.TypeOf(n) != RamFs.TypeRegular) r = -19;                     // ENODEV
+            if ((f->Flags & Vfs.OAccMode) == Vfs.ORdOnly) r = -Errno.EBADF;
+            else if (RamFs.TypeOf(n) == RamFs.TypeFifo) r = -Errno.ESPIPE;
+            else if (RamFs.TypeOf(n) == RamFs.TypeDirectory) r = -Errno.EISDIR;
+            else if (RamFs.TypeOf(n) != RamFs.TypeRegular) r = -Errno.ENODEV;
             else if (mode == 0)
             {
                 RamFs.Lock();
-                if ((ulong)(offset + length) > n->Size) r = -RamFs.Truncate(n, (ulong)(offset + length));
+                if ((ulong)(offset + length) > n->Size) r = RamFs.Truncate(n, (ulong)(offset + length));
                 RamFs.Unlock();
             }
             Vfs.Put(f);
@@ -317,18 +315,18 @@ namespace Nimbus.Kernel.Libc
         private static int Advise(int fd, int advice)
         {
             OpenFile* f = Vfs.Get(fd);
-            if (f == null) return EBADF;
-            if (RamFs.TypeOf(f->Node) == RamFs.TypeFifo) return ESPIPE;
-            return advice < 0 || advice > 5 ? EINVAL : 0;
+            if (f == null) return Errno.EBADF;
+            if (RamFs.TypeOf(f->Node) == RamFs.TypeFifo) return Errno.ESPIPE;
+            return advice < 0 || advice > 5 ? Errno.EINVAL : 0;
         }
 
         // Nothing is ever dirty: there is no disk behind the file system.
         [RuntimeExport("abi_fsync")]
-        private static int Fsync(int fd) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
+        private static int Fsync(int fd) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : 0);
         [RuntimeExport("abi_fdatasync")]
-        private static int Fdatasync(int fd) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
+        private static int Fdatasync(int fd) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : 0);
         [RuntimeExport("abi_syncfs")]
-        private static int Syncfs(int fd) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
+        private static int Syncfs(int fd) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : 0);
         [RuntimeExport("abi_sync")]
         private static void Sync() { }
 
@@ -336,24 +334,24 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_flock")]
         private static int Flock(int fd, int operation)
         {
-            if (Vfs.Get(fd) == null) return (int)R(-EBADF);
+            if (Vfs.Get(fd) == null) return LibcErrno.Fail(-Errno.EBADF);
             int op = operation & ~4;                                           // LOCK_NB
-            return op == 1 || op == 2 || op == 8 ? 0 : (int)R(-EINVAL);        // LOCK_SH, LOCK_EX, LOCK_UN
+            return op == 1 || op == 2 || op == 8 ? 0 : LibcErrno.Fail(-Errno.EINVAL);        // LOCK_SH, LOCK_EX, LOCK_UN
         }
 
         [RuntimeExport("abi_lockf")]
-        private static int Lockf(int fd, int command, long length) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
+        private static int Lockf(int fd, int command, long length) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : 0);
         [RuntimeExport("abi_lockf64")]
-        private static int Lockf64(int fd, int command, long length) => (int)R(Vfs.Get(fd) == null ? -EBADF : 0);
+        private static int Lockf64(int fd, int command, long length) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : 0);
 
         [RuntimeExport("abi_getdents64")]
-        private static long Getdents64(int fd, byte* buffer, ulong size) => R(GetDents(fd, buffer, size));
+        private static long Getdents64(int fd, byte* buffer, ulong size) => LibcErrno.Result(GetDents(fd, buffer, size));
 
         // linux_dirent64 records (d_ino, d_off, d_reclen, d_type, d_name), 8-byte aligned. A bytes count or -errno.
         public static long GetDents(int fd, byte* buffer, ulong size)
         {
             OpenFile* f = Vfs.Acquire(fd);
-            if (f == null) return -EBADF;
+            if (f == null) return -Errno.EBADF;
             long used = 0;
             DirEntry e;
             while (true)
@@ -367,7 +365,7 @@ namespace Nimbus.Kernel.Libc
                     RamFs.Lock();
                     Directories.Seek(f, saved);                                  // this entry goes in the next call
                     RamFs.Unlock();
-                    if (used == 0) used = -EINVAL;
+                    if (used == 0) used = -Errno.EINVAL;
                     break;
                 }
                 WriteDirent(buffer + used, &e, reclen);

@@ -2,6 +2,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -28,16 +29,13 @@ namespace Nimbus.Kernel.Libc
     internal static unsafe class Dirs
     {
         private const int AtFdCwd = Vfs.AtFdCwd;
-        private const int EBADF = 9, ENOMEM = 12, EFAULT = 14, EEXIST = 17, ENOTDIR = 20, EINVAL = 22, ERANGE = 34;
         private const int PathMax = 4096;
-
-        private static int R(long r) => (int)Stdio.Result(r);
 
         [RuntimeExport("abi_opendir")]
         private static DirStream* Opendir(byte* path)
         {
             int fd = Vfs.Open(path, Vfs.ORdOnly | Vfs.ODirectory | Vfs.OCloExec, 0);
-            if (fd < 0) { Process.SetErrno(-fd); return null; }
+            if (LibcErrno.Failed(fd)) return null;
             return NewStream(fd);
         }
 
@@ -45,8 +43,8 @@ namespace Nimbus.Kernel.Libc
         private static DirStream* Fdopendir(int fd)
         {
             OpenFile* f = Vfs.Get(fd);
-            if (f == null || (f->Flags & Vfs.OPath) != 0) { Process.SetErrno(EBADF); return null; }
-            if (!RamFs.IsDirectory(f->Node)) { Process.SetErrno(ENOTDIR); return null; }
+            if (f == null || (f->Flags & Vfs.OPath) != 0) { LibcErrno.Set(Errno.EBADF); return null; }
+            if (!RamFs.IsDirectory(f->Node)) { LibcErrno.Set(Errno.ENOTDIR); return null; }
             return NewStream(fd);
         }
 
@@ -66,14 +64,13 @@ namespace Nimbus.Kernel.Libc
         // The next entry, or null at the end (errno untouched) or on an error (errno set).
         private static LinuxDirent* Read(DirStream* d)
         {
-            if (d == null) { Process.SetErrno(EBADF); return null; }
+            if (d == null) { LibcErrno.Set(Errno.EBADF); return null; }
             OpenFile* f = Vfs.Acquire(d->Fd);
-            if (f == null) { Process.SetErrno(EBADF); return null; }
+            if (f == null) { LibcErrno.Set(Errno.EBADF); return null; }
             DirEntry e;
             int r = Directories.Next(f, &e);
             Vfs.Put(f);
-            if (r < 0) Process.SetErrno(-r);
-            if (r <= 0) return null;
+            if (LibcErrno.Failed(r) || r == 0) return null;
             LinuxDirent* out_ = &d->Entry;
             out_->Ino = e.Ino;
             out_->Offset = e.NextOffset;
@@ -90,11 +87,11 @@ namespace Nimbus.Kernel.Libc
 
         private static int ReadInto(DirStream* d, LinuxDirent* entry, LinuxDirent** result)
         {
-            int saved = Process.GetErrno();
-            Process.SetErrno(0);
+            int saved = LibcErrno.Get();
+            LibcErrno.Set(0);
             LinuxDirent* e = Read(d);
-            int error = Process.GetErrno();
-            Process.SetErrno(saved);
+            int error = LibcErrno.Get();
+            LibcErrno.Set(saved);
             if (e != null) { *entry = *e; *result = entry; return 0; }
             *result = null;
             return error;
@@ -103,18 +100,18 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_closedir")]
         private static int Closedir(DirStream* d)
         {
-            if (d == null) return R(-EBADF);
+            if (d == null) return LibcErrno.Fail(-Errno.EBADF);
             int r = Vfs.Close(d->Fd);
             Memory.Free(d);
-            return R(r);
+            return (int)LibcErrno.Result(r);
         }
 
         [RuntimeExport("abi_rewinddir")]
         private static void Rewinddir(DirStream* d) => Vfs.Seek(d->Fd, 0, 0);
         [RuntimeExport("abi_dirfd")]
-        private static int Dirfd(DirStream* d) => d == null ? R(-EINVAL) : d->Fd;
+        private static int Dirfd(DirStream* d) => d == null ? LibcErrno.Fail(-Errno.EINVAL) : d->Fd;
         [RuntimeExport("abi_telldir")]
-        private static long Telldir(DirStream* d) => Stdio.Result(Vfs.Seek(d->Fd, 0, 1));
+        private static long Telldir(DirStream* d) => LibcErrno.Result(Vfs.Seek(d->Fd, 0, 1));
         [RuntimeExport("abi_seekdir")]
         private static void Seekdir(DirStream* d, long position) => Vfs.Seek(d->Fd, position, 0);
 
@@ -130,7 +127,7 @@ namespace Nimbus.Kernel.Libc
             delegate* unmanaged<LinuxDirent**, LinuxDirent**, int> compare)
         {
             int fd = Vfs.Open(path, Vfs.ORdOnly | Vfs.ODirectory | Vfs.OCloExec, 0);
-            if (fd < 0) return R(fd);
+            if (fd < 0) return (int)LibcErrno.Result(fd);
             DirStream* d = NewStream(fd);
             if (d == null) return -1;
             int count = 0, capacity = 16;
@@ -146,7 +143,7 @@ namespace Nimbus.Kernel.Libc
             }
             Vfs.Close(fd);
             Memory.Free(d);
-            if (items == null) return R(-ENOMEM);
+            if (items == null) return LibcErrno.Fail(-Errno.ENOMEM);
             if (compare != null) Sort(items, count, compare);
             *list = items;
             return count;
@@ -178,52 +175,52 @@ namespace Nimbus.Kernel.Libc
         }
 
         [RuntimeExport("abi_mkdir")]
-        private static int Mkdir(byte* p, uint mode) => R(Names.Mkdir(AtFdCwd, p, mode));
+        private static int Mkdir(byte* p, uint mode) => (int)LibcErrno.Result(Names.Mkdir(AtFdCwd, p, mode));
         [RuntimeExport("abi_mkdirat")]
-        private static int Mkdirat(int dirFd, byte* p, uint mode) => R(Names.Mkdir(dirFd, p, mode));
+        private static int Mkdirat(int dirFd, byte* p, uint mode) => (int)LibcErrno.Result(Names.Mkdir(dirFd, p, mode));
         [RuntimeExport("abi_rmdir")]
-        private static int Rmdir(byte* p) => R(Names.Unlink(AtFdCwd, p, Names.AtRemoveDir));
+        private static int Rmdir(byte* p) => (int)LibcErrno.Result(Names.Unlink(AtFdCwd, p, Names.AtRemoveDir));
         [RuntimeExport("abi_unlink")]
-        private static int Unlink(byte* p) => R(Names.Unlink(AtFdCwd, p, 0));
+        private static int Unlink(byte* p) => (int)LibcErrno.Result(Names.Unlink(AtFdCwd, p, 0));
         [RuntimeExport("abi_unlinkat")]
-        private static int Unlinkat(int dirFd, byte* p, int flags) => R(Names.Unlink(dirFd, p, flags));
+        private static int Unlinkat(int dirFd, byte* p, int flags) => (int)LibcErrno.Result(Names.Unlink(dirFd, p, flags));
 
         // remove: unlink, or rmdir for a directory.
         [RuntimeExport("abi_remove")]
         private static int Remove(byte* p)
         {
             int r = Names.Unlink(AtFdCwd, p, 0);
-            if (r == -RamFs.EISDIR) r = Names.Unlink(AtFdCwd, p, Names.AtRemoveDir);
-            return R(r);
+            if (r == -Errno.EISDIR) r = Names.Unlink(AtFdCwd, p, Names.AtRemoveDir);
+            return (int)LibcErrno.Result(r);
         }
 
         [RuntimeExport("abi_rename")]
-        private static int Rename(byte* from, byte* to) => R(Names.Rename(AtFdCwd, from, AtFdCwd, to, 0));
+        private static int Rename(byte* from, byte* to) => (int)LibcErrno.Result(Names.Rename(AtFdCwd, from, AtFdCwd, to, 0));
         [RuntimeExport("abi_renameat")]
-        private static int Renameat(int fromFd, byte* from, int toFd, byte* to) => R(Names.Rename(fromFd, from, toFd, to, 0));
+        private static int Renameat(int fromFd, byte* from, int toFd, byte* to) => (int)LibcErrno.Result(Names.Rename(fromFd, from, toFd, to, 0));
         [RuntimeExport("abi_renameat2")]
-        private static int Renameat2(int fromFd, byte* from, int toFd, byte* to, uint flags) => R(Names.Rename(fromFd, from, toFd, to, (int)flags));
+        private static int Renameat2(int fromFd, byte* from, int toFd, byte* to, uint flags) => (int)LibcErrno.Result(Names.Rename(fromFd, from, toFd, to, (int)flags));
 
         [RuntimeExport("abi_link")]
-        private static int Link(byte* from, byte* to) => R(Names.Link(AtFdCwd, from, AtFdCwd, to, 0));
+        private static int Link(byte* from, byte* to) => (int)LibcErrno.Result(Names.Link(AtFdCwd, from, AtFdCwd, to, 0));
         [RuntimeExport("abi_linkat")]
-        private static int Linkat(int fromFd, byte* from, int toFd, byte* to, int flags) => R(Names.Link(fromFd, from, toFd, to, flags));
+        private static int Linkat(int fromFd, byte* from, int toFd, byte* to, int flags) => (int)LibcErrno.Result(Names.Link(fromFd, from, toFd, to, flags));
         [RuntimeExport("abi_symlink")]
-        private static int Symlink(byte* target, byte* p) => R(Names.Symlink(target, AtFdCwd, p));
+        private static int Symlink(byte* target, byte* p) => (int)LibcErrno.Result(Names.Symlink(target, AtFdCwd, p));
         [RuntimeExport("abi_symlinkat")]
-        private static int Symlinkat(byte* target, int dirFd, byte* p) => R(Names.Symlink(target, dirFd, p));
+        private static int Symlinkat(byte* target, int dirFd, byte* p) => (int)LibcErrno.Result(Names.Symlink(target, dirFd, p));
 
         [RuntimeExport("abi_readlink")]
-        private static long Readlink(byte* p, byte* b, ulong size) => Stdio.Result(Names.Readlink(AtFdCwd, p, b, (long)size));
+        private static long Readlink(byte* p, byte* b, ulong size) => LibcErrno.Result(Names.Readlink(AtFdCwd, p, b, (long)size));
         [RuntimeExport("abi_readlinkat")]
-        private static long Readlinkat(int dirFd, byte* p, byte* b, ulong size) => Stdio.Result(Names.Readlink(dirFd, p, b, (long)size));
+        private static long Readlinkat(int dirFd, byte* p, byte* b, ulong size) => LibcErrno.Result(Names.Readlink(dirFd, p, b, (long)size));
         [RuntimeExport("abi___readlink_chk")]
-        private static long ReadlinkChk(byte* p, byte* b, ulong size, ulong bufferSize) => Stdio.Result(Names.Readlink(AtFdCwd, p, b, (long)size));
+        private static long ReadlinkChk(byte* p, byte* b, ulong size, ulong bufferSize) => LibcErrno.Result(Names.Readlink(AtFdCwd, p, b, (long)size));
 
         [RuntimeExport("abi_chdir")]
-        private static int Chdir(byte* p) => R(Names.Chdir(AtFdCwd, p, 0));
+        private static int Chdir(byte* p) => (int)LibcErrno.Result(Names.Chdir(AtFdCwd, p, 0));
         [RuntimeExport("abi_fchdir")]
-        private static int Fchdir(int fd) => R(Names.Chdir(fd, null, Names.AtEmptyPath));
+        private static int Fchdir(int fd) => (int)LibcErrno.Result(Names.Chdir(fd, null, Names.AtEmptyPath));
 
         [RuntimeExport("abi_getcwd")]
         private static byte* Getcwd(byte* buffer, ulong size) => CurrentDirectory(buffer, size);
@@ -235,11 +232,11 @@ namespace Nimbus.Kernel.Libc
         // getcwd; with a null buffer the result is malloc'd (size bytes, or as many as needed for 0).
         private static byte* CurrentDirectory(byte* buffer, ulong size)
         {
-            if (buffer != null && size == 0) { Process.SetErrno(EINVAL); return null; }
+            if (buffer != null && size == 0) { LibcErrno.Set(Errno.EINVAL); return null; }
             byte* scratch = stackalloc byte[PathMax];
             int n = Names.Getcwd(scratch, PathMax);
-            if (n < 0) { Process.SetErrno(-n); return null; }
-            if (size != 0 && (ulong)n + 1 > size) { Process.SetErrno(ERANGE); return null; }
+            if (LibcErrno.Failed(n)) return null;
+            if (size != 0 && (ulong)n + 1 > size) { LibcErrno.Set(Errno.ERANGE); return null; }
             if (buffer == null) buffer = (byte*)Memory.Malloc(size != 0 ? size : (ulong)n + 1);
             if (buffer == null) return null;
             Mem.Move(buffer, scratch, (nuint)n + 1);
@@ -256,10 +253,10 @@ namespace Nimbus.Kernel.Libc
         // realpath: into `resolved` (PATH_MAX bytes) or a malloc'd copy when it is null.
         private static byte* Resolve(byte* path, byte* resolved)
         {
-            if (path == null) { Process.SetErrno(EINVAL); return null; }
+            if (path == null) { LibcErrno.Set(Errno.EINVAL); return null; }
             byte* scratch = stackalloc byte[PathMax];
             int n = Names.Realpath(path, scratch, PathMax);
-            if (n < 0) { Process.SetErrno(-n); return null; }
+            if (LibcErrno.Failed(n)) return null;
             if (resolved == null) resolved = (byte*)Memory.Malloc((ulong)n + 1);
             if (resolved == null) return null;
             Mem.Move(resolved, scratch, (nuint)n + 1);
@@ -267,51 +264,51 @@ namespace Nimbus.Kernel.Libc
         }
 
         [RuntimeExport("abi_mkstemp")]
-        private static int Mkstemp(byte* template) => R(TempFile(template, 0, 0));
+        private static int Mkstemp(byte* template) => (int)LibcErrno.Result(TempFile(template, 0, 0));
         [RuntimeExport("abi_mkstemp64")]
-        private static int Mkstemp64(byte* template) => R(TempFile(template, 0, 0));
+        private static int Mkstemp64(byte* template) => (int)LibcErrno.Result(TempFile(template, 0, 0));
         [RuntimeExport("abi_mkostemp")]
-        private static int Mkostemp(byte* template, int flags) => R(TempFile(template, 0, flags));
+        private static int Mkostemp(byte* template, int flags) => (int)LibcErrno.Result(TempFile(template, 0, flags));
         [RuntimeExport("abi_mkostemp64")]
-        private static int Mkostemp64(byte* template, int flags) => R(TempFile(template, 0, flags));
+        private static int Mkostemp64(byte* template, int flags) => (int)LibcErrno.Result(TempFile(template, 0, flags));
         [RuntimeExport("abi_mkstemps")]
-        private static int Mkstemps(byte* template, int suffix) => R(TempFile(template, suffix, 0));
+        private static int Mkstemps(byte* template, int suffix) => (int)LibcErrno.Result(TempFile(template, suffix, 0));
         [RuntimeExport("abi_mkstemps64")]
-        private static int Mkstemps64(byte* template, int suffix) => R(TempFile(template, suffix, 0));
+        private static int Mkstemps64(byte* template, int suffix) => (int)LibcErrno.Result(TempFile(template, suffix, 0));
         [RuntimeExport("abi_mkostemps")]
-        private static int Mkostemps(byte* template, int suffix, int flags) => R(TempFile(template, suffix, flags));
+        private static int Mkostemps(byte* template, int suffix, int flags) => (int)LibcErrno.Result(TempFile(template, suffix, flags));
         [RuntimeExport("abi_mkostemps64")]
-        private static int Mkostemps64(byte* template, int suffix, int flags) => R(TempFile(template, suffix, flags));
+        private static int Mkostemps64(byte* template, int suffix, int flags) => (int)LibcErrno.Result(TempFile(template, suffix, flags));
 
         // Replaces the six X before `suffix` trailing bytes with random letters and digits and
         // creates the file exclusively (0600), trying new names while they exist.
         public static int TempFile(byte* template, int suffix, int flags)
         {
             byte* x = Xs(template, suffix);
-            if (x == null) return -EINVAL;
+            if (x == null) return -Errno.EINVAL;
             int flagsOk = flags & (Vfs.OAppend | Vfs.OCloExec | 0x1000 | 0x4000 | 0x40000);   // O_SYNC, O_DIRECT, O_NOATIME
             for (int attempt = 0; attempt < 1000; attempt++)
             {
                 Fill(x);
                 int fd = Vfs.Open(template, Vfs.ORdWr | Vfs.OCreat | Vfs.OExcl | flagsOk, 0x180);
-                if (fd != -EEXIST) return fd;
+                if (fd != -Errno.EEXIST) return fd;
             }
-            return -EEXIST;
+            return -Errno.EEXIST;
         }
 
         [RuntimeExport("abi_mkdtemp")]
         private static byte* Mkdtemp(byte* template)
         {
             byte* x = Xs(template, 0);
-            if (x == null) { Process.SetErrno(EINVAL); return null; }
+            if (x == null) { LibcErrno.Set(Errno.EINVAL); return null; }
             for (int attempt = 0; attempt < 1000; attempt++)
             {
                 Fill(x);
                 int r = Names.Mkdir(AtFdCwd, template, 0x1C0);
                 if (r == 0) return template;
-                if (r != -EEXIST) { Process.SetErrno(-r); return null; }
+                if (r != -Errno.EEXIST && LibcErrno.Failed(r)) return null;
             }
-            Process.SetErrno(EEXIST);
+            LibcErrno.Set(Errno.EEXIST);
             return null;
         }
 
@@ -320,22 +317,22 @@ namespace Nimbus.Kernel.Libc
         private static byte* Mktemp(byte* template)
         {
             int r = UnusedName(template);
-            if (r != 0) { Process.SetErrno(r); template[0] = 0; }
+            if (LibcErrno.Failed(r)) template[0] = 0;
             return template;
         }
 
-        // Fills the template's XXXXXX with a name nothing has yet: 0 or an errno.
+        // Fills the template's XXXXXX with a name nothing has yet: 0 or a negative errno.
         public static int UnusedName(byte* template)
         {
             byte* x = Xs(template, 0);
-            if (x == null) return EINVAL;
+            if (x == null) return -Errno.EINVAL;
             LinuxStat s;
             for (int attempt = 0; attempt < 1000; attempt++)
             {
                 Fill(x);
-                if (FileInfo.StatAt(AtFdCwd, template, &s, Names.AtSymlinkNoFollow) == -RamFs.ENOENT) return 0;
+                if (FileInfo.StatAt(AtFdCwd, template, &s, Names.AtSymlinkNoFollow) == -Errno.ENOENT) return 0;
             }
-            return EEXIST;
+            return -Errno.EEXIST;
         }
 
         private static byte* Xs(byte* template, int suffix)

@@ -1,5 +1,6 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -9,15 +10,12 @@ namespace Nimbus.Kernel.Libc
     internal static unsafe class FileInfo
     {
         private const int AtFdCwd = Vfs.AtFdCwd, NoFollow = Names.AtSymlinkNoFollow, EmptyPath = Names.AtEmptyPath;
-        private const int EBADF = 9, EACCES = 13, EFAULT = 14, EINVAL = 22;
-
-        private static int R(long r) => (int)Stdio.Result(r);
 
         // Fills *s for path (relative to dirFd) or, with AT_EMPTY_PATH and "", for dirFd itself.
         public static int StatAt(int dirFd, byte* path, LinuxStat* s, int flags)
         {
-            if (s == null) return -EFAULT;
-            if ((flags & ~(NoFollow | EmptyPath | 0x800 | 0x6000)) != 0) return -EINVAL;   // AT_NO_AUTOMOUNT, AT_STATX_* accepted
+            if (s == null) return -Errno.EFAULT;
+            if ((flags & ~(NoFollow | EmptyPath | 0x800 | 0x6000)) != 0) return -Errno.EINVAL;   // AT_NO_AUTOMOUNT, AT_STATX_* accepted
             int r = Names.Find(dirFd, path, flags, out FsNode* n, out OpenFile* held);
             if (r != 0) return r;
             Stat.Fill(n, s);
@@ -27,9 +25,9 @@ namespace Nimbus.Kernel.Libc
 
         public static int FStat(int fd, LinuxStat* s)
         {
-            if (s == null) return -EFAULT;
+            if (s == null) return -Errno.EFAULT;
             OpenFile* f = Vfs.Acquire(fd);
-            if (f == null) return -EBADF;
+            if (f == null) return -Errno.EBADF;
             RamFs.Lock();
             Stat.Fill(f->Node, s);
             RamFs.Unlock();
@@ -38,27 +36,27 @@ namespace Nimbus.Kernel.Libc
         }
 
         [RuntimeExport("abi_stat")]
-        private static int StatExport(byte* p, LinuxStat* s) => R(StatAt(AtFdCwd, p, s, 0));
+        private static int StatExport(byte* p, LinuxStat* s) => (int)LibcErrno.Result(StatAt(AtFdCwd, p, s, 0));
         [RuntimeExport("abi_stat64")]
-        private static int Stat64(byte* p, LinuxStat* s) => R(StatAt(AtFdCwd, p, s, 0));
+        private static int Stat64(byte* p, LinuxStat* s) => (int)LibcErrno.Result(StatAt(AtFdCwd, p, s, 0));
         [RuntimeExport("abi_lstat")]
-        private static int Lstat(byte* p, LinuxStat* s) => R(StatAt(AtFdCwd, p, s, NoFollow));
+        private static int Lstat(byte* p, LinuxStat* s) => (int)LibcErrno.Result(StatAt(AtFdCwd, p, s, NoFollow));
         [RuntimeExport("abi_lstat64")]
-        private static int Lstat64(byte* p, LinuxStat* s) => R(StatAt(AtFdCwd, p, s, NoFollow));
+        private static int Lstat64(byte* p, LinuxStat* s) => (int)LibcErrno.Result(StatAt(AtFdCwd, p, s, NoFollow));
         [RuntimeExport("abi_fstat")]
-        private static int Fstat(int fd, LinuxStat* s) => R(FStat(fd, s));
+        private static int Fstat(int fd, LinuxStat* s) => (int)LibcErrno.Result(FStat(fd, s));
         [RuntimeExport("abi_fstat64")]
-        private static int Fstat64(int fd, LinuxStat* s) => R(FStat(fd, s));
+        private static int Fstat64(int fd, LinuxStat* s) => (int)LibcErrno.Result(FStat(fd, s));
         [RuntimeExport("abi_fstatat")]
-        private static int Fstatat(int dirFd, byte* p, LinuxStat* s, int flags) => R(StatAt(dirFd, p, s, flags));
+        private static int Fstatat(int dirFd, byte* p, LinuxStat* s, int flags) => (int)LibcErrno.Result(StatAt(dirFd, p, s, flags));
         [RuntimeExport("abi_fstatat64")]
-        private static int Fstatat64(int dirFd, byte* p, LinuxStat* s, int flags) => R(StatAt(dirFd, p, s, flags));
+        private static int Fstatat64(int dirFd, byte* p, LinuxStat* s, int flags) => (int)LibcErrno.Result(StatAt(dirFd, p, s, flags));
         [RuntimeExport("abi_newfstatat")]
-        private static int Newfstatat(int dirFd, byte* p, LinuxStat* s, int flags) => R(StatAt(dirFd, p, s, flags));
+        private static int Newfstatat(int dirFd, byte* p, LinuxStat* s, int flags) => (int)LibcErrno.Result(StatAt(dirFd, p, s, flags));
 
         // The pre-2.33 glibc entry points (what binaries built against older glibc, NativeAOT's
         // runtime among them, import). Version 1 is x86-64's struct stat; anything else is EINVAL.
-        private static int Versioned(int version, long r) => version == 1 || version == 0 ? R(r) : R(-EINVAL);
+        private static int Versioned(int version, long r) => version == 1 || version == 0 ? (int)LibcErrno.Result(r) : LibcErrno.Fail(-Errno.EINVAL);
 
         [RuntimeExport("abi___xstat")]
         private static int Xstat(int v, byte* p, LinuxStat* s) => Versioned(v, StatAt(AtFdCwd, p, s, 0));
@@ -81,10 +79,10 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_statx")]
         private static int Statx(int dirFd, byte* path, int flags, uint mask, byte* x)
         {
-            if (x == null) return R(-EFAULT);
+            if (x == null) return LibcErrno.Fail(-Errno.EFAULT);
             LinuxStat s;
             int r = StatAt(dirFd, path, &s, flags & ~0x6000);
-            if (r != 0) return R(r);
+            if (r != 0) return (int)LibcErrno.Result(r);
             for (int i = 0; i < 256; i++) x[i] = 0;
             *(uint*)x = 0x7FF;                                  // STATX_BASIC_STATS
             *(uint*)(x + 4) = (uint)s.BlockSize;
@@ -109,13 +107,13 @@ namespace Nimbus.Kernel.Libc
         }
 
         [RuntimeExport("abi_statfs")]
-        private static int Statfs(byte* path, LinuxStatfs* s) => R(StatfsPath(path, s));
+        private static int Statfs(byte* path, LinuxStatfs* s) => (int)LibcErrno.Result(StatfsPath(path, s));
         [RuntimeExport("abi_statfs64")]
-        private static int Statfs64(byte* path, LinuxStatfs* s) => R(StatfsPath(path, s));
+        private static int Statfs64(byte* path, LinuxStatfs* s) => (int)LibcErrno.Result(StatfsPath(path, s));
         [RuntimeExport("abi_fstatfs")]
-        private static int Fstatfs(int fd, LinuxStatfs* s) => R(StatfsFd(fd, s));
+        private static int Fstatfs(int fd, LinuxStatfs* s) => (int)LibcErrno.Result(StatfsFd(fd, s));
         [RuntimeExport("abi_fstatfs64")]
-        private static int Fstatfs64(int fd, LinuxStatfs* s) => R(StatfsFd(fd, s));
+        private static int Fstatfs64(int fd, LinuxStatfs* s) => (int)LibcErrno.Result(StatfsFd(fd, s));
 
         private static int StatfsPath(byte* path, LinuxStatfs* s)
         {
@@ -127,19 +125,19 @@ namespace Nimbus.Kernel.Libc
 
         private static int StatfsFd(int fd, LinuxStatfs* s)
         {
-            if (Vfs.Get(fd) == null) return -EBADF;
+            if (Vfs.Get(fd) == null) return -Errno.EBADF;
             Stat.FillStatfs(s);
             return 0;
         }
 
         [RuntimeExport("abi_statvfs")]
-        private static int Statvfs(byte* path, ulong* v) { LinuxStatfs s; int r = StatfsPath(path, &s); if (r == 0) ToStatvfs(&s, v); return R(r); }
+        private static int Statvfs(byte* path, ulong* v) { LinuxStatfs s; int r = StatfsPath(path, &s); if (r == 0) ToStatvfs(&s, v); return (int)LibcErrno.Result(r); }
         [RuntimeExport("abi_statvfs64")]
-        private static int Statvfs64(byte* path, ulong* v) { LinuxStatfs s; int r = StatfsPath(path, &s); if (r == 0) ToStatvfs(&s, v); return R(r); }
+        private static int Statvfs64(byte* path, ulong* v) { LinuxStatfs s; int r = StatfsPath(path, &s); if (r == 0) ToStatvfs(&s, v); return (int)LibcErrno.Result(r); }
         [RuntimeExport("abi_fstatvfs")]
-        private static int Fstatvfs(int fd, ulong* v) { LinuxStatfs s; int r = StatfsFd(fd, &s); if (r == 0) ToStatvfs(&s, v); return R(r); }
+        private static int Fstatvfs(int fd, ulong* v) { LinuxStatfs s; int r = StatfsFd(fd, &s); if (r == 0) ToStatvfs(&s, v); return (int)LibcErrno.Result(r); }
         [RuntimeExport("abi_fstatvfs64")]
-        private static int Fstatvfs64(int fd, ulong* v) { LinuxStatfs s; int r = StatfsFd(fd, &s); if (r == 0) ToStatvfs(&s, v); return R(r); }
+        private static int Fstatvfs64(int fd, ulong* v) { LinuxStatfs s; int r = StatfsFd(fd, &s); if (r == 0) ToStatvfs(&s, v); return (int)LibcErrno.Result(r); }
 
         // struct statvfs (112 bytes): bsize, frsize, blocks, bfree, bavail, files, ffree, favail, fsid, flag, namemax.
         private static void ToStatvfs(LinuxStatfs* s, ulong* v)
@@ -155,39 +153,39 @@ namespace Nimbus.Kernel.Libc
         // access: the caller is root, so only execute permission can be missing (no x bit at all).
         public static int Access(int dirFd, byte* path, int mode, int flags)
         {
-            if ((mode & ~7) != 0 || (flags & ~(NoFollow | EmptyPath | 0x200)) != 0) return -EINVAL;   // AT_EACCESS accepted
+            if ((mode & ~7) != 0 || (flags & ~(NoFollow | EmptyPath | 0x200)) != 0) return -Errno.EINVAL;   // AT_EACCESS accepted
             int r = Names.Find(dirFd, path, flags, out FsNode* n, out OpenFile* held);
             if (r != 0) return r;
-            if ((mode & 1) != 0 && !RamFs.IsDirectory(n) && (n->Mode & 0x49) == 0) r = -EACCES;
+            if ((mode & 1) != 0 && !RamFs.IsDirectory(n) && (n->Mode & 0x49) == 0) r = -Errno.EACCES;
             Names.Done(held);
             return r;
         }
 
         [RuntimeExport("abi_access")]
-        private static int AccessExport(byte* p, int mode) => R(Access(AtFdCwd, p, mode, 0));
+        private static int AccessExport(byte* p, int mode) => (int)LibcErrno.Result(Access(AtFdCwd, p, mode, 0));
         [RuntimeExport("abi_faccessat")]
-        private static int Faccessat(int dirFd, byte* p, int mode, int flags) => R(Access(dirFd, p, mode, flags));
+        private static int Faccessat(int dirFd, byte* p, int mode, int flags) => (int)LibcErrno.Result(Access(dirFd, p, mode, flags));
         [RuntimeExport("abi_euidaccess")]
-        private static int Euidaccess(byte* p, int mode) => R(Access(AtFdCwd, p, mode, 0));
+        private static int Euidaccess(byte* p, int mode) => (int)LibcErrno.Result(Access(AtFdCwd, p, mode, 0));
         [RuntimeExport("abi_eaccess")]
-        private static int Eaccess(byte* p, int mode) => R(Access(AtFdCwd, p, mode, 0));
+        private static int Eaccess(byte* p, int mode) => (int)LibcErrno.Result(Access(AtFdCwd, p, mode, 0));
 
         [RuntimeExport("abi_chmod")]
-        private static int Chmod(byte* p, uint mode) => R(Names.Chmod(AtFdCwd, p, mode, 0));
+        private static int Chmod(byte* p, uint mode) => (int)LibcErrno.Result(Names.Chmod(AtFdCwd, p, mode, 0));
         [RuntimeExport("abi_fchmodat")]
-        private static int Fchmodat(int dirFd, byte* p, uint mode, int flags) => R(Names.Chmod(dirFd, p, mode, flags));
+        private static int Fchmodat(int dirFd, byte* p, uint mode, int flags) => (int)LibcErrno.Result(Names.Chmod(dirFd, p, mode, flags));
         [RuntimeExport("abi_fchmod")]
-        private static int Fchmod(int fd, uint mode) => R(Names.Chmod(fd, Strings.Literal("\0"u8), mode, EmptyPath));
+        private static int Fchmod(int fd, uint mode) => (int)LibcErrno.Result(Names.Chmod(fd, Strings.Literal("\0"u8), mode, EmptyPath));
 
         // Ownership: everything is root's and stays so; the file must exist.
         [RuntimeExport("abi_chown")]
-        private static int Chown(byte* p, uint uid, uint gid) => R(Exists(AtFdCwd, p, 0));
+        private static int Chown(byte* p, uint uid, uint gid) => (int)LibcErrno.Result(Exists(AtFdCwd, p, 0));
         [RuntimeExport("abi_lchown")]
-        private static int Lchown(byte* p, uint uid, uint gid) => R(Exists(AtFdCwd, p, NoFollow));
+        private static int Lchown(byte* p, uint uid, uint gid) => (int)LibcErrno.Result(Exists(AtFdCwd, p, NoFollow));
         [RuntimeExport("abi_fchown")]
-        private static int Fchown(int fd, uint uid, uint gid) => R(Vfs.Get(fd) == null ? -EBADF : 0);
+        private static int Fchown(int fd, uint uid, uint gid) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : 0);
         [RuntimeExport("abi_fchownat")]
-        private static int Fchownat(int dirFd, byte* p, uint uid, uint gid, int flags) => R(Exists(dirFd, p, flags));
+        private static int Fchownat(int dirFd, byte* p, uint uid, uint gid, int flags) => (int)LibcErrno.Result(Exists(dirFd, p, flags));
 
         private static int Exists(int dirFd, byte* path, int flags)
         {
@@ -197,9 +195,9 @@ namespace Nimbus.Kernel.Libc
         }
 
         [RuntimeExport("abi_utimensat")]
-        private static int Utimensat(int dirFd, byte* p, long* times, int flags) => R(Names.SetTimes(dirFd, p, times, flags));
+        private static int Utimensat(int dirFd, byte* p, long* times, int flags) => (int)LibcErrno.Result(Names.SetTimes(dirFd, p, times, flags));
         [RuntimeExport("abi_futimens")]
-        private static int Futimens(int fd, long* times) => R(Names.SetTimes(fd, null, times, EmptyPath));
+        private static int Futimens(int fd, long* times) => (int)LibcErrno.Result(Names.SetTimes(fd, null, times, EmptyPath));
 
         // utimes/futimes/lutimes: struct timeval pairs ({sec, usec}), converted to timespecs.
         [RuntimeExport("abi_utimes")]
@@ -213,31 +211,31 @@ namespace Nimbus.Kernel.Libc
 
         private static int TimevalTimes(int dirFd, byte* path, long* tv, int flags)
         {
-            if (tv == null) return R(Names.SetTimes(dirFd, path, null, flags));
+            if (tv == null) return (int)LibcErrno.Result(Names.SetTimes(dirFd, path, null, flags));
             long* ts = stackalloc long[4];
             for (int i = 0; i < 2; i++)
             {
-                if (tv[i * 2 + 1] < 0 || tv[i * 2 + 1] >= 1_000_000) return R(-EINVAL);
+                if (tv[i * 2 + 1] < 0 || tv[i * 2 + 1] >= 1_000_000) return LibcErrno.Fail(-Errno.EINVAL);
                 ts[i * 2] = tv[i * 2];
                 ts[i * 2 + 1] = tv[i * 2 + 1] * 1000;
             }
-            return R(Names.SetTimes(dirFd, path, ts, flags));
+            return (int)LibcErrno.Result(Names.SetTimes(dirFd, path, ts, flags));
         }
 
         // utime: struct utimbuf {actime, modtime} in whole seconds.
         [RuntimeExport("abi_utime")]
         private static int Utime(byte* p, long* times)
         {
-            if (times == null) return R(Names.SetTimes(AtFdCwd, p, null, 0));
+            if (times == null) return (int)LibcErrno.Result(Names.SetTimes(AtFdCwd, p, null, 0));
             long* ts = stackalloc long[4];
             ts[0] = times[0]; ts[1] = 0; ts[2] = times[1]; ts[3] = 0;
-            return R(Names.SetTimes(AtFdCwd, p, ts, 0));
+            return (int)LibcErrno.Result(Names.SetTimes(AtFdCwd, p, ts, 0));
         }
 
         [RuntimeExport("abi_pathconf")]
-        private static long Pathconf(byte* p, int name) { LinuxStat s; int r = StatAt(AtFdCwd, p, &s, 0); return r != 0 ? R(r) : Limit(name); }
+        private static long Pathconf(byte* p, int name) { LinuxStat s; int r = StatAt(AtFdCwd, p, &s, 0); return r != 0 ? (int)LibcErrno.Result(r) : Limit(name); }
         [RuntimeExport("abi_fpathconf")]
-        private static long Fpathconf(int fd, int name) => Vfs.Get(fd) == null ? R(-EBADF) : Limit(name);
+        private static long Fpathconf(int fd, int name) => Vfs.Get(fd) == null ? LibcErrno.Fail(-Errno.EBADF) : Limit(name);
 
         // pathconf's limits for the one file system: what Linux reports for tmpfs.
         private static long Limit(int name) => name switch
@@ -246,7 +244,7 @@ namespace Nimbus.Kernel.Libc
             6 => 1, 7 => 1, 8 => 0,                                          // CHOWN_RESTRICTED, NO_TRUNC, VDISABLE
             13 => 64, 16 => 4096, 17 => 4096, 18 => 4096, 20 => 1,           // FILESIZEBITS, REC_MIN_XFER, REC_XFER_ALIGN, ALLOC_SIZE_MIN, 2_SYMLINKS
             9 or 10 or 11 or 12 or 14 or 15 or 19 => -1,                     // no limit (errno untouched)
-            _ => R(-EINVAL),
+            _ => LibcErrno.Fail(-Errno.EINVAL),
         };
 
         [RuntimeExport("abi_umask")]
@@ -258,9 +256,9 @@ namespace Nimbus.Kernel.Libc
         }
 
         [RuntimeExport("abi_truncate")]
-        private static int Truncate(byte* p, long length) => R(Names.Truncate(AtFdCwd, p, length));
+        private static int Truncate(byte* p, long length) => (int)LibcErrno.Result(Names.Truncate(AtFdCwd, p, length));
         [RuntimeExport("abi_truncate64")]
-        private static int Truncate64(byte* p, long length) => R(Names.Truncate(AtFdCwd, p, length));
+        private static int Truncate64(byte* p, long length) => (int)LibcErrno.Result(Names.Truncate(AtFdCwd, p, length));
 
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -9,7 +10,6 @@ namespace Nimbus.Kernel.Libc
     internal static unsafe class FileStreams
     {
         private const int Eof = -1;
-        private const int EBADF = 9, ECHILD = 10, EMFILE = 24, EINVAL = 22, ENOSYS = 38;
 
         // fopen's mode string: r, w or a, then any of + b x e m c (and ",ccs=..." ignored).
         public static bool ParseMode(byte* mode, out int flags)
@@ -42,16 +42,16 @@ namespace Nimbus.Kernel.Libc
 
         private static CFile* Open(byte* path, byte* mode)
         {
-            if (!ParseMode(mode, out int flags)) { Process.SetErrno(EINVAL); return null; }
+            if (!ParseMode(mode, out int flags)) { LibcErrno.Set(Errno.EINVAL); return null; }
             int fd = Vfs.Open(path, flags, 0x1B6);
-            if (fd < 0) { Process.SetErrno(-fd); return null; }
+            if (LibcErrno.Failed(fd)) return null;
             return OnDescriptor(fd, flags);
         }
 
         private static CFile* OnDescriptor(int fd, int flags)
         {
             CFile* f = Stdio.NewFile(fd, Reads(flags), Writes(flags), Stdio.BufferFull);
-            if (f == null) { Vfs.Close(fd); Process.SetErrno(EMFILE); return null; }
+            if (f == null) { Vfs.Close(fd); LibcErrno.Set(Errno.EMFILE); return null; }
             f->Append = (flags & Vfs.OAppend) != 0 ? 1 : 0;
             return f;
         }
@@ -61,16 +61,16 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_fdopen")]
         private static CFile* Fdopen(int fd, byte* mode)
         {
-            if (!ParseMode(mode, out int flags)) { Process.SetErrno(EINVAL); return null; }
+            if (!ParseMode(mode, out int flags)) { LibcErrno.Set(Errno.EINVAL); return null; }
             OpenFile* o = Vfs.Acquire(fd);
-            if (o == null) { Process.SetErrno(EBADF); return null; }
+            if (o == null) { LibcErrno.Set(Errno.EBADF); return null; }
             int access = o->Flags & Vfs.OAccMode;
             bool ok = access == Vfs.ORdWr || (access == Vfs.ORdOnly ? !Writes(flags) : !Reads(flags));
             if (ok && (flags & Vfs.OAppend) != 0) o->Flags |= Vfs.OAppend;
             Vfs.Put(o);
-            if (!ok) { Process.SetErrno(EINVAL); return null; }
+            if (!ok) { LibcErrno.Set(Errno.EINVAL); return null; }
             CFile* f = Stdio.NewFile(fd, Reads(flags), Writes(flags), Stdio.BufferFull);
-            if (f == null) { Process.SetErrno(EMFILE); return null; }
+            if (f == null) { LibcErrno.Set(Errno.EMFILE); return null; }
             f->Append = (flags & Vfs.OAppend) != 0 ? 1 : 0;
             return f;
         }
@@ -83,7 +83,7 @@ namespace Nimbus.Kernel.Libc
         // freopen: the same FILE on a new file (or, with a null path, the same descriptor in a new mode).
         private static CFile* Reopen(byte* path, byte* mode, CFile* f)
         {
-            if (!ParseMode(mode, out int flags)) { Process.SetErrno(EINVAL); return null; }
+            if (!ParseMode(mode, out int flags)) { LibcErrno.Set(Errno.EINVAL); return null; }
             Stdio.Lock(f);
             Stdio.SettleLocked(f);
             int fd = f->Fd;
@@ -101,7 +101,7 @@ namespace Nimbus.Kernel.Libc
             {
                 Stdio.Unlock(f);
                 Close(f);
-                Process.SetErrno(fd < 0 ? -fd : EBADF);
+                LibcErrno.Failed(fd < 0 ? fd : -Errno.EBADF);
                 return null;
             }
             f->Fd = fd;
@@ -121,7 +121,7 @@ namespace Nimbus.Kernel.Libc
         {
             Stdio.Lock(f);
             bool ok = Stdio.SettleLocked(f);
-            if (f->Kind == CFile.KindDescriptor) { if (Vfs.Close(f->Fd) < 0 && ok) { ok = false; Process.SetErrno(EBADF); } }
+            if (f->Kind == CFile.KindDescriptor) { if (Vfs.Close(f->Fd) < 0 && ok) { ok = false; LibcErrno.Set(Errno.EBADF); } }
             else MemoryStreams.Close(f);
             Stdio.Unlock(f);
             Stdio.FreeFile(f);
@@ -138,12 +138,12 @@ namespace Nimbus.Kernel.Libc
         // Settles the buffer (output written, unread input given back), then seeks; clears EOF.
         public static int Seek(CFile* f, long offset, int whence)
         {
-            if (whence < 0 || whence > 2) { Process.SetErrno(EINVAL); return -1; }
+            if (whence < 0 || whence > 2) return LibcErrno.Fail(-Errno.EINVAL);
             Stdio.Lock(f);
             long r = Stdio.SettleLocked(f) ? Stdio.RawSeek(f, offset, whence) : -1;
             if (r >= 0) f->Flags &= ~CFile.FlagEof;
             Stdio.Unlock(f);
-            if (r < -1) Process.SetErrno((int)-r);
+            if (r < -1) LibcErrno.Failed(r);
             return r < 0 ? -1 : 0;
         }
 
@@ -162,7 +162,7 @@ namespace Nimbus.Kernel.Libc
             long r = Stdio.RawSeek(f, 0, 1);
             if (r >= 0) r = r - f->Unread + f->Pending;
             Stdio.Unlock(f);
-            return Stdio.Result(r);
+            return LibcErrno.Result(r);
         }
 
         [RuntimeExport("abi_rewind")]
@@ -202,7 +202,7 @@ namespace Nimbus.Kernel.Libc
             byte* name = stackalloc byte[32];
             Copy(name, "/tmp/tmpfXXXXXX\0"u8);
             int fd = Dirs.TempFile(name, 0, 0);
-            if (fd < 0) { Process.SetErrno(-fd); return null; }
+            if (LibcErrno.Failed(fd)) return null;
             Names.Unlink(Vfs.AtFdCwd, name, 0);
             return OnDescriptor(fd, Vfs.ORdWr);
         }
@@ -224,7 +224,7 @@ namespace Nimbus.Kernel.Libc
         {
             Copy(s, "/tmp/fileXXXXXX\0"u8);
             int r = Dirs.UnusedName(s);
-            if (r != 0) { Process.SetErrno(r); return null; }
+            if (LibcErrno.Failed(r)) return null;
             return s;
         }
 
@@ -239,15 +239,14 @@ namespace Nimbus.Kernel.Libc
         {
             var msg = "nimbus: popen is not supported (one process, no shell): failing with ENOSYS\n"u8;
             fixed (byte* m = msg) Stdio.Write(LibcData.Globals->Stderr, m, msg.Length);
-            Process.SetErrno(ENOSYS);
+            LibcErrno.Set(Errno.ENOSYS);
             return null;
         }
 
         [RuntimeExport("abi_pclose")]
         private static int Pclose(CFile* f)
         {
-            Process.SetErrno(ECHILD);
-            return -1;
+            return LibcErrno.Fail(-Errno.ECHILD);
         }
 
         // <stdio_ext.h>, which gnulib-based programs use.

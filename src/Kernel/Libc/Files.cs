@@ -1,5 +1,6 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -12,38 +13,37 @@ namespace Nimbus.Kernel.Libc
             FSetPipeSize = 1031, FGetPipeSize = 1032;
         private const int FdCloExec = 1, FUnlck = 2;
         private const ulong Tcgets = 0x5401, Fionread = 0x541B, Fionbio = 0x5421, Fionclex = 0x5450, Fioclex = 0x5451;
-        private const int ENOTTY = 25, EBADF = 9, EINVAL = 22, ENOSYS = 38;
 
         [RuntimeExport("libc_openat_va")]
         private static int OpenAt(int dirFd, byte* path, int flags, VaList* args)
         {
             uint mode = (flags & (Vfs.OCreat | Vfs.OTmpFile)) != 0 ? (uint)args->NextGp() : 0;
-            return (int)Stdio.Result(Vfs.OpenAt(dirFd, path, flags, mode));
+            return (int)LibcErrno.Result(Vfs.OpenAt(dirFd, path, flags, mode));
         }
 
         // _FORTIFY_SOURCE's open without a mode (the compiler proved O_CREAT absent).
         [RuntimeExport("abi___open_2")]
-        private static int Open2(byte* path, int flags) => (int)Stdio.Result(Vfs.Open(path, flags, 0));
+        private static int Open2(byte* path, int flags) => (int)LibcErrno.Result(Vfs.Open(path, flags, 0));
         [RuntimeExport("abi___open64_2")]
-        private static int Open64_2(byte* path, int flags) => (int)Stdio.Result(Vfs.Open(path, flags, 0));
+        private static int Open64_2(byte* path, int flags) => (int)LibcErrno.Result(Vfs.Open(path, flags, 0));
         [RuntimeExport("abi___openat_2")]
-        private static int OpenAt2(int dirFd, byte* path, int flags) => (int)Stdio.Result(Vfs.OpenAt(dirFd, path, flags, 0));
+        private static int OpenAt2(int dirFd, byte* path, int flags) => (int)LibcErrno.Result(Vfs.OpenAt(dirFd, path, flags, 0));
         [RuntimeExport("abi___openat64_2")]
-        private static int OpenAt64_2(int dirFd, byte* path, int flags) => (int)Stdio.Result(Vfs.OpenAt(dirFd, path, flags, 0));
+        private static int OpenAt64_2(int dirFd, byte* path, int flags) => (int)LibcErrno.Result(Vfs.OpenAt(dirFd, path, flags, 0));
 
         [RuntimeExport("abi_creat")]
-        private static int Creat(byte* path, uint mode) => (int)Stdio.Result(Vfs.Open(path, Vfs.OCreat | Vfs.OWrOnly | Vfs.OTrunc, mode));
+        private static int Creat(byte* path, uint mode) => (int)LibcErrno.Result(Vfs.Open(path, Vfs.OCreat | Vfs.OWrOnly | Vfs.OTrunc, mode));
         [RuntimeExport("abi_creat64")]
-        private static int Creat64(byte* path, uint mode) => (int)Stdio.Result(Vfs.Open(path, Vfs.OCreat | Vfs.OWrOnly | Vfs.OTrunc, mode));
+        private static int Creat64(byte* path, uint mode) => (int)LibcErrno.Result(Vfs.Open(path, Vfs.OCreat | Vfs.OWrOnly | Vfs.OTrunc, mode));
 
         [RuntimeExport("libc_fcntl_va")]
         private static int Fcntl(int fd, int command, VaList* args)
         {
             OpenFile* f = Vfs.Acquire(fd);
-            if (f == null) return (int)Stdio.Result(-EBADF);
+            if (f == null) return LibcErrno.Fail(-Errno.EBADF);
             long r = Control(fd, f, command, args);
             Vfs.Put(f);
-            return (int)Stdio.Result(r);
+            return (int)LibcErrno.Result(r);
         }
 
         private static long Control(int fd, OpenFile* f, int command, VaList* args)
@@ -63,26 +63,26 @@ namespace Nimbus.Kernel.Libc
                 case FOfdGetLk:
                     // One process: no lock can ever conflict, so every lock is reported free.
                     short* lk = (short*)args->NextGp();
-                    if (lk == null) return -14;
+                    if (lk == null) return -Errno.EFAULT;
                     lk[0] = FUnlck;
                     return 0;
-                case FSetLk: case FSetLkW: case FOfdSetLk: case FOfdSetLkW: return args->NextGp() == 0 ? -14 : 0;
+                case FSetLk: case FSetLkW: case FOfdSetLk: case FOfdSetLkW: return args->NextGp() == 0 ? -Errno.EFAULT : 0;
                 case FSetOwn: return 0;
                 case FGetOwn: return 0;
                 case FGetPipeSize:
-                case FSetPipeSize: return RamFs.TypeOf(f->Node) == RamFs.TypeFifo ? Pipes.Capacity : -EBADF;
+                case FSetPipeSize: return RamFs.TypeOf(f->Node) == RamFs.TypeFifo ? Pipes.Capacity : -Errno.EBADF;
             }
-            return -EINVAL;
+            return -Errno.EINVAL;
         }
 
         [RuntimeExport("libc_ioctl_va")]
         private static int Ioctl(int fd, ulong request, VaList* args)
         {
             OpenFile* f = Vfs.Acquire(fd);
-            if (f == null) return (int)Stdio.Result(-EBADF);
+            if (f == null) return LibcErrno.Fail(-Errno.EBADF);
             long r = DeviceControl(fd, f, request, args);
             Vfs.Put(f);
-            return (int)Stdio.Result(r);
+            return (int)LibcErrno.Result(r);
         }
 
         // No terminals (the console is a serial line without a TTY layer): terminal requests fail
@@ -93,18 +93,18 @@ namespace Nimbus.Kernel.Libc
             {
                 case Fionread:
                     int* count = (int*)args->NextGp();
-                    if (count == null) return -14;
+                    if (count == null) return -Errno.EFAULT;
                     *count = Available(f);
                     return 0;
                 case Fionbio:
                     int* on = (int*)args->NextGp();
-                    if (on == null) return -14;
+                    if (on == null) return -Errno.EFAULT;
                     f->Flags = *on != 0 ? f->Flags | Vfs.ONonBlock : f->Flags & ~Vfs.ONonBlock;
                     return 0;
                 case Fioclex: return Vfs.SetCloseOnExec(fd, true);
                 case Fionclex: return Vfs.SetCloseOnExec(fd, false);
             }
-            return -ENOTTY;
+            return -Errno.ENOTTY;
         }
 
         private static int Available(OpenFile* f)
@@ -125,17 +125,17 @@ namespace Nimbus.Kernel.Libc
             {
                 case 39: return 1;                                                   // getpid
                 case 186: return Sched.Scheduler.CurrentId;                          // gettid
-                case 1: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return Stdio.Result(Vfs.Write(fd, b, args->NextGp())); }
-                case 0: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return Stdio.Result(Vfs.Read(fd, b, args->NextGp())); }
-                case 3: return Stdio.Result(Vfs.Close((int)args->NextGp()));
-                case 217: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return Stdio.Result(Descriptors.GetDents(fd, b, args->NextGp())); }
+                case 1: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return LibcErrno.Result(Vfs.Write(fd, b, args->NextGp())); }
+                case 0: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return LibcErrno.Result(Vfs.Read(fd, b, args->NextGp())); }
+                case 3: return LibcErrno.Result(Vfs.Close((int)args->NextGp()));
+                case 217: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return LibcErrno.Result(Descriptors.GetDents(fd, b, args->NextGp())); }
                 // membarrier: runtimes probe it and fall back (the .NET runtime to an mprotect, whose TLB
                 // shootdown reaches every CPU): unsupported, without a message.
-                case 324: return Stdio.Result(-ENOSYS);
-                case 239: return Stdio.Result(-ENOSYS);                            // get_mempolicy: no NUMA, as runtimes expect
+                case 324: return LibcErrno.Fail(-Errno.ENOSYS);
+                case 239: return LibcErrno.Fail(-Errno.ENOSYS);                            // get_mempolicy: no NUMA, as runtimes expect
             }
             Log.Line($"nimbus: syscall({number}) is not implemented: returning ENOSYS");
-            return Stdio.Result(-ENOSYS);
+            return LibcErrno.Fail(-Errno.ENOSYS);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime;
 using System.Threading;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -11,7 +12,6 @@ namespace Nimbus.Kernel.Libc
     // "double free detected" do, instead of corrupting the heap or panicking the kernel.
     internal static unsafe class Memory
     {
-        private const int ENOMEM = 12, EINVAL = 22;
         private struct AlignedEntry { public ulong Aligned, Original; }
         private static AlignedEntry* s_aligned;      // made on the first over-aligned allocation
         private static int s_alignedCapacity, s_alignedCount;
@@ -19,11 +19,11 @@ namespace Nimbus.Kernel.Libc
 
         public static void* Malloc(ulong size)
         {
-            if (size > (1UL << 40)) { Process.SetErrno(ENOMEM); return null; }
+            if (size > (1UL << 40)) { LibcErrno.Set(Errno.ENOMEM); return null; }
             void* p;
             using (new MemoryLock())
                 fixed (Heap* heap = &KernelMemory.KernelHeap) p = heap->Allocate(size);
-            if (p == null) Process.SetErrno(ENOMEM);
+            if (p == null) LibcErrno.Set(Errno.ENOMEM);
             return p;
         }
 
@@ -70,7 +70,7 @@ namespace Nimbus.Kernel.Libc
         private static void* Calloc(ulong count, ulong size)
         {
             ulong total = count * size;
-            if (size != 0 && total / size != count) { Process.SetErrno(ENOMEM); return null; }
+            if (size != 0 && total / size != count) { LibcErrno.Set(Errno.ENOMEM); return null; }
             void* p = Malloc(total);
             if (p != null) Mem.Set((byte*)p, 0, (nuint)total);
             return p;
@@ -96,7 +96,7 @@ namespace Nimbus.Kernel.Libc
         private static void* ReallocArray(void* p, ulong count, ulong size)
         {
             ulong total = count * size;
-            if (size != 0 && total / size != count) { Process.SetErrno(ENOMEM); return null; }
+            if (size != 0 && total / size != count) { LibcErrno.Set(Errno.ENOMEM); return null; }
             return Reallocate(p, total);
         }
 
@@ -116,9 +116,9 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_posix_memalign")]
         private static int PosixMemalign(void** result, ulong alignment, ulong size)
         {
-            if (alignment < 8 || (alignment & (alignment - 1)) != 0) return EINVAL;
+            if (alignment < 8 || (alignment & (alignment - 1)) != 0) return Errno.EINVAL;
             void* p = Aligned(alignment, size);
-            if (p == null) return ENOMEM;
+            if (p == null) return Errno.ENOMEM;
             *result = p;
             return 0;
         }
@@ -134,7 +134,7 @@ namespace Nimbus.Kernel.Libc
 
         private static void* Aligned(ulong alignment, ulong size)
         {
-            if (alignment == 0 || (alignment & (alignment - 1)) != 0) { Process.SetErrno(EINVAL); return null; }
+            if (alignment == 0 || (alignment & (alignment - 1)) != 0) { LibcErrno.Set(Errno.EINVAL); return null; }
             if (alignment <= 16) return Malloc(size);
             byte* raw = (byte*)Malloc(size + alignment);
             if (raw == null) return null;
@@ -147,7 +147,7 @@ namespace Nimbus.Kernel.Libc
                 {
                     m->Unlock();
                     KernelHeap.Free(raw);
-                    Process.SetErrno(ENOMEM);
+                    LibcErrno.Set(Errno.ENOMEM);
                     return null;
                 }
                 s_aligned[s_alignedCount].Aligned = (ulong)p;

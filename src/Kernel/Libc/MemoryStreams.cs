@@ -1,5 +1,6 @@
 using System.Runtime;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -20,15 +21,14 @@ namespace Nimbus.Kernel.Libc
     // pointer and size describe it, NUL-terminated). The stdio buffer sits in front of both.
     internal static unsafe class MemoryStreams
     {
-        private const int EINVAL = 22, ENOSPC = 28;
 
         [RuntimeExport("abi_fmemopen")]
         private static CFile* Fmemopen(byte* buffer, ulong size, byte* mode)
         {
-            if (size == 0 || !FileStreams.ParseMode(mode, out int flags)) { Process.SetErrno(EINVAL); return null; }
+            if (size == 0 || !FileStreams.ParseMode(mode, out int flags)) { LibcErrno.Set(Errno.EINVAL); return null; }
             int access = flags & Fs.Vfs.OAccMode;
             CFile* f = Stdio.NewFile(-1, access != Fs.Vfs.OWrOnly, access != Fs.Vfs.ORdOnly, Stdio.BufferFull);
-            if (f == null) { Process.SetErrno(24); return null; }
+            if (f == null) { LibcErrno.Set(Errno.EMFILE); return null; }
             f->Kind = CFile.KindFixedMemory;
             f->Append = (flags & Fs.Vfs.OAppend) != 0 ? 1 : 0;
             MemoryStream* m = &f->Memory;
@@ -55,9 +55,9 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_open_memstream")]
         private static CFile* OpenMemstream(byte** pointer, ulong* size)
         {
-            if (pointer == null || size == null) { Process.SetErrno(EINVAL); return null; }
+            if (pointer == null || size == null) { LibcErrno.Set(Errno.EINVAL); return null; }
             CFile* f = Stdio.NewFile(-1, false, true, Stdio.BufferFull);
-            if (f == null) { Process.SetErrno(24); return null; }
+            if (f == null) { LibcErrno.Set(Errno.EMFILE); return null; }
             f->Kind = CFile.KindDynamicMemory;
             MemoryStream* m = &f->Memory;
             m->Data = (byte*)Memory.Malloc(64);
@@ -73,7 +73,7 @@ namespace Nimbus.Kernel.Libc
         public static long Read(CFile* f, byte* data, ulong count)
         {
             MemoryStream* m = &f->Memory;
-            if (f->Kind != CFile.KindFixedMemory) return -Fs.Vfs.EBADF;
+            if (f->Kind != CFile.KindFixedMemory) return -Errno.EBADF;
             if (m->Position >= m->Length) return 0;
             if (count > m->Length - m->Position) count = m->Length - m->Position;
             Mem.Move(data, m->Data + m->Position, (nuint)count);
@@ -85,12 +85,12 @@ namespace Nimbus.Kernel.Libc
         {
             MemoryStream* m = &f->Memory;
             if (f->Append != 0) m->Position = m->Length;
-            if (f->Kind == CFile.KindDynamicMemory && !Grow(m, m->Position + count + 1)) return -12;
+            if (f->Kind == CFile.KindDynamicMemory && !Grow(m, m->Position + count + 1)) return -Errno.ENOMEM;
             if (f->Kind == CFile.KindFixedMemory)
             {
                 ulong space = m->Position < m->Size ? m->Size - m->Position : 0;
                 if (count > space) count = space;
-                if (count == 0) return -ENOSPC;
+                if (count == 0) return -Errno.ENOSPC;
             }
             Mem.Move(m->Data + m->Position, data, (nuint)count);
             m->Position += count;
@@ -117,9 +117,9 @@ namespace Nimbus.Kernel.Libc
         {
             MemoryStream* m = &f->Memory;
             long basePos = whence == 0 ? 0 : whence == 1 ? (long)m->Position : whence == 2 ? (long)m->Length : -1;
-            if (basePos < 0) return -EINVAL;
+            if (basePos < 0) return -Errno.EINVAL;
             long to = basePos + offset;
-            if (to < 0 || (f->Kind == CFile.KindFixedMemory && (ulong)to > m->Size)) return -EINVAL;
+            if (to < 0 || (f->Kind == CFile.KindFixedMemory && (ulong)to > m->Size)) return -Errno.EINVAL;
             m->Position = (ulong)to;
             return to;
         }

@@ -1,6 +1,7 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -9,8 +10,6 @@ namespace Nimbus.Kernel.Libc
     internal static unsafe class Mman
     {
         private const int MapShared = 0x01, MapPrivate = 0x02, MapFixed = 0x10, MapAnonymous = 0x20, MapFixedNoReplace = 0x100000;
-        private const int EINVAL = 22, EBADF = 9, ENODEV = 19, EEXIST = 17;
-        private static readonly ulong MapFailed = ulong.MaxValue;
 
         [RuntimeExport("abi_mmap")]
         private static ulong Mmap(ulong address, ulong length, int prot, int flags, int fd, long offset) => Map(address, length, prot, flags, fd, offset);
@@ -20,27 +19,27 @@ namespace Nimbus.Kernel.Libc
 
         public static ulong Map(ulong address, ulong length, int prot, int flags, int fd, long offset)
         {
-            if (length == 0 || (offset & 4095) != 0 || (flags & (MapShared | MapPrivate)) == 0) return Fail(EINVAL);
+            if (length == 0 || (offset & 4095) != 0 || (flags & (MapShared | MapPrivate)) == 0) return Fail(-Errno.EINVAL);
             if ((flags & (MapShared | MapAnonymous)) == MapShared && (prot & 2) != 0)
             {
                 // Writes through a shared file mapping would have to reach the file; a private copy
                 // would lose them silently. Refuse, and say so.
                 Log.Error($"nimbus: mmap of a file with MAP_SHARED and PROT_WRITE is not supported (writes would not reach the file): ENODEV");
-                return Fail(ENODEV);
+                return Fail(-Errno.ENODEV);
             }
             bool fixedAddress = (flags & MapFixed) != 0;
             if ((flags & MapFixedNoReplace) != 0 && address != 0)
             {
                 // The caller wants exactly this address, but never over an existing mapping.
-                ulong got = AddressSpace.Map(address, length, (uint)prot & 7, AddressSpace.KindAnonymous, false, out int e0);
-                if (got == 0) return Fail(e0);
-                if (got != address) { AddressSpace.Unmap(got, length); return Fail(EEXIST); }
-                return (flags & MapAnonymous) == 0 ? FillFromFile(got, length, fd, offset, prot) : got;
+                long got = AddressSpace.Map(address, length, (uint)prot & 7, AddressSpace.KindAnonymous, false);
+                if (got < 0) return Fail(got);
+                if ((ulong)got != address) { AddressSpace.Unmap((ulong)got, length); return Fail(-Errno.EEXIST); }
+                return (flags & MapAnonymous) == 0 ? FillFromFile((ulong)got, length, fd, offset, prot) : (ulong)got;
             }
-            ulong start = AddressSpace.Map(address, length, (uint)prot & 7, AddressSpace.KindAnonymous, fixedAddress, out int errno);
-            if (start == 0) return Fail(errno);
-            if ((flags & MapAnonymous) != 0) return start;
-            return FillFromFile(start, length, fd, offset, prot);
+            long start = AddressSpace.Map(address, length, (uint)prot & 7, AddressSpace.KindAnonymous, fixedAddress);
+            if (start < 0) return Fail(start);
+            if ((flags & MapAnonymous) != 0) return (ulong)start;
+            return FillFromFile((ulong)start, length, fd, offset, prot);
         }
 
         // A file mapping: the file's bytes copied in (private semantics; a read-only MAP_SHARED
@@ -48,9 +47,9 @@ namespace Nimbus.Kernel.Libc
         private static ulong FillFromFile(ulong start, ulong length, int fd, long offset, int prot)
         {
             OpenFile* f = Vfs.Get(fd);
-            if (f == null) { AddressSpace.Unmap(start, length); return Fail(EBADF); }
+            if (f == null) { AddressSpace.Unmap(start, length); return Fail(-Errno.EBADF); }
             FsNode* n = f->Node;
-            if ((n->Mode & RamFs.TypeMask) != RamFs.TypeRegular) { AddressSpace.Unmap(start, length); return Fail(ENODEV); }
+            if ((n->Mode & RamFs.TypeMask) != RamFs.TypeRegular) { AddressSpace.Unmap(start, length); return Fail(-Errno.ENODEV); }
             if ((prot & 2) == 0) AddressSpace.Protect(start, length, (uint)prot | 2);
             RamFs.Lock();
             if ((ulong)offset < n->Size)
@@ -64,17 +63,14 @@ namespace Nimbus.Kernel.Libc
             return start;
         }
 
-        private static ulong Fail(int errno)
-        {
-            Process.SetErrno(errno);
-            return MapFailed;
-        }
+        // MAP_FAILED with errno set.
+        private static ulong Fail(long negErrno) => (ulong)LibcErrno.Result(negErrno);
 
         [RuntimeExport("abi_munmap")]
-        private static int Munmap(ulong address, ulong length) => Result(AddressSpace.Unmap(address, length));
+        private static int Munmap(ulong address, ulong length) => LibcErrno.Result(AddressSpace.Unmap(address, length));
 
         [RuntimeExport("abi_mprotect")]
-        private static int Mprotect(ulong address, ulong length, int prot) => Result(AddressSpace.Protect(address, length, (uint)prot & 7));
+        private static int Mprotect(ulong address, ulong length, int prot) => LibcErrno.Result(AddressSpace.Protect(address, length, (uint)prot & 7));
 
         // MADV_DONTNEED (4) gives the pages back (they read as zero afterwards, as on Linux);
         // every other advice is a hint we may ignore.
@@ -82,12 +78,12 @@ namespace Nimbus.Kernel.Libc
         private static int Madvise(ulong address, ulong length, int advice) => Advise(address, length, advice);
 
         [RuntimeExport("abi_posix_madvise")]
-        private static int PosixMadvise(ulong address, ulong length, int advice) => advice == 4 ? 0 : Advise(address, length, advice) == 0 ? 0 : Process.GetErrno();
+        private static int PosixMadvise(ulong address, ulong length, int advice) => advice == 4 ? 0 : Advise(address, length, advice) == 0 ? 0 : LibcErrno.Get();
 
         private static int Advise(ulong address, ulong length, int advice)
         {
-            if ((address & 4095) != 0) return Result(EINVAL);
-            if (advice == 4) return Result(AddressSpace.Discard(address, length));
+            if ((address & 4095) != 0) return LibcErrno.Fail(-Errno.EINVAL);
+            if (advice == 4) return LibcErrno.Result(AddressSpace.Discard(address, length));
             return 0;
         }
 
@@ -99,12 +95,5 @@ namespace Nimbus.Kernel.Libc
         private static int Mlockall(int flags) => 0;
         [RuntimeExport("abi_msync")]
         private static int Msync(ulong address, ulong length, int flags) => 0;    // no writable shared file mappings exist (see Map)
-
-        private static int Result(int errno)
-        {
-            if (errno == 0) return 0;
-            Process.SetErrno(errno);
-            return -1;
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime;
 using Nimbus.Kernel.Elf;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -174,17 +175,11 @@ namespace Nimbus.Kernel.Libc
 
         public static System.ReadOnlySpan<byte> Str(byte* s) => s == null ? "(null)"u8 : Fs.Vfs.Span(s);
 
-        [RuntimeExport("abi___errno_location")]
-        private static int* ErrnoLocation() => &Scheduler.Current->Errno;
-
-        public static void SetErrno(int e) => Scheduler.Current->Errno = e;
-        public static int GetErrno() => Scheduler.Current->Errno;
-
         [RuntimeExport("abi_getauxval")]
         private static ulong GetAuxVal(ulong type)
         {
             ulong v = AppThreads.GetAuxValue(type);
-            if (v == 0 && type != AppThreads.AT_SECURE) SetErrno(2);   // ENOENT
+            if (v == 0 && type != AppThreads.AT_SECURE) LibcErrno.Set(Errno.ENOENT);
             return v;
         }
 
@@ -198,12 +193,11 @@ namespace Nimbus.Kernel.Libc
         // the old one is leaked when it was the initial one on the stack) and keep existing strings,
         // since programs may hold pointers into them.
         private static Sync.Mutex s_envLock;
-        private const int EINVAL = 22;
 
         [RuntimeExport("abi_setenv")]
         private static int SetEnv(byte* name, byte* value, int overwrite)
         {
-            if (!ValidName(name)) { SetErrno(EINVAL); return -1; }
+            if (!ValidName(name)) return LibcErrno.Fail(-Errno.EINVAL);
             fixed (Sync.Mutex* m = &s_envLock)
             {
                 m->Lock();
@@ -232,7 +226,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_unsetenv")]
         private static int UnsetEnv(byte* name)
         {
-            if (!ValidName(name)) { SetErrno(EINVAL); return -1; }
+            if (!ValidName(name)) return LibcErrno.Fail(-Errno.EINVAL);
             Unset(name, Strings.Length(name));
             return 0;
         }

@@ -5,6 +5,7 @@ using System.Threading;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -22,7 +23,6 @@ namespace Nimbus.Kernel.Libc
         public const int MaxSignal = 64, SigRtMin = 34;
         private const ulong SaSigInfo = 4, SaOnStack = 0x08000000, SaRestart = 0x10000000, SaNoDefer = 0x40000000, SaResetHand = 0x80000000;
         private const ulong SigDfl = 0, SigIgn = 1;
-        private const int EINVAL = 22, ESRCH = 3;
         private const int SsOnStack = 1, SsDisable = 2;
 
         // What the kernel keeps per signal: handler, flags, restorer and the mask (64 signals).
@@ -64,7 +64,7 @@ namespace Nimbus.Kernel.Libc
 
         public static int Sigaction(int sig, SigAction* act, SigAction* old)
         {
-            if (sig < 1 || sig > MaxSignal || ((sig == SIGKILL || sig == SIGSTOP) && act != null)) { Process.SetErrno(EINVAL); return -1; }
+            if (sig < 1 || sig > MaxSignal || ((sig == SIGKILL || sig == SIGSTOP) && act != null)) return LibcErrno.Fail(-Errno.EINVAL);
             if (act != null) act->Mask &= ~(Bit(SIGKILL) | Bit(SIGSTOP));
             fixed (Sync.Mutex* m = &s_lock)
             {
@@ -96,7 +96,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_sigismember")]
         private static int SigIsMember(ulong* set, int sig) { if (sig < 1 || sig > MaxSignal) return Invalid(); return (set[0] & Bit(sig)) != 0 ? 1 : 0; }
 
-        private static int Invalid() { Process.SetErrno(EINVAL); return -1; }
+        private static int Invalid() => LibcErrno.Fail(-Errno.EINVAL);
 
         [RuntimeExport("abi___libc_current_sigrtmin")]
         private static int SigRtMinExport() => SigRtMin;
@@ -120,7 +120,7 @@ namespace Nimbus.Kernel.Libc
                 case 0: p->SignalMask |= s; break;        // SIG_BLOCK
                 case 1: p->SignalMask &= ~s; break;       // SIG_UNBLOCK
                 case 2: p->SignalMask = s; break;         // SIG_SETMASK
-                default: return EINVAL;
+                default: return Errno.EINVAL;
             }
             return 0;
         }
@@ -154,7 +154,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_kill")]
         private static int Kill(int pid, int sig)
         {
-            if (pid != 1 && pid != 0 && pid != -1) { Process.SetErrno(ESRCH); return -1; }
+            if (pid != 1 && pid != 0 && pid != -1) return LibcErrno.Fail(-Errno.ESRCH);
             return Send(Threads.Current, sig) == 0 ? 0 : Invalid();
         }
 
@@ -166,7 +166,7 @@ namespace Nimbus.Kernel.Libc
         private static int Send(PThread* p, int sig)
         {
             if (sig == 0) return 0;
-            if (sig < 1 || sig > MaxSignal) return EINVAL;
+            if (sig < 1 || sig > MaxSignal) return Errno.EINVAL;
             ulong handler = Action(sig)->Handler;
             if (handler == SigIgn) return 0;
             if (handler == SigDfl && !IgnoredByDefault(sig)) Terminate(sig, null);

@@ -2,6 +2,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -59,16 +60,17 @@ namespace Nimbus.Kernel.Libc
             g->Stdin = NewFile(0, true, false, BufferLine);
             g->Stdout = NewFile(1, false, true, BufferLine);
             g->Stderr = NewFile(2, false, true, BufferNone);
-            Format.Errno = &Process.GetErrno;
+            Errno.Sink = &LibcErrno.Set;
+            Format.Errno = &LibcErrno.Get;
             Format.StrError = &Errors.Message;
             // The number parsers and scanf are pure code shared with the hosted tests: they reach
             // errno and the allocator through these.
-            Numbers.SetErrno = &Process.SetErrno;
-            Numbers.GetErrno = &Process.GetErrno;
+            Numbers.SetErrno = &LibcErrno.Set;
+            Numbers.GetErrno = &LibcErrno.Get;
             Numbers.Allocate = &Memory.Malloc;
             Numbers.Reallocate = &Memory.Reallocate;
             Numbers.Release = &Memory.Free;
-            MathLib.SetErrno = &Process.SetErrno;
+            MathLib.SetErrno = &LibcErrno.Set;
         }
 
         // A stream on fd (or, with fd -1, on memory the caller sets up), registered for exit's flush.
@@ -125,7 +127,7 @@ namespace Nimbus.Kernel.Libc
         public static void SetError(CFile* f, long negativeErrno)
         {
             f->Flags |= CFile.FlagError;
-            if (negativeErrno < 0) Process.SetErrno((int)-negativeErrno);
+            LibcErrno.Failed(negativeErrno);
         }
 
         // The backend: a descriptor or memory. Results as system calls (>= 0 or -errno).
@@ -145,7 +147,7 @@ namespace Nimbus.Kernel.Libc
             while (done < f->Pending)
             {
                 long r = RawWrite(f, f->Buffer + done, (ulong)(f->Pending - done));
-                if (r <= 0) { SetError(f, r == 0 ? -28 : r); f->Pending = 0; return false; }   // nothing taken: ENOSPC
+                if (r <= 0) { SetError(f, r == 0 ? -Errno.ENOSPC : r); f->Pending = 0; return false; }   // nothing taken: the file is full
                 done += (int)r;
             }
             f->Pending = 0;
@@ -171,7 +173,7 @@ namespace Nimbus.Kernel.Libc
 
         public static int WriteLocked(CFile* f, byte* data, int length)
         {
-            if (f->Writable == 0) { SetError(f, -Vfs.EBADF); return -1; }
+            if (f->Writable == 0) { SetError(f, -Errno.EBADF); return -1; }
             if (f->ReadEnd != null) DropInput(f);
             EnsureBuffer(f);
             if (f->Mode == BufferNone || length >= f->Capacity)
@@ -193,7 +195,7 @@ namespace Nimbus.Kernel.Libc
             while (length > 0)
             {
                 long r = RawWrite(f, data, (ulong)length);
-                if (r <= 0) { SetError(f, r == 0 ? -28 : r); return -1; }
+                if (r <= 0) { SetError(f, r == 0 ? -Errno.ENOSPC : r); return -1; }
                 data += r;
                 length -= (int)r;
             }
@@ -398,7 +400,7 @@ namespace Nimbus.Kernel.Libc
         // setvbuf: the mode, and the caller's buffer when given (it stays the caller's).
         private static int SetBuffer(CFile* f, byte* buffer, int mode, ulong size)
         {
-            if (mode < 0 || mode > 2) { Process.SetErrno(22); return -1; }
+            if (mode < 0 || mode > 2) return LibcErrno.Fail(-Errno.EINVAL);
             Lock(f);
             SettleLocked(f);
             if (f->OwnsBuffer != 0) KernelHeap.Free(f->Buffer);
@@ -434,7 +436,7 @@ namespace Nimbus.Kernel.Libc
         private static int FileNumber(CFile* f)
         {
             if (f->Kind == CFile.KindDescriptor) return f->Fd;
-            Process.SetErrno(Vfs.EBADF);
+            LibcErrno.Set(Errno.EBADF);
             return -1;
         }
 
@@ -449,7 +451,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_perror")]
         private static void Perror(byte* s)
         {
-            int e = Process.GetErrno();
+            int e = LibcErrno.Get();
             CFile* f = LibcData.Globals->Stderr;
             if (s != null && *s != 0) { Write(f, s, Strlen(s)); Write(f, Strings.Literal(": "u8), 2); }
             byte* msg = Errors.Message(e);
@@ -459,29 +461,21 @@ namespace Nimbus.Kernel.Libc
 
         // Raw descriptors.
         [RuntimeExport("abi_write")]
-        private static long WriteFd(int fd, byte* data, ulong count) => Result(Vfs.Write(fd, data, count));
+        private static long WriteFd(int fd, byte* data, ulong count) => LibcErrno.Result(Vfs.Write(fd, data, count));
         [RuntimeExport("abi_read")]
-        private static long ReadFd(int fd, byte* data, ulong count) => Result(Vfs.Read(fd, data, count));
+        private static long ReadFd(int fd, byte* data, ulong count) => LibcErrno.Result(Vfs.Read(fd, data, count));
         [RuntimeExport("abi_close")]
-        private static int CloseFd(int fd) => (int)Result(Vfs.Close(fd));
+        private static int CloseFd(int fd) => (int)LibcErrno.Result(Vfs.Close(fd));
         [RuntimeExport("abi_lseek")]
-        private static long Lseek(int fd, long offset, int whence) => Result(Vfs.Seek(fd, offset, whence));
+        private static long Lseek(int fd, long offset, int whence) => LibcErrno.Result(Vfs.Seek(fd, offset, whence));
         [RuntimeExport("abi_lseek64")]
-        private static long Lseek64(int fd, long offset, int whence) => Result(Vfs.Seek(fd, offset, whence));
+        private static long Lseek64(int fd, long offset, int whence) => LibcErrno.Result(Vfs.Seek(fd, offset, whence));
 
         [RuntimeExport("libc_open_va")]
         private static int OpenVa(byte* path, int flags, VaList* args)
         {
             uint mode = (flags & (Vfs.OCreat | Vfs.OTmpFile)) != 0 ? (uint)args->NextGp() : 0;
-            return (int)Result(Vfs.Open(path, flags, mode));
-        }
-
-        // A negative errno becomes -1 with errno set, as libc's system call wrappers do.
-        public static long Result(long r)
-        {
-            if (r >= 0) return r;
-            Process.SetErrno((int)-r);
-            return -1;
+            return (int)LibcErrno.Result(Vfs.Open(path, flags, mode));
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -8,13 +9,13 @@ namespace Nimbus.Kernel.Libc
     // as in glibc since 2.28: once seen, reads return EOF until clearerr or a seek.
     internal static unsafe class StreamInput
     {
-        private const int Eof = -1, EINVAL = 22, ENOMEM = 12;
+        private const int Eof = -1;
 
         // Refills an empty buffer (output goes out first); false at end of file or on an error.
         public static bool FillLocked(CFile* f)
         {
             if (f->AtEof) return false;
-            if (f->Readable == 0) { Stdio.SetError(f, -Fs.Vfs.EBADF); return false; }
+            if (f->Readable == 0) { Stdio.SetError(f, -Errno.EBADF); return false; }
             if (f->Pending > 0 && !Stdio.FlushLocked(f)) return false;
             if (f->Mode != Stdio.BufferFull && f->Kind == CFile.KindDescriptor) Stdio.FlushLineBuffered();
             Stdio.EnsureBuffer(f);
@@ -126,7 +127,7 @@ namespace Nimbus.Kernel.Libc
         // fgets: up to n - 1 bytes, through the first newline; null when nothing was read.
         private static byte* GetLine(byte* s, int n, CFile* f)
         {
-            if (n <= 0) { Process.SetErrno(EINVAL); return null; }
+            if (n <= 0) { LibcErrno.Set(Errno.EINVAL); return null; }
             if (n == 1) { s[0] = 0; return s; }
             Stdio.Lock(f);
             int oldError = f->Flags & CFile.FlagError;
@@ -221,7 +222,7 @@ namespace Nimbus.Kernel.Libc
         // getdelim: the line (delimiter included) in *line, grown with realloc as needed; its length, or -1.
         private static long GetDelimited(byte** line, ulong* size, int delimiter, CFile* f)
         {
-            if (line == null || size == null || f == null) { Process.SetErrno(EINVAL); return -1; }
+            if (line == null || size == null || f == null) { LibcErrno.Set(Errno.EINVAL); return -1; }
             if (*line == null) *size = 0;
             Stdio.Lock(f);
             long length = 0;
@@ -253,7 +254,7 @@ namespace Nimbus.Kernel.Libc
             ulong grown = *size < 120 ? 120 : *size;
             while (grown < needed) grown *= 2;
             byte* p = (byte*)Memory.Reallocate(*line, grown);
-            if (p == null) { Process.SetErrno(ENOMEM); return false; }
+            if (p == null) { LibcErrno.Set(Errno.ENOMEM); return false; }
             *line = p;
             *size = grown;
             return true;

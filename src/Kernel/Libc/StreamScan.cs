@@ -1,4 +1,5 @@
 using System.Runtime;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -16,7 +17,7 @@ namespace Nimbus.Kernel.Libc
 
         public static int Scan(CFile* f, byte* format, VaList* args, ScanMode mode)
         {
-            if (f == null) { Process.SetErrno(22); return -1; }
+            if (f == null) return LibcErrno.Fail(-Errno.EINVAL);
             Stdio.Lock(f);
             var source = new ScanSource(&Read, &Unread, f);
             int r = Scanf.Scan(ref source, format, args, mode);

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -10,7 +11,6 @@ namespace Nimbus.Kernel.Libc
     // it runs as root, and there is nothing to fork or exec.
     internal static unsafe class SystemInfo
     {
-        private const int EINVAL = 22, ENOSYS = 38, ESRCH = 3, ERANGE = 34;
 
         [RuntimeExport("abi_sysconf")]
         private static long Sysconf(int name) => name switch
@@ -30,7 +30,7 @@ namespace Nimbus.Kernel.Libc
             _ => Unknown(),
         };
 
-        private static long Unknown() { Process.SetErrno(EINVAL); return -1; }
+        private static long Unknown() => LibcErrno.Fail(-Errno.EINVAL);
 
         [RuntimeExport("abi_getpagesize")]
         private static int GetPageSize() => 4096;
@@ -95,7 +95,7 @@ namespace Nimbus.Kernel.Libc
 
         private static int Limit(int resource, RLimit* r)
         {
-            if ((uint)resource >= ResourceCount) { Process.SetErrno(EINVAL); return -1; }
+            if ((uint)resource >= ResourceCount) return LibcErrno.Fail(-Errno.EINVAL);
             Limits* l = Table();
             r->Current = l->Current[resource];
             r->Max = l->Max[resource];
@@ -104,10 +104,10 @@ namespace Nimbus.Kernel.Libc
 
         private static int SetLimit(int resource, RLimit* r)
         {
-            if ((uint)resource >= ResourceCount || r->Current > r->Max) { Process.SetErrno(EINVAL); return -1; }
+            if ((uint)resource >= ResourceCount || r->Current > r->Max) return LibcErrno.Fail(-Errno.EINVAL);
             Limits* l = Table();
             // Raising beyond what the kernel can give fails as for an unprivileged raise on Linux.
-            if (resource == 7 && r->Max > (ulong)Fs.Vfs.MaxFiles) { Process.SetErrno(1); return -1; }   // EPERM
+            if (resource == 7 && r->Max > (ulong)Fs.Vfs.MaxFiles) return LibcErrno.Fail(-Errno.EPERM);
             l->Current[resource] = r->Current;
             l->Max[resource] = r->Max;
             return 0;
@@ -147,7 +147,7 @@ namespace Nimbus.Kernel.Libc
                 }
                 case 4: case 3: case 38: return 0;                 // PR_SET/GET_DUMPABLE, PR_SET_NO_NEW_PRIVS
             }
-            Process.SetErrno(EINVAL);
+            LibcErrno.Set(Errno.EINVAL);
             return -1;
         }
 
@@ -176,7 +176,7 @@ namespace Nimbus.Kernel.Libc
             if (uid != 0) return 0;                                // no such user: not an error
             ReadOnlySpanWriter w = new ReadOnlySpanWriter(buffer, size);
             byte* name = w.Add("root"u8), password = w.Add("x"u8), gecos = w.Add("root"u8), home = w.Add("/"u8), shell = w.Add("/bin/sh"u8);
-            if (w.Overflow) return ERANGE;
+            if (w.Overflow) return Errno.ERANGE;
             pwd[0] = (ulong)name; pwd[1] = (ulong)password;
             pwd[2] = 0;                                            // uid, gid
             pwd[3] = (ulong)gecos; pwd[4] = (ulong)home; pwd[5] = (ulong)shell;
@@ -223,7 +223,7 @@ namespace Nimbus.Kernel.Libc
         private static int GetHostname(byte* name, ulong size)
         {
             var h = "nimbus"u8;
-            if ((ulong)h.Length + 1 > size) { Process.SetErrno(36); return -1; }
+            if ((ulong)h.Length + 1 > size) return LibcErrno.Fail(-Errno.ENAMETOOLONG);
             for (int i = 0; i < h.Length; i++) name[i] = h[i];
             name[h.Length] = 0;
             return 0;
@@ -248,7 +248,7 @@ namespace Nimbus.Kernel.Libc
         private static int NoProcesses(string call)
         {
             Log.Error($"nimbus: {call}() is not supported (one application per VM, no processes): ENOSYS");
-            Process.SetErrno(ENOSYS);
+            LibcErrno.Set(Errno.ENOSYS);
             return -1;
         }
 
@@ -263,7 +263,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_execvp")]
         private static int Execvp(byte* path, byte** argv) => NoProcesses("execvp");
         [RuntimeExport("abi_waitpid")]
-        private static int Waitpid(int pid, int* status, int options) { Process.SetErrno(10); return -1; }   // ECHILD
+        private static int Waitpid(int pid, int* status, int options) => LibcErrno.Fail(-Errno.ECHILD);
         [RuntimeExport("abi_system")]
         private static int SystemCall(byte* command) => command == null ? 0 : NoProcesses("system");
 
@@ -299,7 +299,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_getentropy")]
         private static int GetEntropy(byte* buffer, ulong length)
         {
-            if (length > 256) { Process.SetErrno(5); return -1; }
+            if (length > 256) return LibcErrno.Fail(-Errno.EIO);
             Fs.Vfs.Random(buffer, length);
             return 0;
         }

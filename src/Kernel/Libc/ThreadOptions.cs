@@ -1,6 +1,7 @@
 using System.Runtime;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Sync;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -11,7 +12,6 @@ namespace Nimbus.Kernel.Libc
     // condition variables, rwlocks and barriers, cancellation state, and fork handlers.
     internal static unsafe class ThreadOptions
     {
-        public const int EPERM = 1, ESRCH = 3, EINVAL = 22, ENOTSUP = 95;
         public const int SchedOther = 0, SchedFifo = 1, SchedRr = 2, SchedBatch = 3, SchedIdle = 5;
         private const int PrioProcess = 0;                 // PRIO_PGRP and PRIO_USER: EINVAL
         private const int Shared = 0x100;               // the process-shared bit in our attribute words
@@ -25,7 +25,7 @@ namespace Nimbus.Kernel.Libc
         private static int GetPriority(int which, int who)
         {
             KThread* t = ThreadFor(which, who);
-            if (t == null) { Process.SetErrno(which == PrioProcess ? ESRCH : EINVAL); return -1; }
+            if (t == null) return LibcErrno.Fail(which == PrioProcess ? -Errno.ESRCH : -Errno.EINVAL);
             return t->Nice;
         }
 
@@ -33,7 +33,7 @@ namespace Nimbus.Kernel.Libc
         private static int SetPriority(int which, int who, int nice)
         {
             KThread* t = ThreadFor(which, who);
-            if (t == null) { Process.SetErrno(which == PrioProcess ? ESRCH : EINVAL); return -1; }
+            if (t == null) return LibcErrno.Fail(which == PrioProcess ? -Errno.ESRCH : -Errno.EINVAL);
             t->Nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
             return 0;
         }
@@ -56,7 +56,7 @@ namespace Nimbus.Kernel.Libc
         private static int PriorityMin(int policy) => policy == SchedFifo || policy == SchedRr ? 1 : IsPolicy(policy) ? 0 : Invalid();
 
         private static bool IsPolicy(int p) => p == SchedOther || p == SchedFifo || p == SchedRr || p == SchedBatch || p == SchedIdle;
-        private static int Invalid() { Process.SetErrno(EINVAL); return -1; }
+        private static int Invalid() => LibcErrno.Fail(-Errno.EINVAL);
 
         [RuntimeExport("abi_sched_getscheduler")]
         private static int GetScheduler(int pid) => SchedOther;
@@ -66,17 +66,16 @@ namespace Nimbus.Kernel.Libc
         {
             int e = CheckPolicy(policy, priority == null ? 0 : *priority);
             if (e == 0) return 0;
-            Process.SetErrno(e);
-            return -1;
+            return LibcErrno.Fail(-e);
         }
 
         // SCHED_OTHER (and BATCH and IDLE, which Linux also runs fairly) with priority 0 is what every
         // thread has; a real-time policy is refused.
         private static int CheckPolicy(int policy, int priority)
         {
-            if (!IsPolicy(policy)) return EINVAL;
-            if (policy == SchedFifo || policy == SchedRr) return priority < 1 || priority > 99 ? EINVAL : EPERM;
-            return priority == 0 ? 0 : EINVAL;
+            if (!IsPolicy(policy)) return Errno.EINVAL;
+            if (policy == SchedFifo || policy == SchedRr) return priority < 1 || priority > 99 ? Errno.EINVAL : Errno.EPERM;
+            return priority == 0 ? 0 : Errno.EINVAL;
         }
 
         [RuntimeExport("abi_pthread_setschedparam")]
@@ -91,10 +90,10 @@ namespace Nimbus.Kernel.Libc
         }
 
         [RuntimeExport("abi_pthread_setschedprio")]
-        private static int SetSchedPrio(PThread* p, int priority) => priority == 0 ? 0 : EINVAL;
+        private static int SetSchedPrio(PThread* p, int priority) => priority == 0 ? 0 : Errno.EINVAL;
 
         [RuntimeExport("abi_pthread_attr_setschedpolicy")]
-        private static int AttrSetPolicy(Threads.Attr* a, int policy) { if (!IsPolicy(policy)) return EINVAL; a->Policy = policy; return 0; }
+        private static int AttrSetPolicy(Threads.Attr* a, int policy) { if (!IsPolicy(policy)) return Errno.EINVAL; a->Policy = policy; return 0; }
         [RuntimeExport("abi_pthread_attr_getschedpolicy")]
         private static int AttrGetPolicy(Threads.Attr* a, int* policy) { *policy = a->Policy; return 0; }
         [RuntimeExport("abi_pthread_attr_setschedparam")]
@@ -103,12 +102,12 @@ namespace Nimbus.Kernel.Libc
         private static int AttrGetParam(Threads.Attr* a, int* priority) { *priority = a->Priority; return 0; }
         // PTHREAD_INHERIT_SCHED (0) or PTHREAD_EXPLICIT_SCHED (1): pthread_create refuses an explicit real-time policy.
         [RuntimeExport("abi_pthread_attr_setinheritsched")]
-        private static int AttrSetInherit(Threads.Attr* a, int inherit) { if (inherit != 0 && inherit != 1) return EINVAL; a->ExplicitScheduling = inherit; return 0; }
+        private static int AttrSetInherit(Threads.Attr* a, int inherit) { if (inherit != 0 && inherit != 1) return Errno.EINVAL; a->ExplicitScheduling = inherit; return 0; }
         [RuntimeExport("abi_pthread_attr_getinheritsched")]
         private static int AttrGetInherit(Threads.Attr* a, int* inherit) { *inherit = a->ExplicitScheduling; return 0; }
         // Only PTHREAD_SCOPE_SYSTEM (0), as on Linux.
         [RuntimeExport("abi_pthread_attr_setscope")]
-        private static int AttrSetScope(Threads.Attr* a, int scope) => scope == 0 ? 0 : scope == 1 ? ENOTSUP : EINVAL;
+        private static int AttrSetScope(Threads.Attr* a, int scope) => scope == 0 ? 0 : scope == 1 ? Errno.EOPNOTSUPP : Errno.EINVAL;
         [RuntimeExport("abi_pthread_attr_getscope")]
         private static int AttrGetScope(Threads.Attr* a, int* scope) { *scope = 0; return 0; }
 
@@ -119,7 +118,7 @@ namespace Nimbus.Kernel.Libc
 
         private static int SetShared(int* a, int shared)
         {
-            if (shared != 0 && shared != 1) return EINVAL;
+            if (shared != 0 && shared != 1) return Errno.EINVAL;
             *a = shared != 0 ? *a | Shared : *a & ~Shared;
             return 0;
         }
@@ -149,12 +148,12 @@ namespace Nimbus.Kernel.Libc
 
         // PTHREAD_PRIO_NONE (0) only.
         [RuntimeExport("abi_pthread_mutexattr_setprotocol")]
-        private static int MutexAttrSetProtocol(int* a, int protocol) => protocol == 0 ? 0 : protocol == 1 || protocol == 2 ? ENOTSUP : EINVAL;
+        private static int MutexAttrSetProtocol(int* a, int protocol) => protocol == 0 ? 0 : protocol == 1 || protocol == 2 ? Errno.EOPNOTSUPP : Errno.EINVAL;
         [RuntimeExport("abi_pthread_mutexattr_getprotocol")]
         private static int MutexAttrGetProtocol(int* a, int* protocol) { *protocol = 0; return 0; }
         // PTHREAD_MUTEX_STALLED (0) only.
         [RuntimeExport("abi_pthread_mutexattr_setrobust")]
-        private static int MutexAttrSetRobust(int* a, int robust) => robust == 0 ? 0 : robust == 1 ? ENOTSUP : EINVAL;
+        private static int MutexAttrSetRobust(int* a, int robust) => robust == 0 ? 0 : robust == 1 ? Errno.EOPNOTSUPP : Errno.EINVAL;
         [RuntimeExport("abi_pthread_mutexattr_getrobust")]
         private static int MutexAttrGetRobust(int* a, int* robust) { *robust = 0; return 0; }
 
@@ -172,7 +171,7 @@ namespace Nimbus.Kernel.Libc
 
         private static int Keep(ref int field, int value, int* old)
         {
-            if (value != 0 && value != 1) return EINVAL;
+            if (value != 0 && value != 1) return Errno.EINVAL;
             if (old != null) *old = field;
             field = value;
             return 0;

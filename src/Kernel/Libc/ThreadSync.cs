@@ -4,6 +4,7 @@ using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Sync;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -12,7 +13,6 @@ namespace Nimbus.Kernel.Libc
     // init functions make a kernel object and the 32-byte pthread_barrier_t / sem_t holds a pointer to it.
     internal static unsafe class ThreadSync
     {
-        private const int EAGAIN = 11, EBUSY = 16, EINVAL = 22, ETIMEDOUT = 110, ENOMEM = 12, EOVERFLOW = 75;
         private const int BarrierSerialThread = -1;     // PTHREAD_BARRIER_SERIAL_THREAD
 
         // ---- barriers ----
@@ -28,9 +28,9 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_barrier_init")]
         private static int BarrierInit(Barrier** b, void* attr, uint count)
         {
-            if (count == 0) return EINVAL;
+            if (count == 0) return Errno.EINVAL;
             var k = (Barrier*)KernelHeap.AllocZeroed((ulong)sizeof(Barrier));
-            if (k == null) return ENOMEM;
+            if (k == null) return Errno.ENOMEM;
             k->Count = count;
             *b = k;
             return 0;
@@ -40,9 +40,9 @@ namespace Nimbus.Kernel.Libc
         private static int BarrierDestroy(Barrier** b)
         {
             Barrier* k = *b;
-            if (k == null) return EINVAL;
+            if (k == null) return Errno.EINVAL;
             using (new MutexScope(&k->Lock))
-                if (k->Arrived != 0) return EBUSY;
+                if (k->Arrived != 0) return Errno.EBUSY;
             *b = null;
             KernelHeap.Free(k);
             return 0;
@@ -53,7 +53,7 @@ namespace Nimbus.Kernel.Libc
         private static int BarrierWait(Barrier** b)
         {
             Barrier* k = *b;
-            if (k == null) return EINVAL;
+            if (k == null) return Errno.EINVAL;
             using (new MutexScope(&k->Lock))
             {
                 ulong generation = k->Generation;
@@ -79,16 +79,16 @@ namespace Nimbus.Kernel.Libc
         private static Semaphore* SemaphoreOf(Semaphore** s)
         {
             Semaphore* k = *s;
-            if (k == null) Process.SetErrno(EINVAL);
+            if (k == null) LibcErrno.Set(Errno.EINVAL);
             return k;
         }
 
         [RuntimeExport("abi_sem_init")]
         private static int SemInit(Semaphore** s, int shared, uint value)
         {
-            if (value > int.MaxValue) { Process.SetErrno(EINVAL); return -1; }
+            if (value > int.MaxValue) return LibcErrno.Fail(-Errno.EINVAL);
             var k = (Semaphore*)KernelHeap.AllocZeroed((ulong)sizeof(Semaphore));
-            if (k == null) { Process.SetErrno(ENOMEM); return -1; }
+            if (k == null) return LibcErrno.Fail(-Errno.ENOMEM);
             *k = new Semaphore((int)value);
             *s = k;
             return 0;
@@ -109,7 +109,7 @@ namespace Nimbus.Kernel.Libc
         {
             Semaphore* k = SemaphoreOf(s);
             if (k == null) return -1;
-            if (k->Count == int.MaxValue) { Process.SetErrno(EOVERFLOW); return -1; }    // SEM_VALUE_MAX
+            if (k->Count == int.MaxValue) return LibcErrno.Fail(-Errno.EOVERFLOW);    // SEM_VALUE_MAX
             k->Post();
             return 0;
         }
@@ -129,8 +129,7 @@ namespace Nimbus.Kernel.Libc
             Semaphore* k = SemaphoreOf(s);
             if (k == null) return -1;
             if (k->TryWait()) return 0;
-            Process.SetErrno(EAGAIN);
-            return -1;
+            return LibcErrno.Fail(-Errno.EAGAIN);
         }
 
         private static int SemWaitUntil(Semaphore** s, int clock, TimeSpec* abstime)
@@ -138,10 +137,9 @@ namespace Nimbus.Kernel.Libc
             Semaphore* k = SemaphoreOf(s);
             if (k == null) return -1;
             if (k->TryWait()) return 0;
-            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) { Process.SetErrno(EINVAL); return -1; }
+            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return LibcErrno.Fail(-Errno.EINVAL);
             if (k->WaitUntil(TimeFunctions.DeadlineFromAbsolute(clock, abstime))) return 0;
-            Process.SetErrno(ETIMEDOUT);
-            return -1;
+            return LibcErrno.Fail(-Errno.ETIMEDOUT);
         }
 
         [RuntimeExport("abi_sem_timedwait")]
@@ -164,7 +162,7 @@ namespace Nimbus.Kernel.Libc
         // (portable code uses them where unnamed ones are missing, as on macOS). A name lives until
         // sem_unlink; the semaphore until its last sem_close after that.
 
-        private const int OCreat = 0x40, OExcl = 0x80, EEXIST = 17, ENOENT = 2, ENAMETOOLONG = 36;
+        private const int OCreat = 0x40, OExcl = 0x80;
 
         private struct NamedSemaphore
         {
@@ -184,8 +182,8 @@ namespace Nimbus.Kernel.Libc
             rest = name;
             while (*rest == (byte)'/') rest++;
             int length = 0;
-            while (rest[length] != 0) { if (rest[length] == (byte)'/') return EINVAL; length++; }
-            return length == 0 ? EINVAL : length > 251 ? ENAMETOOLONG : 0;
+            while (rest[length] != 0) { if (rest[length] == (byte)'/') return -Errno.EINVAL; length++; }
+            return length == 0 ? -Errno.EINVAL : length > 251 ? -Errno.ENAMETOOLONG : 0;
         }
 
         private static NamedSemaphore* FindByName(byte* name)
@@ -214,7 +212,7 @@ namespace Nimbus.Kernel.Libc
         private static Semaphore** SemOpen(byte* path, int flags, VaList* args)
         {
             int e = CheckName(path, out byte* name);
-            if (e != 0) { Process.SetErrno(e); return null; }                 // SEM_FAILED
+            if (LibcErrno.Failed(e)) return null;                 // SEM_FAILED
             uint value = 0;
             if ((flags & OCreat) != 0) { args->NextGp(); value = (uint)args->NextGp(); }    // mode, value
             fixed (Mutex* m = &s_namedLock)
@@ -223,19 +221,19 @@ namespace Nimbus.Kernel.Libc
                     NamedSemaphore* n = FindByName(name);
                     if (n != null)
                     {
-                        if ((flags & (OCreat | OExcl)) == (OCreat | OExcl)) { Process.SetErrno(EEXIST); return null; }
+                        if ((flags & (OCreat | OExcl)) == (OCreat | OExcl)) { LibcErrno.Set(Errno.EEXIST); return null; }
                         n->Opens++;
                         return n->Handle;
                     }
-                    if ((flags & OCreat) == 0) { Process.SetErrno(ENOENT); return null; }
-                    if (value > int.MaxValue) { Process.SetErrno(EINVAL); return null; }
+                    if ((flags & OCreat) == 0) { LibcErrno.Set(Errno.ENOENT); return null; }
+                    if (value > int.MaxValue) { LibcErrno.Set(Errno.EINVAL); return null; }
                     n = (NamedSemaphore*)KernelHeap.AllocZeroed((ulong)sizeof(NamedSemaphore));
                     var handle = (Semaphore**)KernelHeap.AllocZeroed(32);
                     var semaphore = (Semaphore*)KernelHeap.AllocZeroed((ulong)sizeof(Semaphore));
                     ulong length = Strings.Length(name);
                     byte* copy = (byte*)KernelHeap.Alloc(length + 1);
                     if (copy != null) Nimbus.Kernel.Memory.Mem.Move(copy, name, (nuint)length + 1);
-                    if (n == null || handle == null || semaphore == null || copy == null) { Process.SetErrno(ENOMEM); return null; }
+                    if (n == null || handle == null || semaphore == null || copy == null) { LibcErrno.Set(Errno.ENOMEM); return null; }
                     *semaphore = new Semaphore((int)value);
                     *handle = semaphore;
                     n->Name = copy;
@@ -255,7 +253,7 @@ namespace Nimbus.Kernel.Libc
                 {
                     NamedSemaphore* n = s_named;
                     while (n != null && n->Handle != handle) n = n->Next;
-                    if (n == null || n->Opens == 0) { Process.SetErrno(EINVAL); return -1; }
+                    if (n == null || n->Opens == 0) return LibcErrno.Fail(-Errno.EINVAL);
                     if (--n->Opens == 0 && n->Unlinked != 0) Remove(n);
                     return 0;
                 }
@@ -265,12 +263,12 @@ namespace Nimbus.Kernel.Libc
         private static int SemUnlink(byte* path)
         {
             int e = CheckName(path, out byte* name);
-            if (e != 0) { Process.SetErrno(e); return -1; }
+            if (e != 0) return LibcErrno.Fail(e);
             fixed (Mutex* m = &s_namedLock)
                 using (new MutexScope(m))
                 {
                     NamedSemaphore* n = FindByName(name);
-                    if (n == null) { Process.SetErrno(ENOENT); return -1; }
+                    if (n == null) return LibcErrno.Fail(-Errno.ENOENT);
                     n->Unlinked = 1;
                     if (n->Opens == 0) Remove(n);
                     return 0;
@@ -286,7 +284,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_spin_destroy")]
         private static int SpinDestroy(int* l) => 0;
         [RuntimeExport("abi_pthread_spin_trylock")]
-        private static int SpinTryLock(int* l) => Interlocked.Exchange(ref *l, 1) == 0 ? 0 : EBUSY;
+        private static int SpinTryLock(int* l) => Interlocked.Exchange(ref *l, 1) == 0 ? 0 : Errno.EBUSY;
         [RuntimeExport("abi_pthread_spin_unlock")]
         private static int SpinUnlock(int* l) { Volatile.Write(ref *l, 0); return 0; }
 

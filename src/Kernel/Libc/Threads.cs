@@ -7,6 +7,7 @@ using Nimbus.Kernel.Elf;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Sync;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -39,7 +40,6 @@ namespace Nimbus.Kernel.Libc
     {
         public const int MaxKeys = 128;
         public static KThread* MainThread;         // the thread running main()
-        private const int EPERM = 1, EAGAIN = 11, EBUSY = 16, EFAULT = 14, EINVAL = 22, ESRCH = 3, EDEADLK = 35, ETIMEDOUT = 110, ENOMEM = 12;
         private const ulong DefaultStackSize = 8UL << 20;
 
         [RuntimeImport("*", "app_call")] [MethodImpl(MethodImplOptions.InternalCall)]
@@ -87,7 +87,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_attr_destroy")]
         private static int AttrDestroy(Attr* a) => 0;
         [RuntimeExport("abi_pthread_attr_setstacksize")]
-        private static int AttrSetStackSize(Attr* a, ulong size) { if (size < 16384) return EINVAL; a->StackSize = size; return 0; }
+        private static int AttrSetStackSize(Attr* a, ulong size) { if (size < 16384) return Errno.EINVAL; a->StackSize = size; return 0; }
         [RuntimeExport("abi_pthread_attr_getstacksize")]
         private static int AttrGetStackSize(Attr* a, ulong* size) { *size = a->StackSize; return 0; }
         [RuntimeExport("abi_pthread_attr_setdetachstate")]
@@ -120,7 +120,7 @@ namespace Nimbus.Kernel.Libc
         private static int Create(PThread** result, Attr* attr, ulong start, ulong argument)
         {
             // Real-time scheduling asked for explicitly: refused, as Linux refuses it to an unprivileged process.
-            if (attr != null && attr->Initialized != 0 && attr->ExplicitScheduling != 0 && attr->Policy != ThreadOptions.SchedOther) return EPERM;
+            if (attr != null && attr->Initialized != 0 && attr->ExplicitScheduling != 0 && attr->Policy != ThreadOptions.SchedOther) return Errno.EPERM;
             ulong stackSize = attr != null && attr->Initialized != 0 ? attr->StackSize : DefaultStackSize;
             stackSize = AddressSpace.RoundUp(stackSize);
             var p = (PThread*)KernelHeap.AllocZeroed((ulong)sizeof(PThread));
@@ -129,7 +129,7 @@ namespace Nimbus.Kernel.Libc
             else
             {
                 top = AppStacks.Map(stackSize, out p->StackLow);
-                if (top == 0) { KernelHeap.Free(p); return EAGAIN; }
+                if (top == 0) { KernelHeap.Free(p); return Errno.EAGAIN; }
                 p->OwnsStack = 1;
             }
             p->StackSize = stackSize;
@@ -208,8 +208,8 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_join")]
         private static int Join(PThread* p, ulong* result)
         {
-            if (p == null || p->Detached != 0) return EINVAL;
-            if (p == Current) return EDEADLK;
+            if (p == null || p->Detached != 0) return Errno.EINVAL;
+            if (p == Current) return Errno.EDEADLK;
             Scheduler.Join(p->Thread);
             if (result != null) *result = p->Result;
             Release(p);
@@ -219,7 +219,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_detach")]
         private static int Detach(PThread* p)
         {
-            if (p == null || p->Detached != 0) return EINVAL;
+            if (p == null || p->Detached != 0) return Errno.EINVAL;
             p->Detached = 1;
             Scheduler.Detach(p->Thread);
             return 0;
@@ -268,13 +268,13 @@ namespace Nimbus.Kernel.Libc
                         }
                 m->Unlock();
             }
-            return EAGAIN;
+            return Errno.EAGAIN;
         }
 
         [RuntimeExport("abi_pthread_key_delete")]
         private static int KeyDelete(uint key)
         {
-            if (key >= MaxKeys) return EINVAL;
+            if (key >= MaxKeys) return Errno.EINVAL;
             fixed (KeyTable* t = &s_keys) { t->Used[key] = 0; t->Destructors[key] = 0; }
             return 0;
         }
@@ -285,7 +285,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_setspecific")]
         private static int SetSpecific(uint key, ulong value)
         {
-            if (key >= MaxKeys) return EINVAL;
+            if (key >= MaxKeys) return Errno.EINVAL;
             Current->Keys[key] = value;
             return 0;
         }
@@ -335,7 +335,7 @@ namespace Nimbus.Kernel.Libc
             return 0;
         }
         [RuntimeExport("abi_pthread_mutex_destroy")]
-        private static int MutexDestroy(Mutex* m) => m->IsLocked ? EBUSY : 0;
+        private static int MutexDestroy(Mutex* m) => m->IsLocked ? Errno.EBUSY : 0;
         [RuntimeExport("abi_pthread_mutex_lock")]
         private static int MutexLock(Mutex* m)
         {
@@ -343,7 +343,7 @@ namespace Nimbus.Kernel.Libc
             if (m->Owner == me)
             {
                 if (TypeOf(m) != MutexRecursive) return Relock(m);
-                if (m->Depth == Mutex.MaxDepth) return EAGAIN;      // as glibc, instead of the kernel mutex's panic
+                if (m->Depth == Mutex.MaxDepth) return Errno.EAGAIN;      // as glibc, instead of the kernel mutex's panic
             }
             m->LockAs(me);
             return 0;
@@ -352,8 +352,8 @@ namespace Nimbus.Kernel.Libc
         private static int MutexTryLock(Mutex* m)
         {
             if (m->Owner != null && m->IsLockedByCurrentThread && (TypeOf(m) != MutexRecursive || m->Depth == Mutex.MaxDepth))
-                return TypeOf(m) == MutexRecursive ? EAGAIN : EBUSY;
-            return m->TryLock() ? 0 : EBUSY;
+                return TypeOf(m) == MutexRecursive ? Errno.EAGAIN : Errno.EBUSY;
+            return m->TryLock() ? 0 : Errno.EBUSY;
         }
         // A timed lock does not join the mutex's waiter queue: a queued record can only leave it when
         // the mutex's consumer pops it, so a waiter could not give up at its deadline. Instead it
@@ -361,16 +361,16 @@ namespace Nimbus.Kernel.Libc
         private static int TimedLock(Mutex* m, int clock, TimeSpec* abstime)
         {
             bool mine = m->Owner != null && m->IsLockedByCurrentThread;
-            if (mine && TypeOf(m) == MutexRecursive && m->Depth == Mutex.MaxDepth) return EAGAIN;
+            if (mine && TypeOf(m) == MutexRecursive && m->Depth == Mutex.MaxDepth) return Errno.EAGAIN;
             bool relock = mine && TypeOf(m) != MutexRecursive;
-            if (relock && TypeOf(m) == MutexErrorCheck) return EDEADLK;
+            if (relock && TypeOf(m) == MutexErrorCheck) return Errno.EDEADLK;
             if (!relock && m->TryLock()) return 0;
-            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return EINVAL;
+            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return Errno.EINVAL;
             ulong deadline = TimeFunctions.DeadlineFromAbsolute(clock, abstime);
             if (relock)                                     // a normal mutex it holds: glibc waits out the deadline
             {
                 Scheduler.SleepUntil(deadline);
-                return ETIMEDOUT;
+                return Errno.ETIMEDOUT;
             }
             return RetryUntil(&TryMutex, m, deadline);
         }
@@ -384,7 +384,7 @@ namespace Nimbus.Kernel.Libc
             for (ulong pause = 1_000; ; pause = pause < 1_000_000 ? pause * 2 : pause)
             {
                 ulong now = Time.Clock.NowNs();
-                if (now >= deadline) return ETIMEDOUT;
+                if (now >= deadline) return Errno.ETIMEDOUT;
                 Scheduler.SleepUntil(deadline - now < pause ? deadline : now + pause);
                 if (tryLock(lockObject)) return 0;
             }
@@ -400,7 +400,7 @@ namespace Nimbus.Kernel.Libc
         private static int MutexUnlock(Mutex* m)
         {
             void* me = Parking.CurrentThread();
-            if (m->Owner != me) return EPERM;               // as an error-checking mutex reports
+            if (m->Owner != me) return Errno.EPERM;               // as an error-checking mutex reports
             m->UnlockAs(me);
             return 0;
         }
@@ -410,16 +410,16 @@ namespace Nimbus.Kernel.Libc
         // instead of hanging the VM.
         private static int Relock(Mutex* m)
         {
-            if (TypeOf(m) == MutexErrorCheck) return EDEADLK;
+            if (TypeOf(m) == MutexErrorCheck) return Errno.EDEADLK;
             Process.Die("pthread_mutex_lock: the calling thread already holds this (non-recursive) mutex: a deadlock", 134);
-            return EDEADLK;
+            return Errno.EDEADLK;
         }
         [RuntimeExport("abi_pthread_mutexattr_init")]
         private static int MutexAttrInit(int* a) { *a = 0; return 0; }
         [RuntimeExport("abi_pthread_mutexattr_destroy")]
         private static int MutexAttrDestroy(int* a) => 0;
         [RuntimeExport("abi_pthread_mutexattr_settype")]
-        private static int MutexAttrSetType(int* a, int type) { if (type < 0 || type > 3) return EINVAL; *a = (*a & ~3) | type; return 0; }
+        private static int MutexAttrSetType(int* a, int type) { if (type < 0 || type > 3) return Errno.EINVAL; *a = (*a & ~3) | type; return 0; }
         [RuntimeExport("abi_pthread_mutexattr_gettype")]
         private static int MutexAttrGetType(int* a, int* type) { *type = *a & 3; return 0; }
 
@@ -441,7 +441,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_condattr_destroy")]
         private static int CondAttrDestroy(int* a) => 0;
         [RuntimeExport("abi_pthread_condattr_setclock")]
-        private static int CondAttrSetClock(int* a, int clock) { if (clock != 0 && clock != 1) return EINVAL; *a = (*a & ~0xFF) | clock; return 0; }
+        private static int CondAttrSetClock(int* a, int clock) { if (clock != 0 && clock != 1) return Errno.EINVAL; *a = (*a & ~0xFF) | clock; return 0; }
         [RuntimeExport("abi_pthread_condattr_getclock")]
         private static int CondAttrGetClock(int* a, int* clock) { *clock = *a & 0xFF; return 0; }
 
@@ -470,7 +470,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_cond_wait")]
         private static int CondWait(ulong* c, Mutex* m)
         {
-            if (!m->IsLockedByCurrentThread) return EPERM;
+            if (!m->IsLockedByCurrentThread) return Errno.EPERM;
             CondOf(c, 0)->Var.Wait(m);
             return 0;
         }
@@ -478,21 +478,21 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_pthread_cond_timedwait")]
         private static int CondTimedWait(ulong* c, Mutex* m, TimeSpec* abstime)
         {
-            if (!m->IsLockedByCurrentThread) return EPERM;
+            if (!m->IsLockedByCurrentThread) return Errno.EPERM;
             Cond* cond = CondOf(c, 0);
-            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return EINVAL;
+            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return Errno.EINVAL;
             ulong deadline = TimeFunctions.DeadlineFromAbsolute(cond->Clock, abstime);
-            return cond->Var.WaitUntil(m, deadline) ? 0 : ETIMEDOUT;
+            return cond->Var.WaitUntil(m, deadline) ? 0 : Errno.ETIMEDOUT;
         }
 
         [RuntimeExport("abi_pthread_cond_clockwait")]
         private static int CondClockWait(ulong* c, Mutex* m, int clock, TimeSpec* abstime)
         {
-            if (!m->IsLockedByCurrentThread) return EPERM;
-            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return EINVAL;
+            if (!m->IsLockedByCurrentThread) return Errno.EPERM;
+            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return Errno.EINVAL;
             Cond* cond = CondOf(c, 0);
             ulong deadline = TimeFunctions.DeadlineFromAbsolute(clock, abstime);
-            return cond->Var.WaitUntil(m, deadline) ? 0 : ETIMEDOUT;
+            return cond->Var.WaitUntil(m, deadline) ? 0 : Errno.ETIMEDOUT;
         }
 
         // Reader-writer locks: a kernel RwLock made on first use.
@@ -516,22 +516,22 @@ namespace Nimbus.Kernel.Libc
         private static int RwRead(ulong* r)
         {
             RwLock* l = RwOf(r);
-            if (l->IsWriteLockedByCurrentThread) return EDEADLK;
+            if (l->IsWriteLockedByCurrentThread) return Errno.EDEADLK;
             l->ReadLock();
             return 0;
         }
         [RuntimeExport("abi_pthread_rwlock_tryrdlock")]
-        private static int RwTryRead(ulong* r) => RwOf(r)->TryReadLock() ? 0 : EBUSY;
+        private static int RwTryRead(ulong* r) => RwOf(r)->TryReadLock() ? 0 : Errno.EBUSY;
         [RuntimeExport("abi_pthread_rwlock_wrlock")]
         private static int RwWrite(ulong* r)
         {
             RwLock* l = RwOf(r);
-            if (l->IsWriteLockedByCurrentThread) return EDEADLK;
+            if (l->IsWriteLockedByCurrentThread) return Errno.EDEADLK;
             l->WriteLock();
             return 0;
         }
         [RuntimeExport("abi_pthread_rwlock_trywrlock")]
-        private static int RwTryWrite(ulong* r) => RwOf(r)->TryWriteLock() ? 0 : EBUSY;
+        private static int RwTryWrite(ulong* r) => RwOf(r)->TryWriteLock() ? 0 : Errno.EBUSY;
 
         // Timed rwlocks retry like timed mutexes (the rwlock's queues have no timed waiters either).
         private static bool TryRead(void* l) => ((RwLock*)l)->TryReadLock();
@@ -540,9 +540,9 @@ namespace Nimbus.Kernel.Libc
         private static int RwTimed(ulong* r, bool write, int clock, TimeSpec* abstime)
         {
             RwLock* l = RwOf(r);
-            if (l->IsWriteLockedByCurrentThread) return EDEADLK;
+            if (l->IsWriteLockedByCurrentThread) return Errno.EDEADLK;
             if (write ? l->TryWriteLock() : l->TryReadLock()) return 0;
-            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return EINVAL;
+            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return Errno.EINVAL;
             return RetryUntil(write ? &TryWrite : &TryRead, l, TimeFunctions.DeadlineFromAbsolute(clock, abstime));
         }
 
@@ -560,7 +560,7 @@ namespace Nimbus.Kernel.Libc
             RwLock* l = RwOf(r);
             if (l->IsWriteLockedByCurrentThread) l->WriteUnlock();
             else if (l->Readers > 0) l->ReadUnlock();
-            else return 1;                                  // EPERM: nobody holds it
+            else return Errno.EPERM;                                  // nobody holds it
             return 0;
         }
 
@@ -584,7 +584,7 @@ namespace Nimbus.Kernel.Libc
 
         private static int SetAffinity(PThread* p, ulong size, byte* mask)
         {
-            if (mask == null) return EFAULT;
+            if (mask == null) return Errno.EFAULT;
             int chosen = -1, allowed = 0, here = PerCpu.CurrentIndex;
             for (int c = 0; c < PerCpu.Count; c++)
             {
@@ -592,7 +592,7 @@ namespace Nimbus.Kernel.Libc
                 allowed++;
                 if (chosen < 0 || c == here) chosen = c;
             }
-            if (chosen < 0) return EINVAL;                  // no online CPU in the mask
+            if (chosen < 0) return Errno.EINVAL;                  // no online CPU in the mask
             if (p != Current)
             {
                 if (Interlocked.Exchange(ref s_affinityWarned, 1) == 0)
@@ -614,7 +614,7 @@ namespace Nimbus.Kernel.Libc
         private static int SchedGetAffinity(int pid, ulong size, byte* mask)
         {
             KThread* t = ThreadById(pid);
-            if (t == null) { Process.SetErrno(ESRCH); return -1; }
+            if (t == null) return LibcErrno.Fail(-Errno.ESRCH);
             FillAffinity(t, size, mask);
             return 0;
         }
@@ -630,10 +630,9 @@ namespace Nimbus.Kernel.Libc
         private static int SchedSetAffinity(int pid, ulong size, byte* mask)
         {
             KThread* t = ThreadById(pid);
-            int e = t == null ? ESRCH : SetAffinity(t == Scheduler.Current ? Current : (PThread*)t->AppThread, size, mask);
+            int e = t == null ? Errno.ESRCH : SetAffinity(t == Scheduler.Current ? Current : (PThread*)t->AppThread, size, mask);
             if (e == 0) return 0;
-            Process.SetErrno(e);
-            return -1;
+            return LibcErrno.Fail(-e);
         }
 
         [RuntimeExport("abi_pthread_setaffinity_np")]

@@ -2,6 +2,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Time;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -26,7 +27,6 @@ namespace Nimbus.Kernel.Libc
     {
         public const int ClockRealtime = 0, ClockMonotonic = 1, ClockProcessCpu = 2, ClockThreadCpu = 3,
             ClockMonotonicRaw = 4, ClockRealtimeCoarse = 5, ClockMonotonicCoarse = 6, ClockBoottime = 7;
-        private const int EINVAL = 22;
 
         public static bool Now(int clock, out ulong ns)
         {
@@ -54,7 +54,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_clock_gettime")]
         private static int ClockGettime(int clock, TimeSpec* ts)
         {
-            if (!Now(clock, out ulong ns)) { Process.SetErrno(EINVAL); return -1; }
+            if (!Now(clock, out ulong ns)) return LibcErrno.Fail(-Errno.EINVAL);
             ts->Seconds = (long)(ns / 1_000_000_000);
             ts->Nanoseconds = (long)(ns % 1_000_000_000);
             return 0;
@@ -63,7 +63,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_clock_getres")]
         private static int ClockGetres(int clock, TimeSpec* ts)
         {
-            if (!Now(clock, out _)) { Process.SetErrno(EINVAL); return -1; }
+            if (!Now(clock, out _)) return LibcErrno.Fail(-Errno.EINVAL);
             if (ts != null) { ts->Seconds = 0; ts->Nanoseconds = 1; }
             return 0;
         }
@@ -87,7 +87,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_nanosleep")]
         private static int Nanosleep(TimeSpec* request, TimeSpec* remaining)
         {
-            if (request->Nanoseconds < 0 || request->Nanoseconds >= 1_000_000_000 || request->Seconds < 0) { Process.SetErrno(EINVAL); return -1; }
+            if (request->Nanoseconds < 0 || request->Nanoseconds >= 1_000_000_000 || request->Seconds < 0) return LibcErrno.Fail(-Errno.EINVAL);
             Scheduler.SleepNs((ulong)request->Seconds * 1_000_000_000 + (ulong)request->Nanoseconds);
             if (remaining != null) { remaining->Seconds = 0; remaining->Nanoseconds = 0; }
             return 0;
@@ -96,7 +96,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_clock_nanosleep")]
         private static int ClockNanosleep(int clock, int flags, TimeSpec* request, TimeSpec* remaining)
         {
-            if (!Now(clock, out _) || request->Nanoseconds < 0 || request->Nanoseconds >= 1_000_000_000) return EINVAL;
+            if (!Now(clock, out _) || request->Nanoseconds < 0 || request->Nanoseconds >= 1_000_000_000) return Errno.EINVAL;
             if ((flags & 1) != 0) Scheduler.SleepUntil(DeadlineFromAbsolute(clock, request));       // TIMER_ABSTIME
             else Scheduler.SleepNs((ulong)request->Seconds * 1_000_000_000 + (ulong)request->Nanoseconds);
             return 0;

@@ -69,7 +69,7 @@ namespace Nimbus.Kernel.Memory
                 if (slot >= 0)
                 {
                     ulong end = WindowBase + (ulong)(slot + 1) * SlotSize - TopGap;
-                    if (AddressSpace.Map(end - size, size, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindStack, true, out _) == end - size)
+                    if (AddressSpace.Map(end - size, size, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindStack, true) == (long)(end - size))
                     {
                         low = end - size;
                         return end - SlotReserve;
@@ -77,16 +77,16 @@ namespace Nimbus.Kernel.Memory
                     ReleaseSlot(slot);
                 }
             }
-            ulong guard = AddressSpace.Map(0, size + GuardSize, 0, AddressSpace.KindGuard, false, out _);
-            if (guard == 0) return 0;
-            ulong stack = AddressSpace.Map(guard + GuardSize, size, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindStack, true, out _);
-            if (stack == 0)
+            long guard = AddressSpace.Map(0, size + GuardSize, 0, AddressSpace.KindGuard, false);
+            if (guard < 0) return 0;
+            long stack = AddressSpace.Map((ulong)guard + GuardSize, size, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindStack, true);
+            if (stack < 0)
             {
-                AddressSpace.Unmap(guard, size + GuardSize);
+                AddressSpace.Unmap((ulong)guard, size + GuardSize);
                 return 0;
             }
-            low = stack;
-            return stack + size;
+            low = (ulong)stack;
+            return low + size;
         }
 
         // Frees a stack Map made (its thread has left it for good).
@@ -96,7 +96,7 @@ namespace Nimbus.Kernel.Memory
             {
                 if (Cache(low, size)) return;
                 // Back to reserved address space: the slot's pages are freed, its guard stays.
-                AddressSpace.Map(low, size, 0, AddressSpace.KindGuard, true, out _);
+                AddressSpace.Map(low, size, 0, AddressSpace.KindGuard, true);
                 ReleaseSlot((int)((low - WindowBase) / SlotSize));
             }
             else AddressSpace.Unmap(low - GuardSize, size + GuardSize);
