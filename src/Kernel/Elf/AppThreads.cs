@@ -47,7 +47,7 @@ namespace Nimbus.Kernel.Elf
         {
             var info = (StartInfo*)arg;
             ulong entry = info->Entry, stack = info->Stack;
-            Libc.Threads.AdoptMain(info->StackLow, info->StackSize);
+            Libc.Pthread.Threads.AdoptMain(info->StackLow, info->StackSize);
             KernelHeap.Free(info);
             EnterApplication(entry, stack);
         }

@@ -52,9 +52,9 @@ namespace Nimbus.Kernel.Elf
         private static void Called(int index)
         {
             byte* name = NameOf(index);
-            Libc.Stdio.FlushAll();
+            Libc.Stdio.Streams.FlushAll();
             Log.Error($"nimbus: the application called {Fs.Vfs.Span(name)}, which Nimbus does not provide (started with --allow-missing)");
-            Libc.Process.QuickExit(127);
+            Libc.Start.Process.QuickExit(127);
         }
     }
 }

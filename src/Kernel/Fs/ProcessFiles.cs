@@ -59,9 +59,9 @@ namespace Nimbus.Kernel.Fs
         // argv, each string followed by its NUL.
         public static void Cmdline(ref TextBuffer t)
         {
-            for (int i = 0; i < Libc.Process.Argc; i++)
+            for (int i = 0; i < Libc.Start.Process.Argc; i++)
             {
-                t.Add(Libc.Process.Argv[i]);
+                t.Add(Libc.Start.Process.Argv[i]);
                 t.AddByte(0);
             }
         }
@@ -106,7 +106,7 @@ namespace Nimbus.Kernel.Fs
             t.Add($"\nUmask:\t0{(u >> 6) & 7}{(u >> 3) & 7}{u & 7}\nState:\tR (running)\nTgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\nTracerPid:\t0\n");
             t.Add("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t1024\nGroups:\t\n"u8);
             t.Add($"VmPeak:\t{size,8} kB\nVmSize:\t{size,8} kB\nVmHWM:\t{rss,8} kB\nVmRSS:\t{rss,8} kB\n");
-            t.Add($"Threads:\t{Libc.Threads.LiveThreads}\n");
+            t.Add($"Threads:\t{Libc.Pthread.Threads.LiveThreads}\n");
             t.Add("SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"u8);
             t.Add($"Cpus_allowed_list:\t0-{Arch.X64.PerCpu.Count - 1}\n");
         }
@@ -115,7 +115,7 @@ namespace Nimbus.Kernel.Fs
         public static void Stat(ref TextBuffer t)
         {
             t.Add("1 ("u8); t.Add(Name());
-            t.Add($") R 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 {Libc.Threads.LiveThreads} 0 0 {MappedKb() * 1024} {ResidentKb() / 4}");
+            t.Add($") R 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 {Libc.Pthread.Threads.LiveThreads} 0 0 {MappedKb() * 1024} {ResidentKb() / 4}");
             t.Add(" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"u8);
         }
 

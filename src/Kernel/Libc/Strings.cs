@@ -27,7 +27,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi___memset_chk")]
         private static void* MemsetChk(byte* d, int c, ulong n, ulong size) { if (n > size) Overflow(); Mem.Set(d, (byte)c, (nuint)n); return d; }
 
-        private static void Overflow() => Process.Die("buffer overflow detected (a _chk function)", 134);
+        private static void Overflow() => Start.Process.Die("buffer overflow detected (a _chk function)", 134);
 
         [RuntimeExport("abi_memcmp")]
         private static int Memcmp(byte* a, byte* b, ulong n) => Compare(a, b, n);
@@ -178,7 +178,7 @@ namespace Nimbus.Kernel.Libc
         {
             ulong n = 0;
             while (n < max && s[n] != 0) n++;
-            byte* d = (byte*)Memory.Malloc(n + 1);
+            byte* d = (byte*)Stdlib.Malloc.Allocate(n + 1);
             if (d == null) return null;
             Mem.Move(d, s, (nuint)n);
             d[n] = 0;

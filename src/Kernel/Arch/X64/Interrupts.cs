@@ -67,12 +67,12 @@ namespace Nimbus.Kernel.Arch.X64
                 if (vector == s_expectedVector) { s_expectedHits++; return; }
                 if (vector == PageFaultVector && ApplicationFault(frame)) return;
                 // A fault in application code is the application's: its signal handler, or its end.
-                if (frame->Rip < Memory.AddressSpace.Ceiling && Libc.Signals.DeliverFault(frame, vector == PageFaultVector ? Cpu.ReadCr2() : 0)) return;
+                if (frame->Rip < Memory.AddressSpace.Ceiling && Libc.Signal.Signals.DeliverFault(frame, vector == PageFaultVector ? Cpu.ReadCr2() : 0)) return;
                 // Kernel code running on an application's stack is a libc function the program
                 // called: a fault there is most likely a bad pointer from the program. End the
                 // program (as its SIGSEGV would) instead of panicking the kernel.
                 if (frame->Rsp < Memory.AddressSpace.Ceiling && Sched.Scheduler.Current != null && Sched.Scheduler.Current->AppThread != null)
-                    Libc.Signals.FaultInLibc(frame);
+                    Libc.Signal.Signals.FaultInLibc(frame);
                 Panic.CpuException(frame);
                 return;
             }
@@ -85,7 +85,7 @@ namespace Nimbus.Kernel.Arch.X64
             Drivers.LocalApic.EndOfInterrupt();
             // Handlers only wake threads; the switch to a woken thread happens here, after EOI.
             Sched.Scheduler.PreemptIfNeeded();
-            if (frame->Rip < Memory.AddressSpace.Ceiling) Libc.Signals.DeliverPending(frame);
+            if (frame->Rip < Memory.AddressSpace.Ceiling) Libc.Signal.Signals.DeliverPending(frame);
         }
     }
 }

@@ -5,13 +5,14 @@ using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Sync;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.Time;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Pthread
 {
     // The rest of the POSIX thread synchronisation a C program uses: barriers, unnamed semaphores
     // (<semaphore.h>) and spin locks. Barriers and semaphores have no static initialiser, so their
     // init functions make a kernel object and the 32-byte pthread_barrier_t / sem_t holds a pointer to it.
-    internal static unsafe class ThreadSync
+    internal static unsafe class Semaphores
     {
         private const int BarrierSerialThread = -1;     // PTHREAD_BARRIER_SERIAL_THREAD
 

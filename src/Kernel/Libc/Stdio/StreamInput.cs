@@ -1,8 +1,11 @@
 using System.Runtime;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.Errors;
+using Nimbus.Kernel.Libc.Start;
+using Nimbus.Kernel.Libc.Stdlib;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Stdio
 {
     // The input half of stdio: filling the buffer, getc and friends (and __uflow, which glibc's
     // inlined getc_unlocked calls), ungetc, fgets, fread, getline/getdelim. End of file is sticky,
@@ -15,15 +18,15 @@ namespace Nimbus.Kernel.Libc
         public static bool FillLocked(CFile* f)
         {
             if (f->AtEof) return false;
-            if (f->Readable == 0) { Stdio.SetError(f, -Errno.EBADF); return false; }
-            if (f->Pending > 0 && !Stdio.FlushLocked(f)) return false;
-            if (f->Mode != Stdio.BufferFull && f->Kind == CFile.KindDescriptor) Stdio.FlushLineBuffered();
-            Stdio.EnsureBuffer(f);
-            long r = Stdio.RawRead(f, f->Buffer, (ulong)f->Capacity);
+            if (f->Readable == 0) { Streams.SetError(f, -Errno.EBADF); return false; }
+            if (f->Pending > 0 && !Streams.FlushLocked(f)) return false;
+            if (f->Mode != Streams.BufferFull && f->Kind == CFile.KindDescriptor) Streams.FlushLineBuffered();
+            Streams.EnsureBuffer(f);
+            long r = Streams.RawRead(f, f->Buffer, (ulong)f->Capacity);
             f->ReadBase = f->ReadPtr = f->Buffer;
             f->ReadEnd = f->Buffer + (r > 0 ? r : 0);
             if (r == 0) f->Flags |= CFile.FlagEof;
-            if (r < 0) Stdio.SetError(f, r);
+            if (r < 0) Streams.SetError(f, r);
             return r > 0;
         }
 
@@ -36,9 +39,9 @@ namespace Nimbus.Kernel.Libc
 
         public static int GetChar(CFile* f)
         {
-            Stdio.Lock(f);
+            Streams.Lock(f);
             int c = GetCharLocked(f);
-            Stdio.Unlock(f);
+            Streams.Unlock(f);
             return c;
         }
 
@@ -63,9 +66,9 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi___underflow")]
         private static int Underflow(CFile* f)
         {
-            Stdio.Lock(f);
+            Streams.Lock(f);
             int c = f->ReadPtr < f->ReadEnd || FillLocked(f) ? *f->ReadPtr : Eof;
-            Stdio.Unlock(f);
+            Streams.Unlock(f);
             return c;
         }
 
@@ -79,16 +82,16 @@ namespace Nimbus.Kernel.Libc
         private static int Unget(int c, CFile* f)
         {
             if (c == Eof) return Eof;
-            Stdio.Lock(f);
+            Streams.Lock(f);
             int r = UngetLocked((byte)c, f) ? (byte)c : Eof;
-            Stdio.Unlock(f);
+            Streams.Unlock(f);
             return r;
         }
 
         private static bool UngetLocked(byte c, CFile* f)
         {
-            if (f->Pending > 0 && !Stdio.FlushLocked(f)) return false;
-            Stdio.EnsureBuffer(f);
+            if (f->Pending > 0 && !Streams.FlushLocked(f)) return false;
+            Streams.EnsureBuffer(f);
             f->Flags &= ~CFile.FlagEof;
             if (f->ReadEnd == null || f->ReadPtr == f->ReadEnd)
             {
@@ -129,7 +132,7 @@ namespace Nimbus.Kernel.Libc
         {
             if (n <= 0) { LibcErrno.Set(Errno.EINVAL); return null; }
             if (n == 1) { s[0] = 0; return s; }
-            Stdio.Lock(f);
+            Streams.Lock(f);
             int oldError = f->Flags & CFile.FlagError;
             f->Flags &= ~CFile.FlagError;
             int got = 0;
@@ -146,7 +149,7 @@ namespace Nimbus.Kernel.Libc
             }
             bool failed = got == 0 || (f->Flags & CFile.FlagError) != 0;      // an error in this call, as glibc
             f->Flags |= oldError;
-            Stdio.Unlock(f);
+            Streams.Unlock(f);
             if (failed) return null;
             s[got] = 0;
             return s;
@@ -179,9 +182,9 @@ namespace Nimbus.Kernel.Libc
         {
             ulong total = size * count;
             if (total == 0) return 0;
-            Stdio.Lock(f);
+            Streams.Lock(f);
             ulong got = ReadLocked(f, data, total);
-            Stdio.Unlock(f);
+            Streams.Unlock(f);
             return got / size;
         }
 
@@ -199,11 +202,11 @@ namespace Nimbus.Kernel.Libc
                     got += take;
                     continue;
                 }
-                Stdio.EnsureBuffer(f);
+                Streams.EnsureBuffer(f);
                 if (total - got >= (ulong)f->Capacity && !f->AtEof && f->Readable != 0 && f->Pending == 0)
                 {
-                    long r = Stdio.RawRead(f, data + got, total - got);
-                    if (r <= 0) { if (r == 0) f->Flags |= CFile.FlagEof; else Stdio.SetError(f, r); break; }
+                    long r = Streams.RawRead(f, data + got, total - got);
+                    if (r <= 0) { if (r == 0) f->Flags |= CFile.FlagEof; else Streams.SetError(f, r); break; }
                     got += (ulong)r;
                     continue;
                 }
@@ -224,7 +227,7 @@ namespace Nimbus.Kernel.Libc
         {
             if (line == null || size == null || f == null) { LibcErrno.Set(Errno.EINVAL); return -1; }
             if (*line == null) *size = 0;
-            Stdio.Lock(f);
+            Streams.Lock(f);
             long length = 0;
             bool done = false;
             while (!done)
@@ -238,7 +241,7 @@ namespace Nimbus.Kernel.Libc
                 f->ReadPtr += take;
                 length += take;
             }
-            Stdio.Unlock(f);
+            Streams.Unlock(f);
             if (length <= 0)
             {
                 if (length == 0 && Reserve(line, size, 1)) (*line)[0] = 0;
@@ -253,7 +256,7 @@ namespace Nimbus.Kernel.Libc
             if (*line != null && *size >= needed) return true;
             ulong grown = *size < 120 ? 120 : *size;
             while (grown < needed) grown *= 2;
-            byte* p = (byte*)Memory.Reallocate(*line, grown);
+            byte* p = (byte*)Malloc.Reallocate(*line, grown);
             if (p == null) { LibcErrno.Set(Errno.ENOMEM); return false; }
             *line = p;
             *size = grown;

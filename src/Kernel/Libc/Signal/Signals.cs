@@ -6,8 +6,11 @@ using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.Pthread;
+using Nimbus.Kernel.Libc.Start;
+using Nimbus.Kernel.Libc.Stdio;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Signal
 {
     // Signals, for what applications use them for: faults (a page fault or invalid opcode in
     // application code runs the SIGSEGV/SIGILL/SIGFPE handler with a Linux siginfo_t and ucontext_t,
@@ -210,7 +213,7 @@ namespace Nimbus.Kernel.Libc
         // The default action of a fatal signal: say what happened and end, with the shell's status.
         public static void Terminate(int sig, InterruptFrame* frame)
         {
-            Stdio.FlushAll();
+            Streams.FlushAll();
             string name = sig switch { SIGSEGV => "SIGSEGV (segmentation fault)", SIGILL => "SIGILL (illegal instruction)", SIGFPE => "SIGFPE (arithmetic error)", SIGABRT => "SIGABRT", SIGBUS => "SIGBUS", SIGPIPE => "SIGPIPE", _ => "a fatal signal" };
             Log.Error($"nimbus: the application was killed by {name}");
             if (frame != null)
@@ -231,7 +234,7 @@ namespace Nimbus.Kernel.Libc
         // safely there: the function may hold a lock). Reported with the kernel function's name.
         public static void FaultInLibc(InterruptFrame* frame)
         {
-            Stdio.FlushAll();
+            Streams.FlushAll();
             int sig = frame->Vector == 14 || frame->Vector == 13 ? SIGSEGV : frame->Vector == 0 ? SIGFPE : SIGILL;
             Diagnostics.KernelSymbols.Lookup(frame->Rip, out byte* name, out int length, out ulong start);
             Log.Error($"nimbus: the application was killed by signal {sig}: a fault in the C library function at {new System.ReadOnlySpan<byte>(name, length)}+0x{frame->Rip - start:x} (faulting address {Cpu.ReadCr2():x16}; a bad pointer passed by the program?)");

@@ -2,7 +2,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Elf;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Dlfcn
 {
     // <dlfcn.h> and <link.h>: the loaded objects as glibc's dynamic loader would describe them.
     // dlopen finds what is loaded (the program, its libraries, the kernel standing in for libc) or

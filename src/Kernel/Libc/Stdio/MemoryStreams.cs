@@ -1,8 +1,9 @@
 using System.Runtime;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.Stdlib;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Stdio
 {
     // The memory behind an fmemopen or open_memstream stream.
     internal unsafe struct MemoryStream
@@ -27,7 +28,7 @@ namespace Nimbus.Kernel.Libc
         {
             if (size == 0 || !FileStreams.ParseMode(mode, out int flags)) { LibcErrno.Set(Errno.EINVAL); return null; }
             int access = flags & Fs.Vfs.OAccMode;
-            CFile* f = Stdio.NewFile(-1, access != Fs.Vfs.OWrOnly, access != Fs.Vfs.ORdOnly, Stdio.BufferFull);
+            CFile* f = Streams.NewFile(-1, access != Fs.Vfs.OWrOnly, access != Fs.Vfs.ORdOnly, Streams.BufferFull);
             if (f == null) { LibcErrno.Set(Errno.EMFILE); return null; }
             f->Kind = CFile.KindFixedMemory;
             f->Append = (flags & Fs.Vfs.OAppend) != 0 ? 1 : 0;
@@ -56,12 +57,12 @@ namespace Nimbus.Kernel.Libc
         private static CFile* OpenMemstream(byte** pointer, ulong* size)
         {
             if (pointer == null || size == null) { LibcErrno.Set(Errno.EINVAL); return null; }
-            CFile* f = Stdio.NewFile(-1, false, true, Stdio.BufferFull);
+            CFile* f = Streams.NewFile(-1, false, true, Streams.BufferFull);
             if (f == null) { LibcErrno.Set(Errno.EMFILE); return null; }
             f->Kind = CFile.KindDynamicMemory;
             MemoryStream* m = &f->Memory;
-            m->Data = (byte*)Memory.Malloc(64);
-            if (m->Data == null) { Stdio.FreeFile(f); return null; }
+            m->Data = (byte*)Malloc.Allocate(64);
+            if (m->Data == null) { Streams.FreeFile(f); return null; }
             Mem.Set(m->Data, 0, 64);
             m->Size = 64;
             m->UserBuffer = pointer;
@@ -105,7 +106,7 @@ namespace Nimbus.Kernel.Libc
             if (needed <= m->Size) return true;
             ulong size = m->Size * 2;
             while (size < needed) size *= 2;
-            var data = (byte*)Memory.Reallocate(m->Data, size);
+            var data = (byte*)Malloc.Reallocate(m->Data, size);
             if (data == null) return false;
             Mem.Set(data + m->Size, 0, (nuint)(size - m->Size));
             m->Data = data;

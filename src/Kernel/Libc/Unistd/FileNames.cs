@@ -3,8 +3,10 @@ using System.Runtime.InteropServices;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.Stat;
+using Nimbus.Kernel.Libc.Stdlib;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Unistd
 {
     // x86-64 `struct dirent` (dirent64 is the same): d_ino, d_off, d_reclen, d_type, d_name[256].
     [StructLayout(LayoutKind.Sequential)]
@@ -26,7 +28,7 @@ namespace Nimbus.Kernel.Libc
 
     // <dirent.h> and the directory half of <unistd.h>/<stdio.h>: directory streams, creating and
     // removing names, links, the working directory, realpath and temporary names.
-    internal static unsafe class Dirs
+    internal static unsafe class FileNames
     {
         private const int AtFdCwd = Vfs.AtFdCwd;
         private const int PathMax = 4096;
@@ -50,7 +52,7 @@ namespace Nimbus.Kernel.Libc
 
         private static DirStream* NewStream(int fd)
         {
-            var d = (DirStream*)Memory.Malloc((ulong)sizeof(DirStream));
+            var d = (DirStream*)Malloc.Allocate((ulong)sizeof(DirStream));
             if (d == null) { Vfs.Close(fd); return null; }
             d->Fd = fd;
             return d;
@@ -102,7 +104,7 @@ namespace Nimbus.Kernel.Libc
         {
             if (d == null) return LibcErrno.Fail(-Errno.EBADF);
             int r = Vfs.Close(d->Fd);
-            Memory.Free(d);
+            Malloc.Free(d);
             return (int)LibcErrno.Result(r);
         }
 
@@ -131,18 +133,18 @@ namespace Nimbus.Kernel.Libc
             DirStream* d = NewStream(fd);
             if (d == null) return -1;
             int count = 0, capacity = 16;
-            var items = (LinuxDirent**)Memory.Malloc((ulong)capacity * 8);
+            var items = (LinuxDirent**)Malloc.Allocate((ulong)capacity * 8);
             for (LinuxDirent* e = Read(d); e != null && items != null; e = Read(d))
             {
                 if (filter != null && filter(e) == 0) continue;
-                if (count == capacity) items = (LinuxDirent**)Memory.Reallocate(items, (ulong)(capacity *= 2) * 8);
-                var copy = (LinuxDirent*)Memory.Malloc((ulong)sizeof(LinuxDirent));
+                if (count == capacity) items = (LinuxDirent**)Malloc.Reallocate(items, (ulong)(capacity *= 2) * 8);
+                var copy = (LinuxDirent*)Malloc.Allocate((ulong)sizeof(LinuxDirent));
                 if (items == null || copy == null) break;
                 *copy = *e;
                 items[count++] = copy;
             }
             Vfs.Close(fd);
-            Memory.Free(d);
+            Malloc.Free(d);
             if (items == null) return LibcErrno.Fail(-Errno.ENOMEM);
             if (compare != null) Sort(items, count, compare);
             *list = items;
@@ -237,7 +239,7 @@ namespace Nimbus.Kernel.Libc
             int n = Names.Getcwd(scratch, PathMax);
             if (LibcErrno.Failed(n)) return null;
             if (size != 0 && (ulong)n + 1 > size) { LibcErrno.Set(Errno.ERANGE); return null; }
-            if (buffer == null) buffer = (byte*)Memory.Malloc(size != 0 ? size : (ulong)n + 1);
+            if (buffer == null) buffer = (byte*)Malloc.Allocate(size != 0 ? size : (ulong)n + 1);
             if (buffer == null) return null;
             Mem.Move(buffer, scratch, (nuint)n + 1);
             return buffer;
@@ -257,7 +259,7 @@ namespace Nimbus.Kernel.Libc
             byte* scratch = stackalloc byte[PathMax];
             int n = Names.Realpath(path, scratch, PathMax);
             if (LibcErrno.Failed(n)) return null;
-            if (resolved == null) resolved = (byte*)Memory.Malloc((ulong)n + 1);
+            if (resolved == null) resolved = (byte*)Malloc.Allocate((ulong)n + 1);
             if (resolved == null) return null;
             Mem.Move(resolved, scratch, (nuint)n + 1);
             return resolved;
@@ -330,7 +332,7 @@ namespace Nimbus.Kernel.Libc
             for (int attempt = 0; attempt < 1000; attempt++)
             {
                 Fill(x);
-                if (FileInfo.StatAt(AtFdCwd, template, &s, Names.AtSymlinkNoFollow) == -Errno.ENOENT) return 0;
+                if (FileStatus.StatAt(AtFdCwd, template, &s, Names.AtSymlinkNoFollow) == -Errno.ENOENT) return 0;
             }
             return -Errno.EEXIST;
         }

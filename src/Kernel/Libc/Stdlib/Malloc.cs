@@ -2,22 +2,24 @@ using System.Runtime;
 using System.Threading;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.Start;
+using Nimbus.Kernel.Libc.Stdio;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Stdlib
 {
     // The malloc family on the kernel heap (16-byte aligned, as glibc's). Over-aligned blocks
     // (posix_memalign and friends) are carved from a larger block; a table, grown as needed, maps
     // them back to that block (for free, realloc and malloc_usable_size). A pointer the heap did not
     // hand out, or one freed already, ends the program as glibc's "free(): invalid pointer" and
     // "double free detected" do, instead of corrupting the heap or panicking the kernel.
-    internal static unsafe class Memory
+    internal static unsafe class Malloc
     {
         private struct AlignedEntry { public ulong Aligned, Original; }
         private static AlignedEntry* s_aligned;      // made on the first over-aligned allocation
         private static int s_alignedCapacity, s_alignedCount;
         private static Sync.Mutex s_alignedLock;
 
-        public static void* Malloc(ulong size)
+        public static void* Allocate(ulong size)
         {
             if (size > (1UL << 40)) { LibcErrno.Set(Errno.ENOMEM); return null; }
             void* p;
@@ -54,14 +56,14 @@ namespace Nimbus.Kernel.Libc
                         return;
                     }
                 }
-            Stdio.FlushAll();
+            Streams.FlushAll();
             if (freed) Log.Error($"nimbus: {function}(): double free of 0x{(ulong)p:x}: the block was already freed");
             else Log.Error($"nimbus: {function}(): invalid pointer 0x{(ulong)p:x}: not a block that malloc returned");
             Process.Die("invalid pointer passed to the allocator", 134);
         }
 
         [RuntimeExport("abi_malloc")]
-        private static void* MallocExport(ulong size) => Malloc(size);
+        private static void* MallocExport(ulong size) => Allocate(size);
 
         [RuntimeExport("abi_free")]
         private static void FreeExport(void* p) => Free(p);
@@ -71,7 +73,7 @@ namespace Nimbus.Kernel.Libc
         {
             ulong total = count * size;
             if (size != 0 && total / size != count) { LibcErrno.Set(Errno.ENOMEM); return null; }
-            void* p = Malloc(total);
+            void* p = Allocate(total);
             if (p != null) Mem.Set((byte*)p, 0, (nuint)total);
             return p;
         }
@@ -81,11 +83,11 @@ namespace Nimbus.Kernel.Libc
 
         public static void* Reallocate(void* p, ulong size)
         {
-            if (p == null) return Malloc(size);
+            if (p == null) return Allocate(size);
             if (size == 0) { Free(p); return null; }
             ulong old = UsableSize(p);
             if (size <= old && size >= old / 2) return p;
-            void* n = Malloc(size);
+            void* n = Allocate(size);
             if (n == null) return null;
             Mem.Move((byte*)n, (byte*)p, (nuint)(old < size ? old : size));
             Free(p);
@@ -135,8 +137,8 @@ namespace Nimbus.Kernel.Libc
         private static void* Aligned(ulong alignment, ulong size)
         {
             if (alignment == 0 || (alignment & (alignment - 1)) != 0) { LibcErrno.Set(Errno.EINVAL); return null; }
-            if (alignment <= 16) return Malloc(size);
-            byte* raw = (byte*)Malloc(size + alignment);
+            if (alignment <= 16) return Allocate(size);
+            byte* raw = (byte*)Allocate(size + alignment);
             if (raw == null) return null;
             byte* p = (byte*)(((ulong)raw + alignment - 1) & ~(alignment - 1));
             if (p == raw) return p;

@@ -1,12 +1,13 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.Unistd;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Fcntl
 {
     // Descriptor-level calls with variadic C signatures (their trampolines are in Arch/X64/libc.S),
     // and the fortified/non-variadic open variants.
-    internal static unsafe class Files
+    internal static unsafe class FileControl
     {
         private const int FDupFd = 0, FGetFd = 1, FSetFd = 2, FGetFl = 3, FSetFl = 4, FGetLk = 5, FSetLk = 6, FSetLkW = 7,
             FSetOwn = 8, FGetOwn = 9, FOfdGetLk = 36, FOfdSetLk = 37, FOfdSetLkW = 38, FDupFdCloExec = 1030,
@@ -128,7 +129,7 @@ namespace Nimbus.Kernel.Libc
                 case 1: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return LibcErrno.Result(Vfs.Write(fd, b, args->NextGp())); }
                 case 0: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return LibcErrno.Result(Vfs.Read(fd, b, args->NextGp())); }
                 case 3: return LibcErrno.Result(Vfs.Close((int)args->NextGp()));
-                case 217: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return LibcErrno.Result(Descriptors.GetDents(fd, b, args->NextGp())); }
+                case 217: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return LibcErrno.Result(DescriptorIo.GetDents(fd, b, args->NextGp())); }
                 // membarrier: runtimes probe it and fall back (the .NET runtime to an mprotect, whose TLB
                 // shootdown reaches every CPU): unsupported, without a message.
                 case 324: return LibcErrno.Fail(-Errno.ENOSYS);

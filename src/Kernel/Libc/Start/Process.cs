@@ -2,8 +2,11 @@ using System.Runtime;
 using Nimbus.Kernel.Elf;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.Pthread;
+using Nimbus.Kernel.Libc.Stdio;
+using Nimbus.Kernel.Libc.Stdlib;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Start
 {
     // Program start and end: __libc_start_main runs the initialisers and main; exit runs the
     // atexit handlers and finalisers, flushes stdio and powers the VM off with the status.
@@ -25,7 +28,7 @@ namespace Nimbus.Kernel.Libc
         {
             Argc = argc;
             Argv = argv;
-            if (Shell.Shell.Verbose) Log.Error($"nimbus: __libc_start_main at {Time.Clock.NowNs() / 1000} us");
+            if (Shell.Shell.Verbose) Log.Error($"nimbus: __libc_start_main at {Nimbus.Kernel.Time.Clock.NowNs() / 1000} us");
             byte** envp = argv + argc + 1;
             LibcData.Environ = envp;
             var g = LibcData.Globals;
@@ -33,14 +36,14 @@ namespace Nimbus.Kernel.Libc
             byte* shortName = argv[0];
             for (byte* p = argv[0]; *p != 0; p++) if (*p == (byte)'/') shortName = p + 1;
             g->ProgramShortName = shortName;
-            Stdio.Initialize();
+            Streams.Initialize();
             // Libraries' initialisers first (dependencies before their users), then the executable's.
             ElfImage* exe = ProgramLoader.Executable;
             RunArray(exe->PreinitArray, exe->PreinitArrayCount, argc, argv, envp);
             for (int i = ProgramLoader.ObjectCount - 1; i >= 1; i--) RunInitialisers(ProgramLoader.Get(i), argc, argv, envp);
             if (init != null) init(argc, argv, envp);          // binaries from glibc < 2.34 pass __libc_csu_init
             else RunInitialisers(exe, argc, argv, envp);
-            if (Shell.Shell.Verbose) Log.Error($"nimbus: main() starts at {Time.Clock.NowNs() / 1000} us ({Nimbus.Kernel.Memory.AddressSpace.FaultsResolved} page faults so far)");
+            if (Shell.Shell.Verbose) Log.Error($"nimbus: main() starts at {Nimbus.Kernel.Time.Clock.NowNs() / 1000} us ({Nimbus.Kernel.Memory.AddressSpace.FaultsResolved} page faults so far)");
             Exit(main(argc, argv, envp));
             return 0;
         }
@@ -132,7 +135,7 @@ namespace Nimbus.Kernel.Libc
                     }
                     if (o->Fini != 0) ((delegate* unmanaged<void>)o->Fini)();
                 }
-                Stdio.FlushAll();
+                Streams.FlushAll();
             }
             QuickExit(status);
         }
@@ -140,7 +143,7 @@ namespace Nimbus.Kernel.Libc
         public static void QuickExit(int status)
         {
             if (Shell.Shell.Verbose)
-                Log.Error($"nimbus: exit {status & 0xFF} after {Time.Clock.NowNs() / 1000} us: {Nimbus.Kernel.Memory.AddressSpace.FaultsResolved} page faults, {Nimbus.Kernel.Memory.KernelMemory.Pages.FreePages * 4} KiB free, {Threads.LiveThreads} threads left");
+                Log.Error($"nimbus: exit {status & 0xFF} after {Nimbus.Kernel.Time.Clock.NowNs() / 1000} us: {Nimbus.Kernel.Memory.AddressSpace.FaultsResolved} page faults, {Nimbus.Kernel.Memory.KernelMemory.Pages.FreePages * 4} KiB free, {Threads.LiveThreads} threads left");
             Shell.Shell.BeforeExit();
             Power.Exit(status & 0xFF);
         }
@@ -160,7 +163,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi___assert_fail")]
         private static void AssertFail(byte* assertion, byte* file, uint line, byte* function)
         {
-            Stdio.FlushAll();
+            Streams.FlushAll();
             Log.Error($"{Str(LibcData.Globals->ProgramShortName)}: {Str(file)}:{line}: {Str(function)}: Assertion `{Str(assertion)}' failed.");
             Die("assertion failed", 134);
         }
@@ -168,7 +171,7 @@ namespace Nimbus.Kernel.Libc
         // The application ended abnormally: say why, exit with the status a shell would show.
         public static void Die(string why, int status)
         {
-            Stdio.FlushAll();
+            Streams.FlushAll();
             Log.Error($"nimbus: the application aborted: {why}");
             QuickExit(status);
         }
@@ -203,7 +206,7 @@ namespace Nimbus.Kernel.Libc
                 m->Lock();
                 if (GetEnvironment(name) != null && overwrite == 0) { m->Unlock(); return 0; }
                 ulong n = Strings.Length(name), v = Strings.Length(value);
-                byte* entry = (byte*)Memory.Malloc(n + v + 2);
+                byte* entry = (byte*)Malloc.Allocate(n + v + 2);
                 Nimbus.Kernel.Memory.Mem.Move(entry, name, (nuint)n);
                 entry[n] = (byte)'=';
                 Nimbus.Kernel.Memory.Mem.Move(entry + n + 1, value, (nuint)(v + 1));
@@ -234,7 +237,7 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_clearenv")]
         private static int ClearEnv()
         {
-            var empty = (byte**)Memory.Malloc(8);
+            var empty = (byte**)Malloc.Allocate(8);
             *empty = null;
             LibcData.Environ = empty;
             return 0;
@@ -257,7 +260,7 @@ namespace Nimbus.Kernel.Libc
             if (env != null)
                 for (; env[count] != null; count++)
                     if (Matches(env[count], name, n)) { env[count] = entry; return; }
-            var grown = (byte**)Memory.Malloc((count + 2) * 8);
+            var grown = (byte**)Malloc.Allocate((count + 2) * 8);
             for (ulong i = 0; i < count; i++) grown[i] = env[i];
             grown[count] = entry;
             grown[count + 1] = null;

@@ -2,14 +2,14 @@ using System.Runtime;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Abi;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Unistd
 {
     internal struct IoVec { public unsafe byte* Base; public ulong Length; }
     internal struct PollFd { public int Fd; public short Events, Revents; }
 
     // Calls on descriptors: dup, pipe, positioned and vectored I/O, poll/select, terminals (none),
     // sizes, syncing and locking (one process: locks always succeed).
-    internal static unsafe class Descriptors
+    internal static unsafe class DescriptorIo
     {
 
         [RuntimeExport("abi_dup")]
@@ -188,12 +188,12 @@ namespace Nimbus.Kernel.Libc
         private static int Select(int count, ulong* read, ulong* write, ulong* except, long* timeout)
         {
             long ns = timeout == null ? -1 : timeout[0] * 1_000_000_000L + timeout[1] * 1000;
-            ulong start = Time.Clock.NowNs();
+            ulong start = Nimbus.Kernel.Time.Clock.NowNs();
             int r = DoSelect(count, read, write, except, ns);
             if (timeout != null && r >= 0)
             {
                 // Linux writes back the time left.
-                long left = ns - (long)(Time.Clock.NowNs() - start);
+                long left = ns - (long)(Nimbus.Kernel.Time.Clock.NowNs() - start);
                 if (left < 0) left = 0;
                 timeout[0] = left / 1_000_000_000;
                 timeout[1] = left % 1_000_000_000 / 1000;

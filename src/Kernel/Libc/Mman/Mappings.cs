@@ -3,11 +3,11 @@ using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Abi;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Mman
 {
     // <sys/mman.h> on the application address space (Memory/AddressSpace.cs): anonymous mappings are
     // reservations paged in on first touch; file mappings are private copies of the file's bytes.
-    internal static unsafe class Mman
+    internal static unsafe class Mappings
     {
         private const int MapShared = 0x01, MapPrivate = 0x02, MapFixed = 0x10, MapAnonymous = 0x20, MapFixedNoReplace = 0x100000;
 

@@ -3,8 +3,11 @@ using System.Runtime.InteropServices;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.Errors;
+using Nimbus.Kernel.Libc.Start;
+using Nimbus.Kernel.Libc.Stdlib;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Stdio
 {
     // A C stdio stream (FILE). It starts like glibc's _IO_FILE because glibc's headers inline
     // getc_unlocked, putc_unlocked, feof_unlocked and ferror_unlocked on those fields: Flags holds
@@ -42,7 +45,7 @@ namespace Nimbus.Kernel.Libc
     // both: switching direction flushes the output or gives the unread input back to the file
     // (seeking back over it). Input is StreamInput.cs; opening, closing and positioning are
     // FileStreams.cs.
-    internal static unsafe class Stdio
+    internal static unsafe class Streams
     {
         public const int BufferFull = 0, BufferLine = 1, BufferNone = 2;
         public const int BufferSize = 4096;
@@ -62,14 +65,14 @@ namespace Nimbus.Kernel.Libc
             g->Stderr = NewFile(2, false, true, BufferNone);
             Errno.Sink = &LibcErrno.Set;
             Format.Errno = &LibcErrno.Get;
-            Format.StrError = &Errors.Message;
+            Format.StrError = &ErrorMessages.Message;
             // The number parsers and scanf are pure code shared with the hosted tests: they reach
             // errno and the allocator through these.
             Numbers.SetErrno = &LibcErrno.Set;
             Numbers.GetErrno = &LibcErrno.Get;
-            Numbers.Allocate = &Memory.Malloc;
-            Numbers.Reallocate = &Memory.Reallocate;
-            Numbers.Release = &Memory.Free;
+            Numbers.Allocate = &Malloc.Allocate;
+            Numbers.Reallocate = &Malloc.Reallocate;
+            Numbers.Release = &Malloc.Free;
             MathLib.SetErrno = &LibcErrno.Set;
         }
 
@@ -281,7 +284,7 @@ namespace Nimbus.Kernel.Libc
             VaList copy = *args;
             int n = Format.SPrintf(null, 0, format, &copy);
             if (n < 0) return -1;
-            byte* buf = (byte*)Memory.Malloc((ulong)n + 1);
+            byte* buf = (byte*)Malloc.Allocate((ulong)n + 1);
             if (buf == null) return -1;
             *result = buf;
             return Format.SPrintf(buf, (ulong)n + 1, format, args);
@@ -454,7 +457,7 @@ namespace Nimbus.Kernel.Libc
             int e = LibcErrno.Get();
             CFile* f = LibcData.Globals->Stderr;
             if (s != null && *s != 0) { Write(f, s, Strlen(s)); Write(f, Strings.Literal(": "u8), 2); }
-            byte* msg = Errors.Message(e);
+            byte* msg = ErrorMessages.Message(e);
             Write(f, msg, Strlen(msg));
             Write(f, Strings.Literal("\n"u8), 1);
         }

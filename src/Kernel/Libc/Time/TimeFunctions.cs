@@ -4,7 +4,7 @@ using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Time;
 using Nimbus.Kernel.Abi;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Time
 {
     [StructLayout(LayoutKind.Sequential)]
     internal struct TimeSpec { public long Seconds, Nanoseconds; }

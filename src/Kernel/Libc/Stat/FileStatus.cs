@@ -2,12 +2,12 @@ using System.Runtime;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Abi;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Stat
 {
     // The stat family (every name glibc has had: stat/stat64, the *at forms, and the old
     // __xstat-style ones whose first argument is the struct version, 1 on x86-64), statx, statfs,
     // statvfs, access, chmod, chown (a no-op: everything belongs to root), times, umask, truncate.
-    internal static unsafe class FileInfo
+    internal static unsafe class FileStatus
     {
         private const int AtFdCwd = Vfs.AtFdCwd, NoFollow = Names.AtSymlinkNoFollow, EmptyPath = Names.AtEmptyPath;
 
@@ -18,7 +18,7 @@ namespace Nimbus.Kernel.Libc
             if ((flags & ~(NoFollow | EmptyPath | 0x800 | 0x6000)) != 0) return -Errno.EINVAL;   // AT_NO_AUTOMOUNT, AT_STATX_* accepted
             int r = Names.Find(dirFd, path, flags, out FsNode* n, out OpenFile* held);
             if (r != 0) return r;
-            Stat.Fill(n, s);
+            Fs.Stat.Fill(n, s);
             Names.Done(held);
             return 0;
         }
@@ -29,7 +29,7 @@ namespace Nimbus.Kernel.Libc
             OpenFile* f = Vfs.Acquire(fd);
             if (f == null) return -Errno.EBADF;
             RamFs.Lock();
-            Stat.Fill(f->Node, s);
+            Fs.Stat.Fill(f->Node, s);
             RamFs.Unlock();
             Vfs.Put(f);
             return 0;
@@ -119,14 +119,14 @@ namespace Nimbus.Kernel.Libc
         {
             LinuxStat st;
             int r = StatAt(AtFdCwd, path, &st, 0);
-            if (r == 0) Stat.FillStatfs(s);
+            if (r == 0) Fs.Stat.FillStatfs(s);
             return r;
         }
 
         private static int StatfsFd(int fd, LinuxStatfs* s)
         {
             if (Vfs.Get(fd) == null) return -Errno.EBADF;
-            Stat.FillStatfs(s);
+            Fs.Stat.FillStatfs(s);
             return 0;
         }
 

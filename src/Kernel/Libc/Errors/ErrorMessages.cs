@@ -1,10 +1,11 @@
 using System.Runtime;
+using Nimbus.Kernel.Libc.Stdio;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Errors
 {
     // strerror: glibc's message for every errno value Linux defines (0..133, the table of glibc 2.36),
     // and glibc's "Unknown error N" for any other number.
-    internal static unsafe class Errors
+    internal static unsafe class ErrorMessages
     {
         public static byte* Message(int e)
         {

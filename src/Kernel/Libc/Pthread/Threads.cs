@@ -8,8 +8,12 @@ using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Sync;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.Start;
+using Nimbus.Kernel.Libc.Stdlib;
+using Nimbus.Kernel.Libc.Time;
+using Nimbus.Kernel.Libc.Unistd;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Pthread
 {
     // An application thread (pthread_t points to one). Lives until joined (or, detached, until it ends).
     internal unsafe struct PThread
@@ -120,7 +124,7 @@ namespace Nimbus.Kernel.Libc
         private static int Create(PThread** result, Attr* attr, ulong start, ulong argument)
         {
             // Real-time scheduling asked for explicitly: refused, as Linux refuses it to an unprivileged process.
-            if (attr != null && attr->Initialized != 0 && attr->ExplicitScheduling != 0 && attr->Policy != ThreadOptions.SchedOther) return Errno.EPERM;
+            if (attr != null && attr->Initialized != 0 && attr->ExplicitScheduling != 0 && attr->Policy != Scheduling.SchedOther) return Errno.EPERM;
             ulong stackSize = attr != null && attr->Initialized != 0 ? attr->StackSize : DefaultStackSize;
             stackSize = AddressSpace.RoundUp(stackSize);
             var p = (PThread*)KernelHeap.AllocZeroed((ulong)sizeof(PThread));
@@ -383,7 +387,7 @@ namespace Nimbus.Kernel.Libc
         {
             for (ulong pause = 1_000; ; pause = pause < 1_000_000 ? pause * 2 : pause)
             {
-                ulong now = Time.Clock.NowNs();
+                ulong now = Nimbus.Kernel.Time.Clock.NowNs();
                 if (now >= deadline) return Errno.ETIMEDOUT;
                 Scheduler.SleepUntil(deadline - now < pause ? deadline : now + pause);
                 if (tryLock(lockObject)) return 0;
@@ -608,7 +612,7 @@ namespace Nimbus.Kernel.Libc
         // sched_*affinity name a thread by id: 0 or its own id is the caller, the process id the main thread.
         internal static KThread* ThreadById(int pid) =>
             pid == 0 || pid == Scheduler.CurrentId ? Scheduler.Current
-            : pid == SystemInfo.ProcessId && MainThread != null ? MainThread : Scheduler.Find(pid);
+            : pid == SystemConfig.ProcessId && MainThread != null ? MainThread : Scheduler.Find(pid);
 
         [RuntimeExport("abi_sched_getaffinity")]
         private static int SchedGetAffinity(int pid, ulong size, byte* mask)
@@ -647,9 +651,9 @@ namespace Nimbus.Kernel.Libc
         }
 
         [RuntimeExport("abi___sched_cpualloc")]
-        private static void* CpuAlloc(ulong count) => Memory.Malloc(((count + 63) / 64) * 8);
+        private static void* CpuAlloc(ulong count) => Malloc.Allocate(((count + 63) / 64) * 8);
 
         [RuntimeExport("abi___sched_cpufree")]
-        private static void CpuFree(void* set) => Memory.Free(set);
+        private static void CpuFree(void* set) => Malloc.Free(set);
     }
 }

@@ -3,14 +3,14 @@ using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Sync;
 using Nimbus.Kernel.Abi;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Pthread
 {
     // The rest of the thread knobs C programs set: nice values (setpriority, nice), scheduling
     // policies and priorities (only SCHED_OTHER, with the nice-weighted fair scheduler; the
     // real-time policies are refused with EPERM, as Linux refuses them to an unprivileged process),
     // thread attributes for them, the process-shared, protocol and robustness attributes of mutexes,
     // condition variables, rwlocks and barriers, cancellation state, and fork handlers.
-    internal static unsafe class ThreadOptions
+    internal static unsafe class Scheduling
     {
         public const int SchedOther = 0, SchedFifo = 1, SchedRr = 2, SchedBatch = 3, SchedIdle = 5;
         private const int PrioProcess = 0;                 // PRIO_PGRP and PRIO_USER: EINVAL

@@ -5,15 +5,15 @@ using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Abi;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Unistd
 {
     // Process and system queries. One application per VM: its pid is 1 (OSv keeps it constant too),
     // it runs as root, and there is nothing to fork or exec.
-    internal static unsafe class SystemInfo
+    internal static unsafe class SystemConfig
     {
 
         [RuntimeExport("abi_sysconf")]
-        private static long Sysconf(int name) => name switch
+        private static long Query(int name) => name switch
         {
             0 => 2 * 1024 * 1024,                                   // _SC_ARG_MAX
             2 => 100,                                               // _SC_CLK_TCK

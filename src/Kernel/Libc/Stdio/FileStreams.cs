@@ -1,8 +1,9 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.Unistd;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Stdio
 {
     // Opening, closing and positioning streams: fopen, fdopen, freopen, fclose, fseek/ftell and
     // their variants, fgetpos/fsetpos, tmpfile/tmpnam, the stdio_ext queries, and popen (refused:
@@ -50,7 +51,7 @@ namespace Nimbus.Kernel.Libc
 
         private static CFile* OnDescriptor(int fd, int flags)
         {
-            CFile* f = Stdio.NewFile(fd, Reads(flags), Writes(flags), Stdio.BufferFull);
+            CFile* f = Streams.NewFile(fd, Reads(flags), Writes(flags), Streams.BufferFull);
             if (f == null) { Vfs.Close(fd); LibcErrno.Set(Errno.EMFILE); return null; }
             f->Append = (flags & Vfs.OAppend) != 0 ? 1 : 0;
             return f;
@@ -69,7 +70,7 @@ namespace Nimbus.Kernel.Libc
             if (ok && (flags & Vfs.OAppend) != 0) o->Flags |= Vfs.OAppend;
             Vfs.Put(o);
             if (!ok) { LibcErrno.Set(Errno.EINVAL); return null; }
-            CFile* f = Stdio.NewFile(fd, Reads(flags), Writes(flags), Stdio.BufferFull);
+            CFile* f = Streams.NewFile(fd, Reads(flags), Writes(flags), Streams.BufferFull);
             if (f == null) { LibcErrno.Set(Errno.EMFILE); return null; }
             f->Append = (flags & Vfs.OAppend) != 0 ? 1 : 0;
             return f;
@@ -84,8 +85,8 @@ namespace Nimbus.Kernel.Libc
         private static CFile* Reopen(byte* path, byte* mode, CFile* f)
         {
             if (!ParseMode(mode, out int flags)) { LibcErrno.Set(Errno.EINVAL); return null; }
-            Stdio.Lock(f);
-            Stdio.SettleLocked(f);
+            Streams.Lock(f);
+            Streams.SettleLocked(f);
             int fd = f->Fd;
             if (path != null)
             {
@@ -99,7 +100,7 @@ namespace Nimbus.Kernel.Libc
             }
             if (fd < 0 || f->Kind != CFile.KindDescriptor)
             {
-                Stdio.Unlock(f);
+                Streams.Unlock(f);
                 Close(f);
                 LibcErrno.Failed(fd < 0 ? fd : -Errno.EBADF);
                 return null;
@@ -109,7 +110,7 @@ namespace Nimbus.Kernel.Libc
             f->Readable = Reads(flags) ? 1 : 0;
             f->Writable = Writes(flags) ? 1 : 0;
             f->Append = (flags & Vfs.OAppend) != 0 ? 1 : 0;
-            Stdio.Unlock(f);
+            Streams.Unlock(f);
             return f;
         }
 
@@ -119,12 +120,12 @@ namespace Nimbus.Kernel.Libc
         // Output goes out (input back), the descriptor is closed, the FILE freed.
         private static int Close(CFile* f)
         {
-            Stdio.Lock(f);
-            bool ok = Stdio.SettleLocked(f);
+            Streams.Lock(f);
+            bool ok = Streams.SettleLocked(f);
             if (f->Kind == CFile.KindDescriptor) { if (Vfs.Close(f->Fd) < 0 && ok) { ok = false; LibcErrno.Set(Errno.EBADF); } }
             else MemoryStreams.Close(f);
-            Stdio.Unlock(f);
-            Stdio.FreeFile(f);
+            Streams.Unlock(f);
+            Streams.FreeFile(f);
             return ok ? 0 : Eof;
         }
 
@@ -139,10 +140,10 @@ namespace Nimbus.Kernel.Libc
         public static int Seek(CFile* f, long offset, int whence)
         {
             if (whence < 0 || whence > 2) return LibcErrno.Fail(-Errno.EINVAL);
-            Stdio.Lock(f);
-            long r = Stdio.SettleLocked(f) ? Stdio.RawSeek(f, offset, whence) : -1;
+            Streams.Lock(f);
+            long r = Streams.SettleLocked(f) ? Streams.RawSeek(f, offset, whence) : -1;
             if (r >= 0) f->Flags &= ~CFile.FlagEof;
-            Stdio.Unlock(f);
+            Streams.Unlock(f);
             if (r < -1) LibcErrno.Failed(r);
             return r < 0 ? -1 : 0;
         }
@@ -157,11 +158,11 @@ namespace Nimbus.Kernel.Libc
         // The position the program sees: the file's, less unread input, plus unwritten output.
         public static long Tell(CFile* f)
         {
-            Stdio.Lock(f);
-            if (f->Append != 0 && f->Pending > 0) Stdio.FlushLocked(f);
-            long r = Stdio.RawSeek(f, 0, 1);
+            Streams.Lock(f);
+            if (f->Append != 0 && f->Pending > 0) Streams.FlushLocked(f);
+            long r = Streams.RawSeek(f, 0, 1);
             if (r >= 0) r = r - f->Unread + f->Pending;
-            Stdio.Unlock(f);
+            Streams.Unlock(f);
             return LibcErrno.Result(r);
         }
 
@@ -201,7 +202,7 @@ namespace Nimbus.Kernel.Libc
         {
             byte* name = stackalloc byte[32];
             Copy(name, "/tmp/tmpfXXXXXX\0"u8);
-            int fd = Dirs.TempFile(name, 0, 0);
+            int fd = FileNames.TempFile(name, 0, 0);
             if (LibcErrno.Failed(fd)) return null;
             Names.Unlink(Vfs.AtFdCwd, name, 0);
             return OnDescriptor(fd, Vfs.ORdWr);
@@ -223,7 +224,7 @@ namespace Nimbus.Kernel.Libc
         private static byte* TemporaryName(byte* s)
         {
             Copy(s, "/tmp/fileXXXXXX\0"u8);
-            int r = Dirs.UnusedName(s);
+            int r = FileNames.UnusedName(s);
             if (LibcErrno.Failed(r)) return null;
             return s;
         }
@@ -238,7 +239,7 @@ namespace Nimbus.Kernel.Libc
         private static CFile* Popen(byte* command, byte* mode)
         {
             var msg = "nimbus: popen is not supported (one process, no shell): failing with ENOSYS\n"u8;
-            fixed (byte* m = msg) Stdio.Write(LibcData.Globals->Stderr, m, msg.Length);
+            fixed (byte* m = msg) Streams.Write(LibcData.Globals->Stderr, m, msg.Length);
             LibcErrno.Set(Errno.ENOSYS);
             return null;
         }
@@ -261,13 +262,13 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi___fwritable")]
         private static int Fwritable(CFile* f) => f->Writable;
         [RuntimeExport("abi___flbf")]
-        private static int Flbf(CFile* f) => f->Mode == Stdio.BufferLine ? 1 : 0;
+        private static int Flbf(CFile* f) => f->Mode == Streams.BufferLine ? 1 : 0;
         [RuntimeExport("abi___fbufsize")]
         private static ulong Fbufsize(CFile* f) => (ulong)f->Capacity;
         [RuntimeExport("abi___fsetlocking")]
         private static int Fsetlocking(CFile* f, int type) => 1;          // FSETLOCKING_INTERNAL: we always lock
         [RuntimeExport("abi__flushlbf")]
-        private static void Flushlbf() => Stdio.FlushLineBuffered();
+        private static void Flushlbf() => Streams.FlushLineBuffered();
         [RuntimeExport("abi___fpurge")]
         private static void FpurgeInternal(CFile* f) => Purge(f);
         [RuntimeExport("abi_fpurge")]
@@ -275,10 +276,10 @@ namespace Nimbus.Kernel.Libc
 
         private static void Purge(CFile* f)
         {
-            Stdio.Lock(f);
+            Streams.Lock(f);
             f->Pending = 0;
             f->ReadPtr = f->ReadEnd = f->ReadBase = null;
-            Stdio.Unlock(f);
+            Streams.Unlock(f);
         }
     }
 }

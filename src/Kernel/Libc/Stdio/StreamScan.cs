@@ -1,7 +1,7 @@
 using System.Runtime;
 using Nimbus.Kernel.Abi;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Stdio
 {
     // fscanf and scanf: the scanf engine (Scan.cs) reading a FILE through its buffer, with the
     // stream locked for the whole call. A byte given back is the one just read, still in the buffer.
@@ -18,10 +18,10 @@ namespace Nimbus.Kernel.Libc
         public static int Scan(CFile* f, byte* format, VaList* args, ScanMode mode)
         {
             if (f == null) return LibcErrno.Fail(-Errno.EINVAL);
-            Stdio.Lock(f);
+            Streams.Lock(f);
             var source = new ScanSource(&Read, &Unread, f);
             int r = Scanf.Scan(ref source, format, args, mode);
-            Stdio.Unlock(f);
+            Streams.Unlock(f);
             return r;
         }
 
