@@ -1,25 +1,26 @@
 using System.Runtime;
+using System.Threading;
+using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Sched;
-using Nimbus.Kernel.Sync;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.Stdlib;
+using Nimbus.Kernel.Libc.Unistd;
 
 namespace Nimbus.Kernel.Libc.Pthread
 {
-    // The rest of the thread knobs C programs set: nice values (setpriority, nice), scheduling
-    // policies and priorities (only SCHED_OTHER, with the nice-weighted fair scheduler; the
-    // real-time policies are refused with EPERM, as Linux refuses them to an unprivileged process),
-    // thread attributes for them, the process-shared, protocol and robustness attributes of mutexes,
-    // condition variables, rwlocks and barriers, cancellation state, and fork handlers.
+    // Scheduling (<sched.h>, setpriority): nice values, scheduling policies and priorities (only
+    // SCHED_OTHER, with the nice-weighted fair scheduler; the real-time policies are refused with
+    // EPERM, as Linux refuses them to an unprivileged process) and the thread attributes for them,
+    // yielding, and CPU affinity.
     internal static unsafe class Scheduling
     {
         public const int SchedOther = 0, SchedFifo = 1, SchedRr = 2, SchedBatch = 3, SchedIdle = 5;
         private const int PrioProcess = 0;                 // PRIO_PGRP and PRIO_USER: EINVAL
-        private const int Shared = 0x100;               // the process-shared bit in our attribute words
 
         // ---- nice values: the kernel thread's Nice, which weights its share of the CPU ----
 
         // PRIO_PROCESS names a thread, as on Linux (0: the caller); the other kinds are not supported.
-        private static KThread* ThreadFor(int which, int who) => which == PrioProcess ? Threads.ThreadById(who) : null;
+        private static KThread* ThreadFor(int which, int who) => which == PrioProcess ? ThreadById(who) : null;
 
         [RuntimeExport("abi_getpriority")]
         private static int GetPriority(int which, int who)
@@ -116,67 +117,6 @@ namespace Nimbus.Kernel.Libc.Pthread
         // setting is kept so that the getter returns it. Priority inheritance or protection and robust
         // mutexes are not implemented: asking for them is ENOTSUP, not silently ignored.
 
-        private static int SetShared(int* a, int shared)
-        {
-            if (shared != 0 && shared != 1) return Errno.EINVAL;
-            *a = shared != 0 ? *a | Shared : *a & ~Shared;
-            return 0;
-        }
-
-        private static int GetShared(int* a, int* shared) { *shared = (*a & Shared) != 0 ? 1 : 0; return 0; }
-
-        [RuntimeExport("abi_pthread_mutexattr_setpshared")]
-        private static int MutexAttrSetShared(int* a, int shared) => SetShared(a, shared);
-        [RuntimeExport("abi_pthread_mutexattr_getpshared")]
-        private static int MutexAttrGetShared(int* a, int* shared) => GetShared(a, shared);
-        [RuntimeExport("abi_pthread_condattr_setpshared")]
-        private static int CondAttrSetShared(int* a, int shared) => SetShared(a, shared);
-        [RuntimeExport("abi_pthread_condattr_getpshared")]
-        private static int CondAttrGetShared(int* a, int* shared) => GetShared(a, shared);
-        [RuntimeExport("abi_pthread_rwlockattr_init")]
-        private static int RwAttrInit(int* a) { *a = 0; return 0; }
-        [RuntimeExport("abi_pthread_rwlockattr_destroy")]
-        private static int RwAttrDestroy(int* a) => 0;
-        [RuntimeExport("abi_pthread_rwlockattr_setpshared")]
-        private static int RwAttrSetShared(int* a, int shared) => SetShared(a, shared);
-        [RuntimeExport("abi_pthread_rwlockattr_getpshared")]
-        private static int RwAttrGetShared(int* a, int* shared) => GetShared(a, shared);
-        [RuntimeExport("abi_pthread_barrierattr_setpshared")]
-        private static int BarrierAttrSetShared(int* a, int shared) => SetShared(a, shared);
-        [RuntimeExport("abi_pthread_barrierattr_getpshared")]
-        private static int BarrierAttrGetShared(int* a, int* shared) => GetShared(a, shared);
-
-        // PTHREAD_PRIO_NONE (0) only.
-        [RuntimeExport("abi_pthread_mutexattr_setprotocol")]
-        private static int MutexAttrSetProtocol(int* a, int protocol) => protocol == 0 ? 0 : protocol == 1 || protocol == 2 ? Errno.EOPNOTSUPP : Errno.EINVAL;
-        [RuntimeExport("abi_pthread_mutexattr_getprotocol")]
-        private static int MutexAttrGetProtocol(int* a, int* protocol) { *protocol = 0; return 0; }
-        // PTHREAD_MUTEX_STALLED (0) only.
-        [RuntimeExport("abi_pthread_mutexattr_setrobust")]
-        private static int MutexAttrSetRobust(int* a, int robust) => robust == 0 ? 0 : robust == 1 ? Errno.EOPNOTSUPP : Errno.EINVAL;
-        [RuntimeExport("abi_pthread_mutexattr_getrobust")]
-        private static int MutexAttrGetRobust(int* a, int* robust) { *robust = 0; return 0; }
-
-        // ---- cancellation and fork ----
-        // pthread_cancel is not provided (a program that uses it is told at load time), so no thread
-        // is ever cancelled: the state can be kept and reported, and testing for a pending cancel
-        // finds none.
-
-        [RuntimeExport("abi_pthread_setcancelstate")]
-        private static int SetCancelState(int state, int* old) => Keep(ref Threads.Current->CancelState, state, old);
-        [RuntimeExport("abi_pthread_setcanceltype")]
-        private static int SetCancelType(int type, int* old) => Keep(ref Threads.Current->CancelType, type, old);
-        [RuntimeExport("abi_pthread_testcancel")]
-        private static void TestCancel() { }
-
-        private static int Keep(ref int field, int value, int* old)
-        {
-            if (value != 0 && value != 1) return Errno.EINVAL;
-            if (old != null) *old = field;
-            field = value;
-            return 0;
-        }
-
         // fork fails (there is one process), so fork handlers never run; registering them succeeds.
         [RuntimeExport("abi_pthread_atfork")]
         private static int AtFork(void* prepare, void* parent, void* child) => 0;
@@ -185,5 +125,93 @@ namespace Nimbus.Kernel.Libc.Pthread
 
         [RuntimeExport("abi_pthread_yield")]
         private static int Yield() { Scheduler.Yield(); return 0; }
+
+        // Scheduling.
+        [RuntimeExport("abi_sched_yield")]
+        private static int SchedYield() { Scheduler.Yield(); return 0; }
+
+        [RuntimeExport("abi_sched_getcpu")]
+        private static int SchedGetCpu() => PerCpu.CurrentIndex;
+
+        // CPU affinity. A thread is either free (the load balancer places it: its mask is every CPU)
+        // or pinned to one CPU. A mask that allows every online CPU frees the calling thread; any
+        // other pins it to one CPU of the mask (the one it runs on, if allowed, else the lowest).
+        // Only the calling thread can be moved; another thread's mask is read, not changed.
+        private static void FillAffinity(KThread* t, ulong size, byte* mask)
+        {
+            for (ulong i = 0; i < size; i++) mask[i] = 0;
+            for (int c = 0; c < PerCpu.Count && (ulong)(c / 8) < size; c++)
+                if (t == null || t->Pinned == 0 || t->Cpu == c) mask[c / 8] |= (byte)(1 << (c % 8));
+        }
+
+        private static int SetAffinity(PThread* p, ulong size, byte* mask)
+        {
+            if (mask == null) return Errno.EFAULT;
+            int chosen = -1, allowed = 0, here = PerCpu.CurrentIndex;
+            for (int c = 0; c < PerCpu.Count; c++)
+            {
+                if ((ulong)(c / 8) >= size || (mask[c / 8] & (1 << (c % 8))) == 0) continue;
+                allowed++;
+                if (chosen < 0 || c == here) chosen = c;
+            }
+            if (chosen < 0) return Errno.EINVAL;                  // no online CPU in the mask
+            if (p != Threads.Current)
+            {
+                if (Interlocked.Exchange(ref s_affinityWarned, 1) == 0)
+                    Log.Error($"nimbus: pthread_setaffinity_np: only the calling thread can be moved; the mask of another thread is ignored");
+                return 0;
+            }
+            Scheduler.MoveCurrentTo(chosen, pin: allowed < PerCpu.Count);
+            return 0;
+        }
+
+        private static int s_affinityWarned;
+
+        // sched_*affinity name a thread by id: 0 or its own id is the caller, the process id the main thread.
+        internal static KThread* ThreadById(int pid) =>
+            pid == 0 || pid == Scheduler.CurrentId ? Scheduler.Current
+            : pid == SystemConfig.ProcessId && Threads.MainThread != null ? Threads.MainThread : Scheduler.Find(pid);
+
+        [RuntimeExport("abi_sched_getaffinity")]
+        private static int SchedGetAffinity(int pid, ulong size, byte* mask)
+        {
+            KThread* t = ThreadById(pid);
+            if (t == null) return LibcErrno.Fail(-Errno.ESRCH);
+            FillAffinity(t, size, mask);
+            return 0;
+        }
+
+        [RuntimeExport("abi_pthread_getaffinity_np")]
+        private static int PthreadGetAffinity(PThread* p, ulong size, byte* mask)
+        {
+            FillAffinity(p == null ? null : p->Thread, size, mask);
+            return 0;
+        }
+
+        [RuntimeExport("abi_sched_setaffinity")]
+        private static int SchedSetAffinity(int pid, ulong size, byte* mask)
+        {
+            KThread* t = ThreadById(pid);
+            int e = t == null ? Errno.ESRCH : SetAffinity(t == Scheduler.Current ? Threads.Current : (PThread*)t->AppThread, size, mask);
+            if (e == 0) return 0;
+            return LibcErrno.Fail(-e);
+        }
+
+        [RuntimeExport("abi_pthread_setaffinity_np")]
+        private static int PthreadSetAffinity(PThread* p, ulong size, byte* mask) => SetAffinity(p, size, mask);
+
+        [RuntimeExport("abi___sched_cpucount")]
+        private static int CpuCount(ulong size, byte* set)
+        {
+            int n = 0;
+            for (ulong i = 0; i < size; i++) for (int b = 0; b < 8; b++) if ((set[i] & (1 << b)) != 0) n++;
+            return n;
+        }
+
+        [RuntimeExport("abi___sched_cpualloc")]
+        private static void* CpuAlloc(ulong count) => Malloc.Allocate(((count + 63) / 64) * 8);
+
+        [RuntimeExport("abi___sched_cpufree")]
+        private static void CpuFree(void* set) => Malloc.Free(set);
     }
 }

@@ -1,80 +1,15 @@
 using System.Runtime;
-using System.Threading;
-using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
-using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Sync;
 using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Libc.Time;
 
 namespace Nimbus.Kernel.Libc.Pthread
 {
-    // The rest of the POSIX thread synchronisation a C program uses: barriers, unnamed semaphores
-    // (<semaphore.h>) and spin locks. Barriers and semaphores have no static initialiser, so their
-    // init functions make a kernel object and the 32-byte pthread_barrier_t / sem_t holds a pointer to it.
+    // <semaphore.h>: unnamed semaphores have no static initialiser, so sem_init makes a kernel
+    // Semaphore and the 32-byte sem_t holds a pointer to it; named ones live in a table of names.
     internal static unsafe class Semaphores
     {
-        private const int BarrierSerialThread = -1;     // PTHREAD_BARRIER_SERIAL_THREAD
-
-        // ---- barriers ----
-
-        private struct Barrier
-        {
-            public Mutex Lock;
-            public CondVar Released;
-            public uint Count, Arrived;
-            public ulong Generation;                    // one more each time the barrier opens
-        }
-
-        [RuntimeExport("abi_pthread_barrier_init")]
-        private static int BarrierInit(Barrier** b, void* attr, uint count)
-        {
-            if (count == 0) return Errno.EINVAL;
-            var k = (Barrier*)KernelHeap.AllocZeroed((ulong)sizeof(Barrier));
-            if (k == null) return Errno.ENOMEM;
-            k->Count = count;
-            *b = k;
-            return 0;
-        }
-
-        [RuntimeExport("abi_pthread_barrier_destroy")]
-        private static int BarrierDestroy(Barrier** b)
-        {
-            Barrier* k = *b;
-            if (k == null) return Errno.EINVAL;
-            using (new MutexScope(&k->Lock))
-                if (k->Arrived != 0) return Errno.EBUSY;
-            *b = null;
-            KernelHeap.Free(k);
-            return 0;
-        }
-
-        // The last thread to arrive opens the barrier for everyone and gets PTHREAD_BARRIER_SERIAL_THREAD.
-        [RuntimeExport("abi_pthread_barrier_wait")]
-        private static int BarrierWait(Barrier** b)
-        {
-            Barrier* k = *b;
-            if (k == null) return Errno.EINVAL;
-            using (new MutexScope(&k->Lock))
-            {
-                ulong generation = k->Generation;
-                if (++k->Arrived == k->Count)
-                {
-                    k->Arrived = 0;
-                    k->Generation++;
-                    k->Released.Broadcast();
-                    return BarrierSerialThread;
-                }
-                while (k->Generation == generation) k->Released.Wait(&k->Lock);
-                return 0;
-            }
-        }
-
-        [RuntimeExport("abi_pthread_barrierattr_init")]
-        private static int BarrierAttrInit(int* a) { *a = 0; return 0; }
-        [RuntimeExport("abi_pthread_barrierattr_destroy")]
-        private static int BarrierAttrDestroy(int* a) => 0;
-
         // ---- unnamed semaphores: the kernel Semaphore ----
 
         private static Semaphore* SemaphoreOf(Semaphore** s)
@@ -276,31 +211,5 @@ namespace Nimbus.Kernel.Libc.Pthread
                 }
         }
 
-        // ---- spin locks ----
-        // The program asked for a spin lock (an int), so it gets one, but a polite one: after a short
-        // spin it yields its CPU, so a holder preempted on this CPU (or its vCPU) can finish.
-
-        [RuntimeExport("abi_pthread_spin_init")]
-        private static int SpinInit(int* l, int shared) { *l = 0; return 0; }
-        [RuntimeExport("abi_pthread_spin_destroy")]
-        private static int SpinDestroy(int* l) => 0;
-        [RuntimeExport("abi_pthread_spin_trylock")]
-        private static int SpinTryLock(int* l) => Interlocked.Exchange(ref *l, 1) == 0 ? 0 : Errno.EBUSY;
-        [RuntimeExport("abi_pthread_spin_unlock")]
-        private static int SpinUnlock(int* l) { Volatile.Write(ref *l, 0); return 0; }
-
-        [RuntimeExport("abi_pthread_spin_lock")]
-        private static int SpinLock(int* l)
-        {
-            while (Interlocked.Exchange(ref *l, 1) != 0)
-            {
-                for (int spins = 0; Volatile.Read(ref *l) != 0; spins++)
-                {
-                    if (spins < 100) Cpu.Pause();
-                    else { Scheduler.Yield(); spins = 0; }
-                }
-            }
-            return 0;
-        }
     }
 }

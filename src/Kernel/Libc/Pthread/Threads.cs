@@ -2,16 +2,12 @@ using System.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
-using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Elf;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Sync;
 using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Libc.Start;
-using Nimbus.Kernel.Libc.Stdlib;
-using Nimbus.Kernel.Libc.Time;
-using Nimbus.Kernel.Libc.Unistd;
 
 namespace Nimbus.Kernel.Libc.Pthread
 {
@@ -35,11 +31,9 @@ namespace Nimbus.Kernel.Libc.Pthread
         public fixed ulong Keys[Threads.MaxKeys];
     }
 
-    // <pthread.h>: threads, keys, once, and the synchronisation objects mapped onto the kernel's
-    // lock-free mutex, condition variable and reader-writer lock (Sync/). pthread_mutex_t holds a
-    // kernel Mutex directly (all 40 bytes, with the type where glibc keeps it); condition variables
-    // and rwlocks carry a pointer to a kernel object made on first use (glibc's static initialisers
-    // are all zeros). Barriers, semaphores and spin locks are in ThreadSync.cs.
+    // <pthread.h>: threads (attributes, create, join, exit, names), keys, once and cancellation
+    // state. The synchronisation objects are Mutexes.cs, Conditions.cs, RwLocks.cs, Barriers.cs,
+    // SpinLocks.cs and Semaphores.cs; scheduling and affinity are Scheduling.cs.
     internal static unsafe class Threads
     {
         public const int MaxKeys = 128;
@@ -322,338 +316,24 @@ namespace Nimbus.Kernel.Libc.Pthread
             return 0;
         }
 
-        // Mutexes: the kernel's lock-free mutex in place (it is recursive; NORMAL and ERRORCHECK
-        // mutexes relocked by their owner therefore succeed instead of deadlocking or failing).
-        // Mutex types (glibc's values; a static initialiser such as PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP
-        // stores one at offset 16, where Mutex keeps Kind). The kernel mutex is always recursive;
-        // the other types are enforced here, before it is called.
-        private const int MutexRecursive = 1, MutexErrorCheck = 2;     // 0 normal and 3 adaptive: no relocking
+        // ---- cancellation ----
+        // pthread_cancel is not provided (a program that uses it is told at load time), so no thread
+        // is ever cancelled: the state can be kept and reported, and testing for a pending cancel
+        // finds none.
 
-        private static int TypeOf(Mutex* m) => m->Kind & 3;
+        [RuntimeExport("abi_pthread_setcancelstate")]
+        private static int SetCancelState(int state, int* old) => Keep(ref Threads.Current->CancelState, state, old);
+        [RuntimeExport("abi_pthread_setcanceltype")]
+        private static int SetCancelType(int type, int* old) => Keep(ref Threads.Current->CancelType, type, old);
+        [RuntimeExport("abi_pthread_testcancel")]
+        private static void TestCancel() { }
 
-        [RuntimeExport("abi_pthread_mutex_init")]
-        private static int MutexInit(Mutex* m, int* attr)
+        private static int Keep(ref int field, int value, int* old)
         {
-            *m = default;
-            if (attr != null) m->Kind = *attr & 3;
+            if (value != 0 && value != 1) return Errno.EINVAL;
+            if (old != null) *old = field;
+            field = value;
             return 0;
         }
-        [RuntimeExport("abi_pthread_mutex_destroy")]
-        private static int MutexDestroy(Mutex* m) => m->IsLocked ? Errno.EBUSY : 0;
-        [RuntimeExport("abi_pthread_mutex_lock")]
-        private static int MutexLock(Mutex* m)
-        {
-            void* me = Parking.CurrentThread();
-            if (m->Owner == me)
-            {
-                if (TypeOf(m) != MutexRecursive) return Relock(m);
-                if (m->Depth == Mutex.MaxDepth) return Errno.EAGAIN;      // as glibc, instead of the kernel mutex's panic
-            }
-            m->LockAs(me);
-            return 0;
-        }
-        [RuntimeExport("abi_pthread_mutex_trylock")]
-        private static int MutexTryLock(Mutex* m)
-        {
-            if (m->Owner != null && m->IsLockedByCurrentThread && (TypeOf(m) != MutexRecursive || m->Depth == Mutex.MaxDepth))
-                return TypeOf(m) == MutexRecursive ? Errno.EAGAIN : Errno.EBUSY;
-            return m->TryLock() ? 0 : Errno.EBUSY;
-        }
-        // A timed lock does not join the mutex's waiter queue: a queued record can only leave it when
-        // the mutex's consumer pops it, so a waiter could not give up at its deadline. Instead it
-        // retries with sleeps that double from 1 us to 1 ms, so it notices a release within 1 ms.
-        private static int TimedLock(Mutex* m, int clock, TimeSpec* abstime)
-        {
-            bool mine = m->Owner != null && m->IsLockedByCurrentThread;
-            if (mine && TypeOf(m) == MutexRecursive && m->Depth == Mutex.MaxDepth) return Errno.EAGAIN;
-            bool relock = mine && TypeOf(m) != MutexRecursive;
-            if (relock && TypeOf(m) == MutexErrorCheck) return Errno.EDEADLK;
-            if (!relock && m->TryLock()) return 0;
-            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return Errno.EINVAL;
-            ulong deadline = TimeFunctions.DeadlineFromAbsolute(clock, abstime);
-            if (relock)                                     // a normal mutex it holds: glibc waits out the deadline
-            {
-                Scheduler.SleepUntil(deadline);
-                return Errno.ETIMEDOUT;
-            }
-            return RetryUntil(&TryMutex, m, deadline);
-        }
-
-        private static bool TryMutex(void* m) => ((Mutex*)m)->TryLock();
-
-        // Calls tryLock(lock) after sleeps that double from 1 us to 1 ms until it succeeds (0) or the
-        // deadline passes (ETIMEDOUT): the timed lock functions, which cannot leave a waiter queue.
-        private static int RetryUntil(delegate*<void*, bool> tryLock, void* lockObject, ulong deadline)
-        {
-            for (ulong pause = 1_000; ; pause = pause < 1_000_000 ? pause * 2 : pause)
-            {
-                ulong now = Nimbus.Kernel.Time.Clock.NowNs();
-                if (now >= deadline) return Errno.ETIMEDOUT;
-                Scheduler.SleepUntil(deadline - now < pause ? deadline : now + pause);
-                if (tryLock(lockObject)) return 0;
-            }
-        }
-
-        [RuntimeExport("abi_pthread_mutex_timedlock")]
-        private static int MutexTimedLock(Mutex* m, TimeSpec* abstime) => TimedLock(m, TimeFunctions.ClockRealtime, abstime);
-
-        [RuntimeExport("abi_pthread_mutex_clocklock")]
-        private static int MutexClockLock(Mutex* m, int clock, TimeSpec* abstime) => TimedLock(m, clock, abstime);
-
-        [RuntimeExport("abi_pthread_mutex_unlock")]
-        private static int MutexUnlock(Mutex* m)
-        {
-            void* me = Parking.CurrentThread();
-            if (m->Owner != me) return Errno.EPERM;               // as an error-checking mutex reports
-            m->UnlockAs(me);
-            return 0;
-        }
-
-        // A thread locks a non-recursive mutex it already holds: an error-checking mutex says EDEADLK;
-        // a normal one would deadlock for ever under glibc, so the program is ended with a report
-        // instead of hanging the VM.
-        private static int Relock(Mutex* m)
-        {
-            if (TypeOf(m) == MutexErrorCheck) return Errno.EDEADLK;
-            Process.Die("pthread_mutex_lock: the calling thread already holds this (non-recursive) mutex: a deadlock", 134);
-            return Errno.EDEADLK;
-        }
-        [RuntimeExport("abi_pthread_mutexattr_init")]
-        private static int MutexAttrInit(int* a) { *a = 0; return 0; }
-        [RuntimeExport("abi_pthread_mutexattr_destroy")]
-        private static int MutexAttrDestroy(int* a) => 0;
-        [RuntimeExport("abi_pthread_mutexattr_settype")]
-        private static int MutexAttrSetType(int* a, int type) { if (type < 0 || type > 3) return Errno.EINVAL; *a = (*a & ~3) | type; return 0; }
-        [RuntimeExport("abi_pthread_mutexattr_gettype")]
-        private static int MutexAttrGetType(int* a, int* type) { *type = *a & 3; return 0; }
-
-        // Condition variables: a kernel CondVar plus the clock its deadlines use, made on first use.
-        private struct Cond { public CondVar Var; public int Clock; }
-
-        private static Cond* CondOf(ulong* slot, int clock)
-        {
-            Cond* c = (Cond*)Volatile.Read(ref *slot);
-            if (c != null) return c;
-            var fresh = (Cond*)KernelHeap.AllocZeroed((ulong)sizeof(Cond));
-            fresh->Clock = clock;
-            if (Interlocked.CompareExchange(ref *(long*)slot, (long)fresh, 0) != 0) { KernelHeap.Free(fresh); return (Cond*)*slot; }
-            return fresh;
-        }
-
-        [RuntimeExport("abi_pthread_condattr_init")]
-        private static int CondAttrInit(int* a) { *a = 0; return 0; }
-        [RuntimeExport("abi_pthread_condattr_destroy")]
-        private static int CondAttrDestroy(int* a) => 0;
-        [RuntimeExport("abi_pthread_condattr_setclock")]
-        private static int CondAttrSetClock(int* a, int clock) { if (clock != 0 && clock != 1) return Errno.EINVAL; *a = (*a & ~0xFF) | clock; return 0; }
-        [RuntimeExport("abi_pthread_condattr_getclock")]
-        private static int CondAttrGetClock(int* a, int* clock) { *clock = *a & 0xFF; return 0; }
-
-        [RuntimeExport("abi_pthread_cond_init")]
-        private static int CondInit(ulong* c, int* attr)
-        {
-            for (int i = 0; i < 6; i++) c[i] = 0;
-            CondOf(c, attr != null ? *attr & 0xFF : 0);
-            return 0;
-        }
-
-        [RuntimeExport("abi_pthread_cond_destroy")]
-        private static int CondDestroy(ulong* c)
-        {
-            var cond = (Cond*)*c;
-            if (cond != null) { *c = 0; KernelHeap.Free(cond); }
-            return 0;
-        }
-
-        [RuntimeExport("abi_pthread_cond_signal")]
-        private static int CondSignal(ulong* c) { CondOf(c, 0)->Var.Signal(); return 0; }
-        [RuntimeExport("abi_pthread_cond_broadcast")]
-        private static int CondBroadcast(ulong* c) { CondOf(c, 0)->Var.Broadcast(); return 0; }
-        // Waiting needs the mutex held: EPERM otherwise (as glibc says for an error-checking mutex),
-        // rather than the kernel condition variable's panic.
-        [RuntimeExport("abi_pthread_cond_wait")]
-        private static int CondWait(ulong* c, Mutex* m)
-        {
-            if (!m->IsLockedByCurrentThread) return Errno.EPERM;
-            CondOf(c, 0)->Var.Wait(m);
-            return 0;
-        }
-
-        [RuntimeExport("abi_pthread_cond_timedwait")]
-        private static int CondTimedWait(ulong* c, Mutex* m, TimeSpec* abstime)
-        {
-            if (!m->IsLockedByCurrentThread) return Errno.EPERM;
-            Cond* cond = CondOf(c, 0);
-            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return Errno.EINVAL;
-            ulong deadline = TimeFunctions.DeadlineFromAbsolute(cond->Clock, abstime);
-            return cond->Var.WaitUntil(m, deadline) ? 0 : Errno.ETIMEDOUT;
-        }
-
-        [RuntimeExport("abi_pthread_cond_clockwait")]
-        private static int CondClockWait(ulong* c, Mutex* m, int clock, TimeSpec* abstime)
-        {
-            if (!m->IsLockedByCurrentThread) return Errno.EPERM;
-            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return Errno.EINVAL;
-            Cond* cond = CondOf(c, 0);
-            ulong deadline = TimeFunctions.DeadlineFromAbsolute(clock, abstime);
-            return cond->Var.WaitUntil(m, deadline) ? 0 : Errno.ETIMEDOUT;
-        }
-
-        // Reader-writer locks: a kernel RwLock made on first use.
-        private static RwLock* RwOf(ulong* slot)
-        {
-            RwLock* r = (RwLock*)Volatile.Read(ref *slot);
-            if (r != null) return r;
-            var fresh = (RwLock*)KernelHeap.AllocZeroed((ulong)sizeof(RwLock));
-            if (Interlocked.CompareExchange(ref *(long*)slot, (long)fresh, 0) != 0) { KernelHeap.Free(fresh); return (RwLock*)*slot; }
-            return fresh;
-        }
-
-        // Which way the current thread holds a rwlock is not recorded by the kernel lock; the write
-        // owner is, so unlock asks it.
-        [RuntimeExport("abi_pthread_rwlock_init")]
-        private static int RwInit(ulong* r, void* attr) { for (int i = 0; i < 7; i++) r[i] = 0; return 0; }
-        [RuntimeExport("abi_pthread_rwlock_destroy")]
-        private static int RwDestroy(ulong* r) { var l = (RwLock*)*r; if (l != null) { *r = 0; KernelHeap.Free(l); } return 0; }
-        // Locking again what the thread holds for writing would deadlock: EDEADLK, as glibc says.
-        [RuntimeExport("abi_pthread_rwlock_rdlock")]
-        private static int RwRead(ulong* r)
-        {
-            RwLock* l = RwOf(r);
-            if (l->IsWriteLockedByCurrentThread) return Errno.EDEADLK;
-            l->ReadLock();
-            return 0;
-        }
-        [RuntimeExport("abi_pthread_rwlock_tryrdlock")]
-        private static int RwTryRead(ulong* r) => RwOf(r)->TryReadLock() ? 0 : Errno.EBUSY;
-        [RuntimeExport("abi_pthread_rwlock_wrlock")]
-        private static int RwWrite(ulong* r)
-        {
-            RwLock* l = RwOf(r);
-            if (l->IsWriteLockedByCurrentThread) return Errno.EDEADLK;
-            l->WriteLock();
-            return 0;
-        }
-        [RuntimeExport("abi_pthread_rwlock_trywrlock")]
-        private static int RwTryWrite(ulong* r) => RwOf(r)->TryWriteLock() ? 0 : Errno.EBUSY;
-
-        // Timed rwlocks retry like timed mutexes (the rwlock's queues have no timed waiters either).
-        private static bool TryRead(void* l) => ((RwLock*)l)->TryReadLock();
-        private static bool TryWrite(void* l) => ((RwLock*)l)->TryWriteLock();
-
-        private static int RwTimed(ulong* r, bool write, int clock, TimeSpec* abstime)
-        {
-            RwLock* l = RwOf(r);
-            if (l->IsWriteLockedByCurrentThread) return Errno.EDEADLK;
-            if (write ? l->TryWriteLock() : l->TryReadLock()) return 0;
-            if (abstime->Nanoseconds < 0 || abstime->Nanoseconds >= 1_000_000_000) return Errno.EINVAL;
-            return RetryUntil(write ? &TryWrite : &TryRead, l, TimeFunctions.DeadlineFromAbsolute(clock, abstime));
-        }
-
-        [RuntimeExport("abi_pthread_rwlock_timedrdlock")]
-        private static int RwTimedRead(ulong* r, TimeSpec* abstime) => RwTimed(r, false, TimeFunctions.ClockRealtime, abstime);
-        [RuntimeExport("abi_pthread_rwlock_timedwrlock")]
-        private static int RwTimedWrite(ulong* r, TimeSpec* abstime) => RwTimed(r, true, TimeFunctions.ClockRealtime, abstime);
-        [RuntimeExport("abi_pthread_rwlock_clockrdlock")]
-        private static int RwClockRead(ulong* r, int clock, TimeSpec* abstime) => RwTimed(r, false, clock, abstime);
-        [RuntimeExport("abi_pthread_rwlock_clockwrlock")]
-        private static int RwClockWrite(ulong* r, int clock, TimeSpec* abstime) => RwTimed(r, true, clock, abstime);
-        [RuntimeExport("abi_pthread_rwlock_unlock")]
-        private static int RwUnlock(ulong* r)
-        {
-            RwLock* l = RwOf(r);
-            if (l->IsWriteLockedByCurrentThread) l->WriteUnlock();
-            else if (l->Readers > 0) l->ReadUnlock();
-            else return Errno.EPERM;                                  // nobody holds it
-            return 0;
-        }
-
-        // Scheduling.
-        [RuntimeExport("abi_sched_yield")]
-        private static int SchedYield() { Scheduler.Yield(); return 0; }
-
-        [RuntimeExport("abi_sched_getcpu")]
-        private static int SchedGetCpu() => PerCpu.CurrentIndex;
-
-        // CPU affinity. A thread is either free (the load balancer places it: its mask is every CPU)
-        // or pinned to one CPU. A mask that allows every online CPU frees the calling thread; any
-        // other pins it to one CPU of the mask (the one it runs on, if allowed, else the lowest).
-        // Only the calling thread can be moved; another thread's mask is read, not changed.
-        private static void FillAffinity(KThread* t, ulong size, byte* mask)
-        {
-            for (ulong i = 0; i < size; i++) mask[i] = 0;
-            for (int c = 0; c < PerCpu.Count && (ulong)(c / 8) < size; c++)
-                if (t == null || t->Pinned == 0 || t->Cpu == c) mask[c / 8] |= (byte)(1 << (c % 8));
-        }
-
-        private static int SetAffinity(PThread* p, ulong size, byte* mask)
-        {
-            if (mask == null) return Errno.EFAULT;
-            int chosen = -1, allowed = 0, here = PerCpu.CurrentIndex;
-            for (int c = 0; c < PerCpu.Count; c++)
-            {
-                if ((ulong)(c / 8) >= size || (mask[c / 8] & (1 << (c % 8))) == 0) continue;
-                allowed++;
-                if (chosen < 0 || c == here) chosen = c;
-            }
-            if (chosen < 0) return Errno.EINVAL;                  // no online CPU in the mask
-            if (p != Current)
-            {
-                if (Interlocked.Exchange(ref s_affinityWarned, 1) == 0)
-                    Log.Error($"nimbus: pthread_setaffinity_np: only the calling thread can be moved; the mask of another thread is ignored");
-                return 0;
-            }
-            Scheduler.MoveCurrentTo(chosen, pin: allowed < PerCpu.Count);
-            return 0;
-        }
-
-        private static int s_affinityWarned;
-
-        // sched_*affinity name a thread by id: 0 or its own id is the caller, the process id the main thread.
-        internal static KThread* ThreadById(int pid) =>
-            pid == 0 || pid == Scheduler.CurrentId ? Scheduler.Current
-            : pid == SystemConfig.ProcessId && MainThread != null ? MainThread : Scheduler.Find(pid);
-
-        [RuntimeExport("abi_sched_getaffinity")]
-        private static int SchedGetAffinity(int pid, ulong size, byte* mask)
-        {
-            KThread* t = ThreadById(pid);
-            if (t == null) return LibcErrno.Fail(-Errno.ESRCH);
-            FillAffinity(t, size, mask);
-            return 0;
-        }
-
-        [RuntimeExport("abi_pthread_getaffinity_np")]
-        private static int PthreadGetAffinity(PThread* p, ulong size, byte* mask)
-        {
-            FillAffinity(p == null ? null : p->Thread, size, mask);
-            return 0;
-        }
-
-        [RuntimeExport("abi_sched_setaffinity")]
-        private static int SchedSetAffinity(int pid, ulong size, byte* mask)
-        {
-            KThread* t = ThreadById(pid);
-            int e = t == null ? Errno.ESRCH : SetAffinity(t == Scheduler.Current ? Current : (PThread*)t->AppThread, size, mask);
-            if (e == 0) return 0;
-            return LibcErrno.Fail(-e);
-        }
-
-        [RuntimeExport("abi_pthread_setaffinity_np")]
-        private static int PthreadSetAffinity(PThread* p, ulong size, byte* mask) => SetAffinity(p, size, mask);
-
-        [RuntimeExport("abi___sched_cpucount")]
-        private static int CpuCount(ulong size, byte* set)
-        {
-            int n = 0;
-            for (ulong i = 0; i < size; i++) for (int b = 0; b < 8; b++) if ((set[i] & (1 << b)) != 0) n++;
-            return n;
-        }
-
-        [RuntimeExport("abi___sched_cpualloc")]
-        private static void* CpuAlloc(ulong count) => Malloc.Allocate(((count + 63) / 64) * 8);
-
-        [RuntimeExport("abi___sched_cpufree")]
-        private static void CpuFree(void* set) => Malloc.Free(set);
     }
 }
