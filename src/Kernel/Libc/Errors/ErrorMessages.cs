@@ -1,5 +1,4 @@
 using System.Runtime;
-using Nimbus.Kernel.Libc.Stdio;
 
 namespace Nimbus.Kernel.Libc.Errors
 {
@@ -176,5 +175,20 @@ namespace Nimbus.Kernel.Libc.Errors
 
         [RuntimeExport("abi_strerror_r")]
         private static byte* StrerrorR(int e, byte* buffer, ulong size) => Message(e);   // the GNU variant: returns the message
+
+        // getaddrinfo's error texts (glibc's words), for when networking arrives and for callers that
+        // format an error code they got elsewhere.
+        [RuntimeExport("abi_gai_strerror")]
+        private static byte* GaiStrerror(int code)
+        {
+            System.ReadOnlySpan<byte> m = code switch
+            {
+                -1 => "Bad value for ai_flags\0"u8, -2 => "Name or service not known\0"u8, -3 => "Temporary failure in name resolution\0"u8,
+                -4 => "Non-recoverable failure in name resolution\0"u8, -6 => "ai_family not supported\0"u8, -7 => "ai_socktype not supported\0"u8,
+                -8 => "Servname not supported for ai_socktype\0"u8, -10 => "Memory allocation failure\0"u8, -11 => "System error\0"u8,
+                -5 => "No address associated with hostname\0"u8, _ => "Unknown error\0"u8,
+            };
+            fixed (byte* p = m) return p;
+        }
     }
 }

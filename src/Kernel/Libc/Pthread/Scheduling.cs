@@ -117,12 +117,6 @@ namespace Nimbus.Kernel.Libc.Pthread
         // setting is kept so that the getter returns it. Priority inheritance or protection and robust
         // mutexes are not implemented: asking for them is ENOTSUP, not silently ignored.
 
-        // fork fails (there is one process), so fork handlers never run; registering them succeeds.
-        [RuntimeExport("abi_pthread_atfork")]
-        private static int AtFork(void* prepare, void* parent, void* child) => 0;
-        [RuntimeExport("abi___register_atfork")]
-        private static int RegisterAtFork(void* prepare, void* parent, void* child, void* dso) => 0;
-
         [RuntimeExport("abi_pthread_yield")]
         private static int Yield() { Scheduler.Yield(); return 0; }
 
@@ -170,7 +164,7 @@ namespace Nimbus.Kernel.Libc.Pthread
         // sched_*affinity name a thread by id: 0 or its own id is the caller, the process id the main thread.
         internal static KThread* ThreadById(int pid) =>
             pid == 0 || pid == Scheduler.CurrentId ? Scheduler.Current
-            : pid == SystemConfig.ProcessId && Threads.MainThread != null ? Threads.MainThread : Scheduler.Find(pid);
+            : pid == Identity.ProcessId && Threads.MainThread != null ? Threads.MainThread : Scheduler.Find(pid);
 
         [RuntimeExport("abi_sched_getaffinity")]
         private static int SchedGetAffinity(int pid, ulong size, byte* mask)

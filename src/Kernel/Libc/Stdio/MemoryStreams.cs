@@ -22,7 +22,6 @@ namespace Nimbus.Kernel.Libc.Stdio
     // pointer and size describe it, NUL-terminated). The stdio buffer sits in front of both.
     internal static unsafe class MemoryStreams
     {
-
         [RuntimeExport("abi_fmemopen")]
         private static CFile* Fmemopen(byte* buffer, ulong size, byte* mode)
         {

@@ -439,8 +439,7 @@ namespace Nimbus.Kernel.Libc.Stdio
         private static int FileNumber(CFile* f)
         {
             if (f->Kind == CFile.KindDescriptor) return f->Fd;
-            LibcErrno.Set(Errno.EBADF);
-            return -1;
+            return LibcErrno.Fail(-Errno.EBADF);
         }
 
         // flockfile and friends: the stream's own (recursive) lock, which every call takes.

@@ -11,7 +11,6 @@ namespace Nimbus.Kernel.Libc.Unistd
     // sizes, syncing and locking (one process: locks always succeed).
     internal static unsafe class DescriptorIo
     {
-
         [RuntimeExport("abi_dup")]
         private static int Dup(int fd) => (int)LibcErrno.Result(Vfs.Dup(fd, 0, false));
         [RuntimeExport("abi_dup2")]
