@@ -1,19 +1,17 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Abi;
-using Nimbus.Kernel.Libc.Unistd;
 
 namespace Nimbus.Kernel.Libc.Fcntl
 {
-    // Descriptor-level calls with variadic C signatures (their trampolines are in Arch/X64/libc.S),
-    // and the fortified/non-variadic open variants.
+    // <fcntl.h>: open, openat, creat and fcntl (open, openat and fcntl are variadic: their
+    // trampolines are in Arch/X64/libc.S), and the fortified open variants.
     internal static unsafe class FileControl
     {
         private const int FDupFd = 0, FGetFd = 1, FSetFd = 2, FGetFl = 3, FSetFl = 4, FGetLk = 5, FSetLk = 6, FSetLkW = 7,
             FSetOwn = 8, FGetOwn = 9, FOfdGetLk = 36, FOfdSetLk = 37, FOfdSetLkW = 38, FDupFdCloExec = 1030,
             FSetPipeSize = 1031, FGetPipeSize = 1032;
         private const int FdCloExec = 1, FUnlck = 2;
-        private const ulong Tcgets = 0x5401, Fionread = 0x541B, Fionbio = 0x5421, Fionclex = 0x5450, Fioclex = 0x5451;
 
         [RuntimeExport("libc_openat_va")]
         private static int OpenAt(int dirFd, byte* path, int flags, VaList* args)
@@ -76,67 +74,11 @@ namespace Nimbus.Kernel.Libc.Fcntl
             return -Errno.EINVAL;
         }
 
-        [RuntimeExport("libc_ioctl_va")]
-        private static int Ioctl(int fd, ulong request, VaList* args)
+        [RuntimeExport("libc_open_va")]
+        private static int OpenVa(byte* path, int flags, VaList* args)
         {
-            OpenFile* f = Vfs.Acquire(fd);
-            if (f == null) return LibcErrno.Fail(-Errno.EBADF);
-            long r = DeviceControl(fd, f, request, args);
-            Vfs.Put(f);
-            return (int)LibcErrno.Result(r);
-        }
-
-        // No terminals (the console is a serial line without a TTY layer): terminal requests fail
-        // with ENOTTY, so isatty() is false. The generic descriptor requests work.
-        private static long DeviceControl(int fd, OpenFile* f, ulong request, VaList* args)
-        {
-            switch (request)
-            {
-                case Fionread:
-                    int* count = (int*)args->NextGp();
-                    if (count == null) return -Errno.EFAULT;
-                    *count = Available(f);
-                    return 0;
-                case Fionbio:
-                    int* on = (int*)args->NextGp();
-                    if (on == null) return -Errno.EFAULT;
-                    f->Flags = *on != 0 ? f->Flags | Vfs.ONonBlock : f->Flags & ~Vfs.ONonBlock;
-                    return 0;
-                case Fioclex: return Vfs.SetCloseOnExec(fd, true);
-                case Fionclex: return Vfs.SetCloseOnExec(fd, false);
-            }
-            return -Errno.ENOTTY;
-        }
-
-        private static int Available(OpenFile* f)
-        {
-            FsNode* n = f->Node;
-            uint type = RamFs.TypeOf(n);
-            if (type == RamFs.TypeFifo) return Pipes.Available(n);
-            if (type != RamFs.TypeRegular) return 0;
-            ulong size = f->Snapshot != null ? f->SnapshotSize : n->Size;
-            return f->Offset >= size ? 0 : (int)(size - f->Offset > int.MaxValue ? int.MaxValue : size - f->Offset);
-        }
-
-        // syscall(2) for the numbers runtimes use; anything else fails with ENOSYS after naming itself.
-        [RuntimeExport("libc_syscall_va")]
-        private static long Syscall(long number, VaList* args)
-        {
-            switch (number)
-            {
-                case 39: return 1;                                                   // getpid
-                case 186: return Sched.Scheduler.CurrentId;                          // gettid
-                case 1: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return LibcErrno.Result(Vfs.Write(fd, b, args->NextGp())); }
-                case 0: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return LibcErrno.Result(Vfs.Read(fd, b, args->NextGp())); }
-                case 3: return LibcErrno.Result(Vfs.Close((int)args->NextGp()));
-                case 217: { int fd = (int)args->NextGp(); byte* b = (byte*)args->NextGp(); return LibcErrno.Result(DescriptorIo.GetDents(fd, b, args->NextGp())); }
-                // membarrier: runtimes probe it and fall back (the .NET runtime to an mprotect, whose TLB
-                // shootdown reaches every CPU): unsupported, without a message.
-                case 324: return LibcErrno.Fail(-Errno.ENOSYS);
-                case 239: return LibcErrno.Fail(-Errno.ENOSYS);                            // get_mempolicy: no NUMA, as runtimes expect
-            }
-            Log.Line($"nimbus: syscall({number}) is not implemented: returning ENOSYS");
-            return LibcErrno.Fail(-Errno.ENOSYS);
+            uint mode = (flags & (Vfs.OCreat | Vfs.OTmpFile)) != 0 ? (uint)args->NextGp() : 0;
+            return (int)LibcErrno.Result(Vfs.Open(path, flags, mode));
         }
     }
 }

@@ -1,7 +1,7 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Abi;
-using Nimbus.Kernel.Libc.Unistd;
+using Nimbus.Kernel.Libc.Stdlib;
 
 namespace Nimbus.Kernel.Libc.Stdio
 {
@@ -202,7 +202,7 @@ namespace Nimbus.Kernel.Libc.Stdio
         {
             byte* name = stackalloc byte[32];
             Copy(name, "/tmp/tmpfXXXXXX\0"u8);
-            int fd = FileNames.TempFile(name, 0, 0);
+            int fd = TempFiles.TempFile(name, 0, 0);
             if (LibcErrno.Failed(fd)) return null;
             Names.Unlink(Vfs.AtFdCwd, name, 0);
             return OnDescriptor(fd, Vfs.ORdWr);
@@ -224,7 +224,7 @@ namespace Nimbus.Kernel.Libc.Stdio
         private static byte* TemporaryName(byte* s)
         {
             Copy(s, "/tmp/fileXXXXXX\0"u8);
-            int r = FileNames.UnusedName(s);
+            int r = TempFiles.UnusedName(s);
             if (LibcErrno.Failed(r)) return null;
             return s;
         }

@@ -460,24 +460,5 @@ namespace Nimbus.Kernel.Libc.Stdio
             Write(f, msg, Strlen(msg));
             Write(f, Strings.Literal("\n"u8), 1);
         }
-
-        // Raw descriptors.
-        [RuntimeExport("abi_write")]
-        private static long WriteFd(int fd, byte* data, ulong count) => LibcErrno.Result(Vfs.Write(fd, data, count));
-        [RuntimeExport("abi_read")]
-        private static long ReadFd(int fd, byte* data, ulong count) => LibcErrno.Result(Vfs.Read(fd, data, count));
-        [RuntimeExport("abi_close")]
-        private static int CloseFd(int fd) => (int)LibcErrno.Result(Vfs.Close(fd));
-        [RuntimeExport("abi_lseek")]
-        private static long Lseek(int fd, long offset, int whence) => LibcErrno.Result(Vfs.Seek(fd, offset, whence));
-        [RuntimeExport("abi_lseek64")]
-        private static long Lseek64(int fd, long offset, int whence) => LibcErrno.Result(Vfs.Seek(fd, offset, whence));
-
-        [RuntimeExport("libc_open_va")]
-        private static int OpenVa(byte* path, int flags, VaList* args)
-        {
-            uint mode = (flags & (Vfs.OCreat | Vfs.OTmpFile)) != 0 ? (uint)args->NextGp() : 0;
-            return (int)LibcErrno.Result(Vfs.Open(path, flags, mode));
-        }
     }
 }
