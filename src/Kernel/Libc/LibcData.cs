@@ -42,6 +42,5 @@ namespace Nimbus.Kernel.Libc
             // stdin/stdout/stderr copies hold the same FILE pointers and nobody reassigns them in
             // practice; optind and friends are only read by getopt, which is not here yet.
         }
-
     }
 }

@@ -210,6 +210,5 @@ namespace Nimbus.Kernel.Libc.Pthread
                     return 0;
                 }
         }
-
     }
 }

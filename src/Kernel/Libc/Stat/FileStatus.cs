@@ -259,6 +259,5 @@ namespace Nimbus.Kernel.Libc.Stat
         private static int Truncate(byte* p, long length) => (int)LibcErrno.Result(Names.Truncate(AtFdCwd, p, length));
         [RuntimeExport("abi_truncate64")]
         private static int Truncate64(byte* p, long length) => (int)LibcErrno.Result(Names.Truncate(AtFdCwd, p, length));
-
     }
 }
