@@ -93,12 +93,8 @@ namespace Nimbus.Kernel.Libc.Dirent
             return d;
         }
 
-        [RuntimeExport("abi_readdir")]
-        private static LinuxDirent* Readdir(DirStream* d) => Read(d);
-        [RuntimeExport("abi_readdir64")]
-        private static LinuxDirent* Readdir64(DirStream* d) => Read(d);
-
         // The next entry, or null at the end (errno untouched) or on an error (errno set).
+        [RuntimeExport("abi_readdir")]
         private static LinuxDirent* Read(DirStream* d)
         {
             if (d == null) { LibcErrno.Set(Errno.EBADF); return null; }
@@ -118,10 +114,6 @@ namespace Nimbus.Kernel.Libc.Dirent
         }
 
         [RuntimeExport("abi_readdir_r")]
-        private static int ReaddirR(DirStream* d, LinuxDirent* entry, LinuxDirent** result) => ReadInto(d, entry, result);
-        [RuntimeExport("abi_readdir64_r")]
-        private static int Readdir64R(DirStream* d, LinuxDirent* entry, LinuxDirent** result) => ReadInto(d, entry, result);
-
         private static int ReadInto(DirStream* d, LinuxDirent* entry, LinuxDirent** result)
         {
             int saved = LibcErrno.Get();
@@ -200,10 +192,6 @@ namespace Nimbus.Kernel.Libc.Dirent
 
         [RuntimeExport("abi_alphasort")]
         private static int Alphasort(LinuxDirent** a, LinuxDirent** b) => Compare((*a)->Name, (*b)->Name);
-        [RuntimeExport("abi_alphasort64")]
-        private static int Alphasort64(LinuxDirent** a, LinuxDirent** b) => Compare((*a)->Name, (*b)->Name);
-        [RuntimeExport("abi_versionsort")]
-        private static int Versionsort(LinuxDirent** a, LinuxDirent** b) => Compare((*a)->Name, (*b)->Name);
 
         private static int Compare(byte* a, byte* b)
         {

@@ -6,6 +6,7 @@ namespace Nimbus.Kernel.Libc.Errors
     // and glibc's "Unknown error N" for any other number.
     internal static unsafe class ErrorMessages
     {
+        [RuntimeExport("abi_strerror")]
         public static byte* Message(int e)
         {
             System.ReadOnlySpan<byte> m = e switch
@@ -169,9 +170,6 @@ namespace Nimbus.Kernel.Libc.Errors
                 return buffer;
             }
         }
-
-        [RuntimeExport("abi_strerror")]
-        private static byte* Strerror(int e) => Message(e);
 
         [RuntimeExport("abi_strerror_r")]
         private static byte* StrerrorR(int e, byte* buffer, ulong size) => Message(e);   // the GNU variant: returns the message

@@ -23,17 +23,11 @@ namespace Nimbus.Kernel.Libc.Fcntl
         // _FORTIFY_SOURCE's open without a mode (the compiler proved O_CREAT absent).
         [RuntimeExport("abi___open_2")]
         private static int Open2(byte* path, int flags) => (int)LibcErrno.Result(Vfs.Open(path, flags, 0));
-        [RuntimeExport("abi___open64_2")]
-        private static int Open64_2(byte* path, int flags) => (int)LibcErrno.Result(Vfs.Open(path, flags, 0));
         [RuntimeExport("abi___openat_2")]
         private static int OpenAt2(int dirFd, byte* path, int flags) => (int)LibcErrno.Result(Vfs.OpenAt(dirFd, path, flags, 0));
-        [RuntimeExport("abi___openat64_2")]
-        private static int OpenAt64_2(int dirFd, byte* path, int flags) => (int)LibcErrno.Result(Vfs.OpenAt(dirFd, path, flags, 0));
 
         [RuntimeExport("abi_creat")]
         private static int Creat(byte* path, uint mode) => (int)LibcErrno.Result(Vfs.Open(path, Vfs.OCreat | Vfs.OWrOnly | Vfs.OTrunc, mode));
-        [RuntimeExport("abi_creat64")]
-        private static int Creat64(byte* path, uint mode) => (int)LibcErrno.Result(Vfs.Open(path, Vfs.OCreat | Vfs.OWrOnly | Vfs.OTrunc, mode));
 
         [RuntimeExport("libc_fcntl_va")]
         private static int Fcntl(int fd, int command, VaList* args)

@@ -12,11 +12,6 @@ namespace Nimbus.Kernel.Libc.Mman
         private const int MapShared = 0x01, MapPrivate = 0x02, MapFixed = 0x10, MapAnonymous = 0x20, MapFixedNoReplace = 0x100000;
 
         [RuntimeExport("abi_mmap")]
-        private static ulong Mmap(ulong address, ulong length, int prot, int flags, int fd, long offset) => Map(address, length, prot, flags, fd, offset);
-
-        [RuntimeExport("abi_mmap64")]
-        private static ulong Mmap64(ulong address, ulong length, int prot, int flags, int fd, long offset) => Map(address, length, prot, flags, fd, offset);
-
         public static ulong Map(ulong address, ulong length, int prot, int flags, int fd, long offset)
         {
             if (length == 0 || (offset & 4095) != 0 || (flags & (MapShared | MapPrivate)) == 0) return Fail(-Errno.EINVAL);
@@ -74,12 +69,10 @@ namespace Nimbus.Kernel.Libc.Mman
 
         // MADV_DONTNEED (4) gives the pages back (they read as zero afterwards, as on Linux);
         // every other advice is a hint we may ignore.
-        [RuntimeExport("abi_madvise")]
-        private static int Madvise(ulong address, ulong length, int advice) => Advise(address, length, advice);
-
         [RuntimeExport("abi_posix_madvise")]
         private static int PosixMadvise(ulong address, ulong length, int advice) => advice == 4 ? 0 : Advise(address, length, advice) == 0 ? 0 : LibcErrno.Get();
 
+        [RuntimeExport("abi_madvise")]
         private static int Advise(ulong address, ulong length, int advice)
         {
             if ((address & 4095) != 0) return LibcErrno.Fail(-Errno.EINVAL);

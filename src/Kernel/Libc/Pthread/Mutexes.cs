@@ -52,6 +52,7 @@ namespace Nimbus.Kernel.Libc.Pthread
         // A timed lock does not join the mutex's waiter queue: a queued record can only leave it when
         // the mutex's consumer pops it, so a waiter could not give up at its deadline. Instead it
         // retries with sleeps that double from 1 us to 1 ms, so it notices a release within 1 ms.
+        [RuntimeExport("abi_pthread_mutex_clocklock")]
         private static int TimedLock(Mutex* m, int clock, TimeSpec* abstime)
         {
             bool mine = m->Owner != null && m->IsLockedByCurrentThread;
@@ -86,9 +87,6 @@ namespace Nimbus.Kernel.Libc.Pthread
 
         [RuntimeExport("abi_pthread_mutex_timedlock")]
         private static int MutexTimedLock(Mutex* m, TimeSpec* abstime) => TimedLock(m, TimeFunctions.ClockRealtime, abstime);
-
-        [RuntimeExport("abi_pthread_mutex_clocklock")]
-        private static int MutexClockLock(Mutex* m, int clock, TimeSpec* abstime) => TimedLock(m, clock, abstime);
 
         [RuntimeExport("abi_pthread_mutex_unlock")]
         private static int MutexUnlock(Mutex* m)

@@ -12,6 +12,7 @@ namespace Nimbus.Kernel.Libc.Pthread
     {
         private const int Shared = 0x100;               // the process-shared bit in our attribute words
 
+        [RuntimeExport("abi_pthread_mutexattr_setpshared")]
         private static int SetShared(int* a, int shared)
         {
             if (shared != 0 && shared != 1) return Errno.EINVAL;
@@ -19,28 +20,13 @@ namespace Nimbus.Kernel.Libc.Pthread
             return 0;
         }
 
+        [RuntimeExport("abi_pthread_mutexattr_getpshared")]
         private static int GetShared(int* a, int* shared) { *shared = (*a & Shared) != 0 ? 1 : 0; return 0; }
 
-        [RuntimeExport("abi_pthread_mutexattr_setpshared")]
-        private static int MutexAttrSetShared(int* a, int shared) => SetShared(a, shared);
-        [RuntimeExport("abi_pthread_mutexattr_getpshared")]
-        private static int MutexAttrGetShared(int* a, int* shared) => GetShared(a, shared);
-        [RuntimeExport("abi_pthread_condattr_setpshared")]
-        private static int CondAttrSetShared(int* a, int shared) => SetShared(a, shared);
-        [RuntimeExport("abi_pthread_condattr_getpshared")]
-        private static int CondAttrGetShared(int* a, int* shared) => GetShared(a, shared);
         [RuntimeExport("abi_pthread_rwlockattr_init")]
         private static int RwAttrInit(int* a) { *a = 0; return 0; }
         [RuntimeExport("abi_pthread_rwlockattr_destroy")]
         private static int RwAttrDestroy(int* a) => 0;
-        [RuntimeExport("abi_pthread_rwlockattr_setpshared")]
-        private static int RwAttrSetShared(int* a, int shared) => SetShared(a, shared);
-        [RuntimeExport("abi_pthread_rwlockattr_getpshared")]
-        private static int RwAttrGetShared(int* a, int* shared) => GetShared(a, shared);
-        [RuntimeExport("abi_pthread_barrierattr_setpshared")]
-        private static int BarrierAttrSetShared(int* a, int shared) => SetShared(a, shared);
-        [RuntimeExport("abi_pthread_barrierattr_getpshared")]
-        private static int BarrierAttrGetShared(int* a, int* shared) => GetShared(a, shared);
 
         // PTHREAD_PRIO_NONE (0) only.
         [RuntimeExport("abi_pthread_mutexattr_setprotocol")]

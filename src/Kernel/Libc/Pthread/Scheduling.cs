@@ -112,15 +112,6 @@ namespace Nimbus.Kernel.Libc.Pthread
         [RuntimeExport("abi_pthread_attr_getscope")]
         private static int AttrGetScope(Threads.Attr* a, int* scope) { *scope = 0; return 0; }
 
-        // ---- process-shared, protocol and robustness attributes ----
-        // There is one process, so a "process-shared" object simply works for all its threads; the
-        // setting is kept so that the getter returns it. Priority inheritance or protection and robust
-        // mutexes are not implemented: asking for them is ENOTSUP, not silently ignored.
-
-        [RuntimeExport("abi_pthread_yield")]
-        private static int Yield() { Scheduler.Yield(); return 0; }
-
-        // Scheduling.
         [RuntimeExport("abi_sched_yield")]
         private static int SchedYield() { Scheduler.Yield(); return 0; }
 
@@ -138,6 +129,7 @@ namespace Nimbus.Kernel.Libc.Pthread
                 if (t == null || t->Pinned == 0 || t->Cpu == c) mask[c / 8] |= (byte)(1 << (c % 8));
         }
 
+        [RuntimeExport("abi_pthread_setaffinity_np")]
         private static int SetAffinity(PThread* p, ulong size, byte* mask)
         {
             if (mask == null) return Errno.EFAULT;
@@ -190,9 +182,6 @@ namespace Nimbus.Kernel.Libc.Pthread
             if (e == 0) return 0;
             return LibcErrno.Fail(-e);
         }
-
-        [RuntimeExport("abi_pthread_setaffinity_np")]
-        private static int PthreadSetAffinity(PThread* p, ulong size, byte* mask) => SetAffinity(p, size, mask);
 
         [RuntimeExport("abi___sched_cpucount")]
         private static int CpuCount(ulong size, byte* set)

@@ -68,6 +68,7 @@ namespace Nimbus.Kernel.Libc.Pthread
             return LibcErrno.Fail(-Errno.EAGAIN);
         }
 
+        [RuntimeExport("abi_sem_clockwait")]
         private static int SemWaitUntil(Semaphore** s, int clock, TimeSpec* abstime)
         {
             Semaphore* k = SemaphoreOf(s);
@@ -80,9 +81,6 @@ namespace Nimbus.Kernel.Libc.Pthread
 
         [RuntimeExport("abi_sem_timedwait")]
         private static int SemTimedWait(Semaphore** s, TimeSpec* abstime) => SemWaitUntil(s, TimeFunctions.ClockRealtime, abstime);
-
-        [RuntimeExport("abi_sem_clockwait")]
-        private static int SemClockWait(Semaphore** s, int clock, TimeSpec* abstime) => SemWaitUntil(s, clock, abstime);
 
         [RuntimeExport("abi_sem_getvalue")]
         private static int SemGetValue(Semaphore** s, int* value)

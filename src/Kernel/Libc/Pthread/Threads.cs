@@ -320,7 +320,6 @@ namespace Nimbus.Kernel.Libc.Pthread
         // pthread_cancel is not provided (a program that uses it is told at load time), so no thread
         // is ever cancelled: the state can be kept and reported, and testing for a pending cancel
         // finds none.
-
         [RuntimeExport("abi_pthread_setcancelstate")]
         private static int SetCancelState(int state, int* old) => Keep(ref Threads.Current->CancelState, state, old);
         [RuntimeExport("abi_pthread_setcanceltype")]

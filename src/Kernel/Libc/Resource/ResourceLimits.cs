@@ -11,15 +11,6 @@ namespace Nimbus.Kernel.Libc.Resource
         [StructLayout(LayoutKind.Sequential)]
         private struct RLimit { public ulong Current, Max; }
 
-        [RuntimeExport("abi_getrlimit")]
-        private static int GetRlimit(int resource, RLimit* r) => Limit(resource, r);
-        [RuntimeExport("abi_getrlimit64")]
-        private static int GetRlimit64(int resource, RLimit* r) => Limit(resource, r);
-        [RuntimeExport("abi_setrlimit")]
-        private static int SetRlimit(int resource, RLimit* r) => SetLimit(resource, r);
-        [RuntimeExport("abi_setrlimit64")]
-        private static int SetRlimit64(int resource, RLimit* r) => SetLimit(resource, r);
-
         // The limits are remembered (getrlimit returns what setrlimit set) but the kernel enforces
         // only its own fixed ones: the descriptor table's size and the stacks it maps.
         private const int ResourceCount = 16;
@@ -40,6 +31,7 @@ namespace Nimbus.Kernel.Libc.Resource
             }
         }
 
+        [RuntimeExport("abi_getrlimit")]
         private static int Limit(int resource, RLimit* r)
         {
             if ((uint)resource >= ResourceCount) return LibcErrno.Fail(-Errno.EINVAL);
@@ -49,6 +41,7 @@ namespace Nimbus.Kernel.Libc.Resource
             return 0;
         }
 
+        [RuntimeExport("abi_setrlimit")]
         private static int SetLimit(int resource, RLimit* r)
         {
             if ((uint)resource >= ResourceCount || r->Current > r->Max) return LibcErrno.Fail(-Errno.EINVAL);

@@ -110,8 +110,6 @@ namespace Nimbus.Kernel.Libc.Signal
         private static int SigProcMask(int how, ulong* set, ulong* old) => ChangeMask(how, set, old) == 0 ? 0 : Invalid();
 
         [RuntimeExport("abi_pthread_sigmask")]
-        private static int PthreadSigMask(int how, ulong* set, ulong* old) => ChangeMask(how, set, old);
-
         private static int ChangeMask(int how, ulong* set, ulong* old)
         {
             PThread* p = Threads.Current;
@@ -161,11 +159,9 @@ namespace Nimbus.Kernel.Libc.Signal
             return Send(Threads.Current, sig) == 0 ? 0 : Invalid();
         }
 
-        [RuntimeExport("abi_pthread_kill")]
-        private static int PthreadKill(PThread* p, int sig) => Send(p, sig);
-
         // Marks the signal pending on the thread; it runs when that thread is next interrupted in
         // application code. The sender's own signals run right away (through a self-IPI's return path).
+        [RuntimeExport("abi_pthread_kill")]
         private static int Send(PThread* p, int sig)
         {
             if (sig == 0) return 0;

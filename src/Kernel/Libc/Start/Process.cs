@@ -114,8 +114,6 @@ namespace Nimbus.Kernel.Libc.Start
         }
 
         [RuntimeExport("abi_exit")]
-        private static void ExitExport(int status) => Exit(status);
-
         public static void Exit(int status)
         {
             // A second exit (from a handler or another thread) skips the handlers, as glibc's does not
@@ -138,6 +136,7 @@ namespace Nimbus.Kernel.Libc.Start
             QuickExit(status);
         }
 
+        [RuntimeExport("abi__exit")]
         public static void QuickExit(int status)
         {
             if (Shell.Shell.Verbose)
@@ -145,12 +144,6 @@ namespace Nimbus.Kernel.Libc.Start
             Shell.Shell.BeforeExit();
             Power.Exit(status & 0xFF);
         }
-
-        [RuntimeExport("abi__exit")]
-        private static void UnderscoreExit(int status) => QuickExit(status);
-
-        [RuntimeExport("abi__Exit")]
-        private static void UnderscoreExit2(int status) => QuickExit(status);
 
         [RuntimeExport("abi_abort")]
         private static void Abort() => Die("abort() called", 134);

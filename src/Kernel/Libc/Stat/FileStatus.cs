@@ -37,22 +37,12 @@ namespace Nimbus.Kernel.Libc.Stat
 
         [RuntimeExport("abi_stat")]
         private static int StatExport(byte* p, LinuxStat* s) => (int)LibcErrno.Result(StatAt(AtFdCwd, p, s, 0));
-        [RuntimeExport("abi_stat64")]
-        private static int Stat64(byte* p, LinuxStat* s) => (int)LibcErrno.Result(StatAt(AtFdCwd, p, s, 0));
         [RuntimeExport("abi_lstat")]
         private static int Lstat(byte* p, LinuxStat* s) => (int)LibcErrno.Result(StatAt(AtFdCwd, p, s, NoFollow));
-        [RuntimeExport("abi_lstat64")]
-        private static int Lstat64(byte* p, LinuxStat* s) => (int)LibcErrno.Result(StatAt(AtFdCwd, p, s, NoFollow));
         [RuntimeExport("abi_fstat")]
         private static int Fstat(int fd, LinuxStat* s) => (int)LibcErrno.Result(FStat(fd, s));
-        [RuntimeExport("abi_fstat64")]
-        private static int Fstat64(int fd, LinuxStat* s) => (int)LibcErrno.Result(FStat(fd, s));
         [RuntimeExport("abi_fstatat")]
         private static int Fstatat(int dirFd, byte* p, LinuxStat* s, int flags) => (int)LibcErrno.Result(StatAt(dirFd, p, s, flags));
-        [RuntimeExport("abi_fstatat64")]
-        private static int Fstatat64(int dirFd, byte* p, LinuxStat* s, int flags) => (int)LibcErrno.Result(StatAt(dirFd, p, s, flags));
-        [RuntimeExport("abi_newfstatat")]
-        private static int Newfstatat(int dirFd, byte* p, LinuxStat* s, int flags) => (int)LibcErrno.Result(StatAt(dirFd, p, s, flags));
 
         // The pre-2.33 glibc entry points (what binaries built against older glibc, NativeAOT's
         // runtime among them, import). Version 1 is x86-64's struct stat; anything else is EINVAL.
@@ -60,20 +50,12 @@ namespace Nimbus.Kernel.Libc.Stat
 
         [RuntimeExport("abi___xstat")]
         private static int Xstat(int v, byte* p, LinuxStat* s) => Versioned(v, StatAt(AtFdCwd, p, s, 0));
-        [RuntimeExport("abi___xstat64")]
-        private static int Xstat64(int v, byte* p, LinuxStat* s) => Versioned(v, StatAt(AtFdCwd, p, s, 0));
         [RuntimeExport("abi___lxstat")]
         private static int Lxstat(int v, byte* p, LinuxStat* s) => Versioned(v, StatAt(AtFdCwd, p, s, NoFollow));
-        [RuntimeExport("abi___lxstat64")]
-        private static int Lxstat64(int v, byte* p, LinuxStat* s) => Versioned(v, StatAt(AtFdCwd, p, s, NoFollow));
         [RuntimeExport("abi___fxstat")]
         private static int Fxstat(int v, int fd, LinuxStat* s) => Versioned(v, FStat(fd, s));
-        [RuntimeExport("abi___fxstat64")]
-        private static int Fxstat64(int v, int fd, LinuxStat* s) => Versioned(v, FStat(fd, s));
         [RuntimeExport("abi___fxstatat")]
         private static int Fxstatat(int v, int dirFd, byte* p, LinuxStat* s, int flags) => Versioned(v, StatAt(dirFd, p, s, flags));
-        [RuntimeExport("abi___fxstatat64")]
-        private static int Fxstatat64(int v, int dirFd, byte* p, LinuxStat* s, int flags) => Versioned(v, StatAt(dirFd, p, s, flags));
 
         // statx: the same facts in struct statx (256 bytes); no birth time.
         [RuntimeExport("abi_statx")]
@@ -108,12 +90,8 @@ namespace Nimbus.Kernel.Libc.Stat
 
         [RuntimeExport("abi_statfs")]
         private static int Statfs(byte* path, LinuxStatfs* s) => (int)LibcErrno.Result(StatfsPath(path, s));
-        [RuntimeExport("abi_statfs64")]
-        private static int Statfs64(byte* path, LinuxStatfs* s) => (int)LibcErrno.Result(StatfsPath(path, s));
         [RuntimeExport("abi_fstatfs")]
         private static int Fstatfs(int fd, LinuxStatfs* s) => (int)LibcErrno.Result(StatfsFd(fd, s));
-        [RuntimeExport("abi_fstatfs64")]
-        private static int Fstatfs64(int fd, LinuxStatfs* s) => (int)LibcErrno.Result(StatfsFd(fd, s));
 
         private static int StatfsPath(byte* path, LinuxStatfs* s)
         {
@@ -165,10 +143,6 @@ namespace Nimbus.Kernel.Libc.Stat
         private static int AccessExport(byte* p, int mode) => (int)LibcErrno.Result(Access(AtFdCwd, p, mode, 0));
         [RuntimeExport("abi_faccessat")]
         private static int Faccessat(int dirFd, byte* p, int mode, int flags) => (int)LibcErrno.Result(Access(dirFd, p, mode, flags));
-        [RuntimeExport("abi_euidaccess")]
-        private static int Euidaccess(byte* p, int mode) => (int)LibcErrno.Result(Access(AtFdCwd, p, mode, 0));
-        [RuntimeExport("abi_eaccess")]
-        private static int Eaccess(byte* p, int mode) => (int)LibcErrno.Result(Access(AtFdCwd, p, mode, 0));
 
         [RuntimeExport("abi_chmod")]
         private static int Chmod(byte* p, uint mode) => (int)LibcErrno.Result(Names.Chmod(AtFdCwd, p, mode, 0));
@@ -257,7 +231,5 @@ namespace Nimbus.Kernel.Libc.Stat
 
         [RuntimeExport("abi_truncate")]
         private static int Truncate(byte* p, long length) => (int)LibcErrno.Result(Names.Truncate(AtFdCwd, p, length));
-        [RuntimeExport("abi_truncate64")]
-        private static int Truncate64(byte* p, long length) => (int)LibcErrno.Result(Names.Truncate(AtFdCwd, p, length));
     }
 }

@@ -37,10 +37,6 @@ namespace Nimbus.Kernel.Libc.Stdio
         private static bool Writes(int flags) => (flags & Vfs.OAccMode) != Vfs.ORdOnly;
 
         [RuntimeExport("abi_fopen")]
-        private static CFile* Fopen(byte* path, byte* mode) => Open(path, mode);
-        [RuntimeExport("abi_fopen64")]
-        private static CFile* Fopen64(byte* path, byte* mode) => Open(path, mode);
-
         private static CFile* Open(byte* path, byte* mode)
         {
             if (!ParseMode(mode, out int flags)) { LibcErrno.Set(Errno.EINVAL); return null; }
@@ -76,12 +72,8 @@ namespace Nimbus.Kernel.Libc.Stdio
             return f;
         }
 
-        [RuntimeExport("abi_freopen")]
-        private static CFile* Freopen(byte* path, byte* mode, CFile* f) => Reopen(path, mode, f);
-        [RuntimeExport("abi_freopen64")]
-        private static CFile* Freopen64(byte* path, byte* mode, CFile* f) => Reopen(path, mode, f);
-
         // freopen: the same FILE on a new file (or, with a null path, the same descriptor in a new mode).
+        [RuntimeExport("abi_freopen")]
         private static CFile* Reopen(byte* path, byte* mode, CFile* f)
         {
             if (!ParseMode(mode, out int flags)) { LibcErrno.Set(Errno.EINVAL); return null; }
@@ -114,10 +106,8 @@ namespace Nimbus.Kernel.Libc.Stdio
             return f;
         }
 
-        [RuntimeExport("abi_fclose")]
-        private static int Fclose(CFile* f) => Close(f);
-
         // Output goes out (input back), the descriptor is closed, the FILE freed.
+        [RuntimeExport("abi_fclose")]
         private static int Close(CFile* f)
         {
             Streams.Lock(f);
@@ -129,14 +119,8 @@ namespace Nimbus.Kernel.Libc.Stdio
             return ok ? 0 : Eof;
         }
 
-        [RuntimeExport("abi_fseek")]
-        private static int Fseek(CFile* f, long offset, int whence) => Seek(f, offset, whence);
-        [RuntimeExport("abi_fseeko")]
-        private static int Fseeko(CFile* f, long offset, int whence) => Seek(f, offset, whence);
-        [RuntimeExport("abi_fseeko64")]
-        private static int Fseeko64(CFile* f, long offset, int whence) => Seek(f, offset, whence);
-
         // Settles the buffer (output written, unread input given back), then seeks; clears EOF.
+        [RuntimeExport("abi_fseek")]
         public static int Seek(CFile* f, long offset, int whence)
         {
             if (whence < 0 || whence > 2) return LibcErrno.Fail(-Errno.EINVAL);
@@ -148,14 +132,8 @@ namespace Nimbus.Kernel.Libc.Stdio
             return r < 0 ? -1 : 0;
         }
 
-        [RuntimeExport("abi_ftell")]
-        private static long Ftell(CFile* f) => Tell(f);
-        [RuntimeExport("abi_ftello")]
-        private static long Ftello(CFile* f) => Tell(f);
-        [RuntimeExport("abi_ftello64")]
-        private static long Ftello64(CFile* f) => Tell(f);
-
         // The position the program sees: the file's, less unread input, plus unwritten output.
+        [RuntimeExport("abi_ftell")]
         public static long Tell(CFile* f)
         {
             Streams.Lock(f);
@@ -174,15 +152,10 @@ namespace Nimbus.Kernel.Libc.Stdio
         }
 
         // fpos_t: the offset, then a conversion state (zero: no multibyte state is kept).
-        [RuntimeExport("abi_fgetpos")]
-        private static int Fgetpos(CFile* f, long* position) => GetPosition(f, position);
-        [RuntimeExport("abi_fgetpos64")]
-        private static int Fgetpos64(CFile* f, long* position) => GetPosition(f, position);
         [RuntimeExport("abi_fsetpos")]
         private static int Fsetpos(CFile* f, long* position) => Seek(f, position[0], 0);
-        [RuntimeExport("abi_fsetpos64")]
-        private static int Fsetpos64(CFile* f, long* position) => Seek(f, position[0], 0);
 
+        [RuntimeExport("abi_fgetpos")]
         private static int GetPosition(CFile* f, long* position)
         {
             long p = Tell(f);
@@ -194,10 +167,6 @@ namespace Nimbus.Kernel.Libc.Stdio
 
         // tmpfile: a file in /tmp that has no name from the start.
         [RuntimeExport("abi_tmpfile")]
-        private static CFile* Tmpfile() => TemporaryFile();
-        [RuntimeExport("abi_tmpfile64")]
-        private static CFile* Tmpfile64() => TemporaryFile();
-
         private static CFile* TemporaryFile()
         {
             byte* name = stackalloc byte[32];
@@ -269,11 +238,10 @@ namespace Nimbus.Kernel.Libc.Stdio
         private static int Fsetlocking(CFile* f, int type) => 1;          // FSETLOCKING_INTERNAL: we always lock
         [RuntimeExport("abi__flushlbf")]
         private static void Flushlbf() => Streams.FlushLineBuffered();
-        [RuntimeExport("abi___fpurge")]
-        private static void FpurgeInternal(CFile* f) => Purge(f);
         [RuntimeExport("abi_fpurge")]
         private static int Fpurge(CFile* f) { Purge(f); return 0; }
 
+        [RuntimeExport("abi___fpurge")]
         private static void Purge(CFile* f)
         {
             Streams.Lock(f);

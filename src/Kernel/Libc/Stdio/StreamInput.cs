@@ -37,6 +37,7 @@ namespace Nimbus.Kernel.Libc.Stdio
             return *f->ReadPtr++;
         }
 
+        [RuntimeExport("abi_fgetc")]
         public static int GetChar(CFile* f)
         {
             Streams.Lock(f);
@@ -45,22 +46,8 @@ namespace Nimbus.Kernel.Libc.Stdio
             return c;
         }
 
-        [RuntimeExport("abi_fgetc")]
-        private static int Fgetc(CFile* f) => GetChar(f);
-        [RuntimeExport("abi_getc")]
-        private static int Getc(CFile* f) => GetChar(f);
-        [RuntimeExport("abi__IO_getc")]
-        private static int IoGetc(CFile* f) => GetChar(f);
         [RuntimeExport("abi_getchar")]
         private static int Getchar() => GetChar(LibcData.Globals->Stdin);
-        [RuntimeExport("abi_fgetc_unlocked")]
-        private static int FgetcUnlocked(CFile* f) => GetChar(f);
-        [RuntimeExport("abi_getc_unlocked")]
-        private static int GetcUnlocked(CFile* f) => GetChar(f);
-        [RuntimeExport("abi_getchar_unlocked")]
-        private static int GetcharUnlocked() => GetChar(LibcData.Globals->Stdin);
-        [RuntimeExport("abi___uflow")]
-        private static int Uflow(CFile* f) => GetChar(f);
 
         // __underflow: the next byte without consuming it.
         [RuntimeExport("abi___underflow")]
@@ -75,10 +62,6 @@ namespace Nimbus.Kernel.Libc.Stdio
         // ungetc: the byte goes in front of the unread input (into the buffer itself), so getc_unlocked
         // sees it too. One byte always fits; more fit while there is room.
         [RuntimeExport("abi_ungetc")]
-        private static int Ungetc(int c, CFile* f) => Unget(c, f);
-        [RuntimeExport("abi__IO_ungetc")]
-        private static int IoUngetc(int c, CFile* f) => Unget(c, f);
-
         private static int Unget(int c, CFile* f)
         {
             if (c == Eof) return Eof;
@@ -110,10 +93,6 @@ namespace Nimbus.Kernel.Libc.Stdio
             return true;
         }
 
-        [RuntimeExport("abi_fgets")]
-        private static byte* Fgets(byte* s, int n, CFile* f) => GetLine(s, n, f);
-        [RuntimeExport("abi_fgets_unlocked")]
-        private static byte* FgetsUnlocked(byte* s, int n, CFile* f) => GetLine(s, n, f);
         [RuntimeExport("abi___fgets_chk")]
         private static byte* FgetsChk(byte* s, ulong size, int n, CFile* f)
         {
@@ -128,6 +107,7 @@ namespace Nimbus.Kernel.Libc.Stdio
         }
 
         // fgets: up to n - 1 bytes, through the first newline; null when nothing was read.
+        [RuntimeExport("abi_fgets")]
         private static byte* GetLine(byte* s, int n, CFile* f)
         {
             if (n <= 0) { LibcErrno.Set(Errno.EINVAL); return null; }
@@ -161,10 +141,6 @@ namespace Nimbus.Kernel.Libc.Stdio
             return null;
         }
 
-        [RuntimeExport("abi_fread")]
-        private static ulong Fread(byte* data, ulong size, ulong count, CFile* f) => ReadItems(data, size, count, f);
-        [RuntimeExport("abi_fread_unlocked")]
-        private static ulong FreadUnlocked(byte* data, ulong size, ulong count, CFile* f) => ReadItems(data, size, count, f);
         [RuntimeExport("abi___fread_chk")]
         private static ulong FreadChk(byte* data, ulong length, ulong size, ulong count, CFile* f)
         {
@@ -178,6 +154,7 @@ namespace Nimbus.Kernel.Libc.Stdio
             return ReadItems(data, size, count, f);
         }
 
+        [RuntimeExport("abi_fread")]
         private static ulong ReadItems(byte* data, ulong size, ulong count, CFile* f)
         {
             ulong total = size * count;
@@ -217,12 +194,9 @@ namespace Nimbus.Kernel.Libc.Stdio
 
         [RuntimeExport("abi_getline")]
         private static long Getline(byte** line, ulong* size, CFile* f) => GetDelimited(line, size, '\n', f);
-        [RuntimeExport("abi_getdelim")]
-        private static long Getdelim(byte** line, ulong* size, int delimiter, CFile* f) => GetDelimited(line, size, delimiter, f);
-        [RuntimeExport("abi___getdelim")]
-        private static long GetdelimInternal(byte** line, ulong* size, int delimiter, CFile* f) => GetDelimited(line, size, delimiter, f);
 
         // getdelim: the line (delimiter included) in *line, grown with realloc as needed; its length, or -1.
+        [RuntimeExport("abi_getdelim")]
         private static long GetDelimited(byte** line, ulong* size, int delimiter, CFile* f)
         {
             if (line == null || size == null || f == null) { LibcErrno.Set(Errno.EINVAL); return -1; }

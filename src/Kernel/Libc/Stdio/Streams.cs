@@ -114,7 +114,9 @@ namespace Nimbus.Kernel.Libc.Stdio
             KernelHeap.Free(f);
         }
 
+        [RuntimeExport("abi_flockfile")]
         public static void Lock(CFile* f) => f->Lock.Lock();
+        [RuntimeExport("abi_funlockfile")]
         public static void Unlock(CFile* f) => f->Lock.Unlock();
 
         // The buffer, made on first use: BUFSIZ-like for buffered streams, one byte for unbuffered ones.
@@ -246,6 +248,7 @@ namespace Nimbus.Kernel.Libc.Stdio
 
         private static int SinkWrite(void* context, byte* bytes, int length) => WriteLocked((CFile*)context, bytes, length);
 
+        [RuntimeExport("abi_vfprintf")]
         public static int VfPrintf(CFile* f, byte* format, VaList* args)
         {
             Lock(f);
@@ -256,9 +259,6 @@ namespace Nimbus.Kernel.Libc.Stdio
         }
 
         private static int Strlen(byte* s) => (int)Strings.Length(s);
-
-        [RuntimeExport("abi_vfprintf")]
-        private static int VfPrintfExport(CFile* f, byte* format, VaList* args) => VfPrintf(f, format, args);
 
         [RuntimeExport("abi_vprintf")]
         private static int VPrintf(byte* format, VaList* args) => VfPrintf(LibcData.Globals->Stdout, format, args);
@@ -328,23 +328,9 @@ namespace Nimbus.Kernel.Libc.Stdio
 
         [RuntimeExport("abi_fputs")]
         private static int Fputs(byte* s, CFile* f) => Write(f, s, Strlen(s)) < 0 ? -1 : 1;
-        [RuntimeExport("abi_fputs_unlocked")]
-        private static int FputsUnlocked(byte* s, CFile* f) => Write(f, s, Strlen(s)) < 0 ? -1 : 1;
 
-        [RuntimeExport("abi_fputc")]
-        private static int Fputc(int c, CFile* f) => PutChar(c, f);
-        [RuntimeExport("abi_putc")]
-        private static int Putc(int c, CFile* f) => PutChar(c, f);
-        [RuntimeExport("abi__IO_putc")]
-        private static int IoPutc(int c, CFile* f) => PutChar(c, f);
         [RuntimeExport("abi_putchar")]
         private static int Putchar(int c) => PutChar(c, LibcData.Globals->Stdout);
-        [RuntimeExport("abi_fputc_unlocked")]
-        private static int FputcUnlocked(int c, CFile* f) => PutChar(c, f);
-        [RuntimeExport("abi_putc_unlocked")]
-        private static int PutcUnlocked(int c, CFile* f) => PutChar(c, f);
-        [RuntimeExport("abi_putchar_unlocked")]
-        private static int PutcharUnlocked(int c) => PutChar(c, LibcData.Globals->Stdout);
 
         // What putc_unlocked calls when its (always empty) write area is full; EOF only flushes.
         [RuntimeExport("abi___overflow")]
@@ -357,6 +343,7 @@ namespace Nimbus.Kernel.Libc.Stdio
             return ok ? 0 : -1;
         }
 
+        [RuntimeExport("abi_fputc")]
         private static int PutChar(int c, CFile* f)
         {
             byte b = (byte)c;
@@ -364,10 +351,6 @@ namespace Nimbus.Kernel.Libc.Stdio
         }
 
         [RuntimeExport("abi_fwrite")]
-        private static ulong Fwrite(byte* data, ulong size, ulong count, CFile* f) => WriteItems(data, size, count, f);
-        [RuntimeExport("abi_fwrite_unlocked")]
-        private static ulong FwriteUnlocked(byte* data, ulong size, ulong count, CFile* f) => WriteItems(data, size, count, f);
-
         private static ulong WriteItems(byte* data, ulong size, ulong count, CFile* f)
         {
             ulong total = size * count;
@@ -375,13 +358,9 @@ namespace Nimbus.Kernel.Libc.Stdio
             return Write(f, data, (int)total) < 0 ? 0 : count;
         }
 
-        [RuntimeExport("abi_fflush")]
-        private static int Fflush(CFile* f) => Flush(f);
-        [RuntimeExport("abi_fflush_unlocked")]
-        private static int FflushUnlocked(CFile* f) => Flush(f);
-
         // fflush(NULL): all output; an output stream: its buffer; an input stream: its unread input
         // is discarded and the file positioned after what the program consumed.
+        [RuntimeExport("abi_fflush")]
         private static int Flush(CFile* f)
         {
             if (f == null) { FlushAll(); return 0; }
@@ -391,8 +370,6 @@ namespace Nimbus.Kernel.Libc.Stdio
             return ok ? 0 : -1;
         }
 
-        [RuntimeExport("abi_setvbuf")]
-        private static int Setvbuf(CFile* f, byte* buffer, int mode, ulong size) => SetBuffer(f, buffer, mode, size);
         [RuntimeExport("abi_setbuf")]
         private static void Setbuf(CFile* f, byte* buffer) => SetBuffer(f, buffer, buffer == null ? BufferNone : BufferFull, 8192);
         [RuntimeExport("abi_setbuffer")]
@@ -401,6 +378,7 @@ namespace Nimbus.Kernel.Libc.Stdio
         private static void Setlinebuf(CFile* f) => SetBuffer(f, null, BufferLine, 0);
 
         // setvbuf: the mode, and the caller's buffer when given (it stays the caller's).
+        [RuntimeExport("abi_setvbuf")]
         private static int SetBuffer(CFile* f, byte* buffer, int mode, ulong size)
         {
             if (mode < 0 || mode > 2) return LibcErrno.Fail(-Errno.EINVAL);
@@ -421,32 +399,20 @@ namespace Nimbus.Kernel.Libc.Stdio
 
         [RuntimeExport("abi_ferror")]
         private static int Ferror(CFile* f) => (f->Flags & CFile.FlagError) != 0 ? 1 : 0;
-        [RuntimeExport("abi_ferror_unlocked")]
-        private static int FerrorUnlocked(CFile* f) => (f->Flags & CFile.FlagError) != 0 ? 1 : 0;
         [RuntimeExport("abi_feof")]
         private static int Feof(CFile* f) => f->AtEof ? 1 : 0;
-        [RuntimeExport("abi_feof_unlocked")]
-        private static int FeofUnlocked(CFile* f) => f->AtEof ? 1 : 0;
         [RuntimeExport("abi_clearerr")]
         private static void Clearerr(CFile* f) => f->Flags &= ~(CFile.FlagError | CFile.FlagEof);
-        [RuntimeExport("abi_clearerr_unlocked")]
-        private static void ClearerrUnlocked(CFile* f) => f->Flags &= ~(CFile.FlagError | CFile.FlagEof);
-        [RuntimeExport("abi_fileno")]
-        private static int Fileno(CFile* f) => FileNumber(f);
-        [RuntimeExport("abi_fileno_unlocked")]
-        private static int FilenoUnlocked(CFile* f) => FileNumber(f);
 
+        [RuntimeExport("abi_fileno")]
         private static int FileNumber(CFile* f)
         {
             if (f->Kind == CFile.KindDescriptor) return f->Fd;
             return LibcErrno.Fail(-Errno.EBADF);
         }
 
-        // flockfile and friends: the stream's own (recursive) lock, which every call takes.
-        [RuntimeExport("abi_flockfile")]
-        private static void Flockfile(CFile* f) => Lock(f);
-        [RuntimeExport("abi_funlockfile")]
-        private static void Funlockfile(CFile* f) => Unlock(f);
+        // The stream's own (recursive) lock, which every call takes: flockfile and funlockfile are
+        // Lock and Unlock.
         [RuntimeExport("abi_ftrylockfile")]
         private static int Ftrylockfile(CFile* f) => f->Lock.TryLock() ? 0 : 1;
 

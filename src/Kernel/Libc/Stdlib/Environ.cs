@@ -10,11 +10,6 @@ namespace Nimbus.Kernel.Libc.Stdlib
     // into them.
     internal static unsafe class Environ
     {
-        [RuntimeExport("abi_getenv")]
-        private static byte* GetEnv(byte* name) => GetEnvironment(name);
-
-        [RuntimeExport("abi_secure_getenv")]
-        private static byte* SecureGetEnv(byte* name) => GetEnvironment(name);
 
         private static Sync.Mutex s_envLock;
 
@@ -104,6 +99,7 @@ namespace Nimbus.Kernel.Libc.Stdlib
             }
         }
 
+        [RuntimeExport("abi_getenv")]
         public static byte* GetEnvironment(byte* name)
         {
             byte** env = LibcData.Environ;

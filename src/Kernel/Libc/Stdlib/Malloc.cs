@@ -19,6 +19,7 @@ namespace Nimbus.Kernel.Libc.Stdlib
         private static int s_alignedCapacity, s_alignedCount;
         private static Sync.Mutex s_alignedLock;
 
+        [RuntimeExport("abi_malloc")]
         public static void* Allocate(ulong size)
         {
             if (size > (1UL << 40)) { LibcErrno.Set(Errno.ENOMEM); return null; }
@@ -29,6 +30,7 @@ namespace Nimbus.Kernel.Libc.Stdlib
             return p;
         }
 
+        [RuntimeExport("abi_free")]
         public static void Free(void* p)
         {
             if (p == null) return;
@@ -62,12 +64,6 @@ namespace Nimbus.Kernel.Libc.Stdlib
             Process.Die("invalid pointer passed to the allocator", 134);
         }
 
-        [RuntimeExport("abi_malloc")]
-        private static void* MallocExport(ulong size) => Allocate(size);
-
-        [RuntimeExport("abi_free")]
-        private static void FreeExport(void* p) => Free(p);
-
         [RuntimeExport("abi_calloc")]
         private static void* Calloc(ulong count, ulong size)
         {
@@ -79,8 +75,6 @@ namespace Nimbus.Kernel.Libc.Stdlib
         }
 
         [RuntimeExport("abi_realloc")]
-        private static void* Realloc(void* p, ulong size) => Reallocate(p, size);
-
         public static void* Reallocate(void* p, ulong size)
         {
             if (p == null) return Allocate(size);
@@ -125,15 +119,10 @@ namespace Nimbus.Kernel.Libc.Stdlib
             return 0;
         }
 
-        [RuntimeExport("abi_aligned_alloc")]
-        private static void* AlignedAlloc(ulong alignment, ulong size) => Aligned(alignment, size);
-
-        [RuntimeExport("abi_memalign")]
-        private static void* Memalign(ulong alignment, ulong size) => Aligned(alignment, size);
-
         [RuntimeExport("abi_valloc")]
         private static void* Valloc(ulong size) => Aligned(4096, size);
 
+        [RuntimeExport("abi_aligned_alloc")]
         private static void* Aligned(ulong alignment, ulong size)
         {
             if (alignment == 0 || (alignment & (alignment - 1)) != 0) { LibcErrno.Set(Errno.EINVAL); return null; }

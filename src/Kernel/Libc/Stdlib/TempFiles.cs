@@ -13,20 +13,12 @@ namespace Nimbus.Kernel.Libc.Stdlib
     {
         [RuntimeExport("abi_mkstemp")]
         private static int Mkstemp(byte* template) => (int)LibcErrno.Result(TempFile(template, 0, 0));
-        [RuntimeExport("abi_mkstemp64")]
-        private static int Mkstemp64(byte* template) => (int)LibcErrno.Result(TempFile(template, 0, 0));
         [RuntimeExport("abi_mkostemp")]
         private static int Mkostemp(byte* template, int flags) => (int)LibcErrno.Result(TempFile(template, 0, flags));
-        [RuntimeExport("abi_mkostemp64")]
-        private static int Mkostemp64(byte* template, int flags) => (int)LibcErrno.Result(TempFile(template, 0, flags));
         [RuntimeExport("abi_mkstemps")]
         private static int Mkstemps(byte* template, int suffix) => (int)LibcErrno.Result(TempFile(template, suffix, 0));
-        [RuntimeExport("abi_mkstemps64")]
-        private static int Mkstemps64(byte* template, int suffix) => (int)LibcErrno.Result(TempFile(template, suffix, 0));
         [RuntimeExport("abi_mkostemps")]
         private static int Mkostemps(byte* template, int suffix, int flags) => (int)LibcErrno.Result(TempFile(template, suffix, flags));
-        [RuntimeExport("abi_mkostemps64")]
-        private static int Mkostemps64(byte* template, int suffix, int flags) => (int)LibcErrno.Result(TempFile(template, suffix, flags));
 
         // Replaces the six X before `suffix` trailing bytes with random letters and digits and
         // creates the file exclusively (0600), trying new names while they exist.

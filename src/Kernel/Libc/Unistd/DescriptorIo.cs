@@ -23,9 +23,8 @@ namespace Nimbus.Kernel.Libc.Unistd
 
         [RuntimeExport("abi_pipe")]
         private static int Pipe(int* fds) => MakePipe(fds, 0);
-        [RuntimeExport("abi_pipe2")]
-        private static int Pipe2(int* fds, int flags) => MakePipe(fds, flags);
 
+        [RuntimeExport("abi_pipe2")]
         private static int MakePipe(int* fds, int flags)
         {
             if ((flags & ~(Vfs.OCloExec | Vfs.ONonBlock | 0x4000)) != 0) return LibcErrno.Fail(-Errno.EINVAL);   // O_DIRECT accepted
@@ -43,16 +42,12 @@ namespace Nimbus.Kernel.Libc.Unistd
 
         [RuntimeExport("abi_pread")]
         private static long Pread(int fd, byte* b, ulong n, long offset) => LibcErrno.Result(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
-        [RuntimeExport("abi_pread64")]
-        private static long Pread64(int fd, byte* b, ulong n, long offset) => LibcErrno.Result(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
         [RuntimeExport("abi___pread64_chk")]
         private static long PreadChk(int fd, byte* b, ulong n, long offset, ulong size) => LibcErrno.Result(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
         [RuntimeExport("abi___read_chk")]
         private static long ReadChk(int fd, byte* b, ulong n, ulong size) => LibcErrno.Result(Vfs.Read(fd, b, n));
         [RuntimeExport("abi_pwrite")]
         private static long Pwrite(int fd, byte* b, ulong n, long offset) => LibcErrno.Result(Vfs.WriteAt(fd, b, n, (ulong)offset, true));
-        [RuntimeExport("abi_pwrite64")]
-        private static long Pwrite64(int fd, byte* b, ulong n, long offset) => LibcErrno.Result(Vfs.WriteAt(fd, b, n, (ulong)offset, true));
 
         [RuntimeExport("abi_readv")]
         private static long Readv(int fd, IoVec* v, int count) => LibcErrno.Result(Vectored(fd, v, count, 0, false, false));
@@ -60,12 +55,8 @@ namespace Nimbus.Kernel.Libc.Unistd
         private static long Writev(int fd, IoVec* v, int count) => LibcErrno.Result(Vectored(fd, v, count, 0, false, true));
         [RuntimeExport("abi_preadv")]
         private static long Preadv(int fd, IoVec* v, int count, long offset) => LibcErrno.Result(Vectored(fd, v, count, offset, true, false));
-        [RuntimeExport("abi_preadv64")]
-        private static long Preadv64(int fd, IoVec* v, int count, long offset) => LibcErrno.Result(Vectored(fd, v, count, offset, true, false));
         [RuntimeExport("abi_pwritev")]
         private static long Pwritev(int fd, IoVec* v, int count, long offset) => LibcErrno.Result(Vectored(fd, v, count, offset, true, true));
-        [RuntimeExport("abi_pwritev64")]
-        private static long Pwritev64(int fd, IoVec* v, int count, long offset) => LibcErrno.Result(Vectored(fd, v, count, offset, true, true));
 
         // One buffer after another; a short transfer ends the call (as the kernel's loop does).
         private static long Vectored(int fd, IoVec* v, int count, long offset, bool positioned, bool write)
@@ -89,8 +80,6 @@ namespace Nimbus.Kernel.Libc.Unistd
 
         [RuntimeExport("abi_sendfile")]
         private static long Sendfile(int outFd, int inFd, long* offset, ulong count) => LibcErrno.Result(Copy(inFd, offset, outFd, null, count));
-        [RuntimeExport("abi_sendfile64")]
-        private static long Sendfile64(int outFd, int inFd, long* offset, ulong count) => LibcErrno.Result(Copy(inFd, offset, outFd, null, count));
         [RuntimeExport("abi_copy_file_range")]
         private static long CopyFileRange(int inFd, long* inOffset, int outFd, long* outOffset, ulong count, uint flags) =>
             LibcErrno.Result(flags != 0 ? -Errno.EINVAL : Copy(inFd, inOffset, outFd, outOffset, count));
@@ -122,8 +111,6 @@ namespace Nimbus.Kernel.Libc.Unistd
 
         [RuntimeExport("abi_ftruncate")]
         private static int Ftruncate(int fd, long length) => (int)LibcErrno.Result(Truncate(fd, length));
-        [RuntimeExport("abi_ftruncate64")]
-        private static int Ftruncate64(int fd, long length) => (int)LibcErrno.Result(Truncate(fd, length));
 
         private static int Truncate(int fd, long length)
         {
@@ -144,13 +131,9 @@ namespace Nimbus.Kernel.Libc.Unistd
 
         [RuntimeExport("abi_fallocate")]
         private static int Fallocate(int fd, int mode, long offset, long length) => (int)LibcErrno.Result(Allocate(fd, mode, offset, length));
-        [RuntimeExport("abi_fallocate64")]
-        private static int Fallocate64(int fd, int mode, long offset, long length) => (int)LibcErrno.Result(Allocate(fd, mode, offset, length));
         // posix_fallocate returns the error number instead of setting errno.
         [RuntimeExport("abi_posix_fallocate")]
         private static int PosixFallocate(int fd, long offset, long length) => -Allocate(fd, 0, offset, length);
-        [RuntimeExport("abi_posix_fallocate64")]
-        private static int PosixFallocate64(int fd, long offset, long length) => -Allocate(fd, 0, offset, length);
 
         // Mode 0 grows the file to offset + length; FALLOC_FL_KEEP_SIZE (1) has nothing to reserve.
         private static int Allocate(int fd, int mode, long offset, long length)
@@ -177,8 +160,6 @@ namespace Nimbus.Kernel.Libc.Unistd
 
         [RuntimeExport("abi_posix_fadvise")]
         private static int PosixFadvise(int fd, long offset, long length, int advice) => Advise(fd, advice);
-        [RuntimeExport("abi_posix_fadvise64")]
-        private static int PosixFadvise64(int fd, long offset, long length, int advice) => Advise(fd, advice);
 
         // Advice is only a hint; the errors are posix_fadvise's (returned, not in errno).
         private static int Advise(int fd, int advice)
@@ -192,8 +173,6 @@ namespace Nimbus.Kernel.Libc.Unistd
         // Nothing is ever dirty: there is no disk behind the file system.
         [RuntimeExport("abi_fsync")]
         private static int Fsync(int fd) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : 0);
-        [RuntimeExport("abi_fdatasync")]
-        private static int Fdatasync(int fd) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : 0);
         [RuntimeExport("abi_syncfs")]
         private static int Syncfs(int fd) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : 0);
         [RuntimeExport("abi_sync")]
@@ -210,8 +189,6 @@ namespace Nimbus.Kernel.Libc.Unistd
 
         [RuntimeExport("abi_lockf")]
         private static int Lockf(int fd, int command, long length) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : 0);
-        [RuntimeExport("abi_lockf64")]
-        private static int Lockf64(int fd, int command, long length) => (int)LibcErrno.Result(Vfs.Get(fd) == null ? -Errno.EBADF : 0);
 
         [RuntimeExport("abi_write")]
         private static long WriteFd(int fd, byte* data, ulong count) => LibcErrno.Result(Vfs.Write(fd, data, count));
@@ -221,7 +198,5 @@ namespace Nimbus.Kernel.Libc.Unistd
         private static int CloseFd(int fd) => (int)LibcErrno.Result(Vfs.Close(fd));
         [RuntimeExport("abi_lseek")]
         private static long Lseek(int fd, long offset, int whence) => LibcErrno.Result(Vfs.Seek(fd, offset, whence));
-        [RuntimeExport("abi_lseek64")]
-        private static long Lseek64(int fd, long offset, int whence) => LibcErrno.Result(Vfs.Seek(fd, offset, whence));
     }
 }

@@ -34,8 +34,6 @@ namespace Nimbus.Kernel.Libc.Unistd
         private static int GetPageSize() => 4096;
         [RuntimeExport("abi_get_nprocs")]
         private static int GetNprocs() => PerCpu.Count;
-        [RuntimeExport("abi_get_nprocs_conf")]
-        private static int GetNprocsConf() => PerCpu.Count;
 
         [StructLayout(LayoutKind.Sequential)]
         private struct SysInfoStruct
