@@ -219,5 +219,7 @@ public static class CliTests
             var fail = Expect(r, 0, @"\.debug_info", @"\.debug_line", @"Xen\s+0x00000004\s+.*(0x12|Unknown note type: \(0x00000012\)|PHYS32_ENTRY)");
             return fail;
         });
+        yield return new("cli.abi_doc_matches_exports", () =>
+            AbiDoc.Problems(Path.Combine(Repo.Root, "docs", "abi.md"), Path.Combine(Repo.KernelOut, "kexports.S")));
     }
 }
