@@ -110,12 +110,8 @@ namespace Nimbus.Kernel.Libc.Stat
 
         [RuntimeExport("abi_statvfs")]
         private static int Statvfs(byte* path, ulong* v) { LinuxStatfs s; int r = StatfsPath(path, &s); if (r == 0) ToStatvfs(&s, v); return (int)LibcErrno.Result(r); }
-        [RuntimeExport("abi_statvfs64")]
-        private static int Statvfs64(byte* path, ulong* v) { LinuxStatfs s; int r = StatfsPath(path, &s); if (r == 0) ToStatvfs(&s, v); return (int)LibcErrno.Result(r); }
         [RuntimeExport("abi_fstatvfs")]
         private static int Fstatvfs(int fd, ulong* v) { LinuxStatfs s; int r = StatfsFd(fd, &s); if (r == 0) ToStatvfs(&s, v); return (int)LibcErrno.Result(r); }
-        [RuntimeExport("abi_fstatvfs64")]
-        private static int Fstatvfs64(int fd, ulong* v) { LinuxStatfs s; int r = StatfsFd(fd, &s); if (r == 0) ToStatvfs(&s, v); return (int)LibcErrno.Result(r); }
 
         // struct statvfs (112 bytes): bsize, frsize, blocks, bfree, bavail, files, ffree, favail, fsid, flag, namemax.
         private static void ToStatvfs(LinuxStatfs* s, ulong* v)

@@ -164,16 +164,10 @@ namespace Nimbus.Kernel.Libc.Time
 
         [RuntimeExport("abi_gmtime_r")]
         private static Tm* GmtimeR(long* t, Tm* tm) { ToCalendar(*t, tm); return tm; }
-        [RuntimeExport("abi_localtime_r")]
-        private static Tm* LocaltimeR(long* t, Tm* tm) { ToCalendar(*t, tm); return tm; }
         [RuntimeExport("abi_gmtime")]
         private static Tm* Gmtime(long* t) { fixed (Tm* tm = &s_static) { ToCalendar(*t, tm); return tm; } }
-        [RuntimeExport("abi_localtime")]
-        private static Tm* Localtime(long* t) { fixed (Tm* tm = &s_static) { ToCalendar(*t, tm); return tm; } }
         [RuntimeExport("abi_timegm")]
         private static long Timegm(Tm* tm) { long t = FromCalendar(tm); ToCalendar(t, tm); return t; }
-        [RuntimeExport("abi_mktime")]
-        private static long Mktime(Tm* tm) { long t = FromCalendar(tm); ToCalendar(t, tm); return t; }
         [RuntimeExport("abi_tzset")]
         private static void Tzset() { }
     }
