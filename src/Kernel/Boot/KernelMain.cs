@@ -5,6 +5,8 @@ using Nimbus.Kernel.Diagnostics;
 using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Time;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Power;
 
 namespace Nimbus.Kernel.Boot
 {
@@ -50,11 +52,11 @@ namespace Nimbus.Kernel.Boot
             BootChart.Mark(BootChart.Phase.Smp);
 
             var cmdline = CommandLineOf(info);
-            if (!Shell.Shell.ParseOptions(cmdline, out int status)) Power.Exit(status);
+            if (!Shell.Shell.ParseOptions(cmdline, out int status)) PowerOff.Exit(status);
             // The root file system matters only to a program: built-in commands boot without it
             // (unpacking it and stamping its nodes reads the RTC, ~0.4 ms under emulation).
             bool runsProgram = Shell.Shell.RunsProgram;
-            if (runsProgram && !MountBootArchive(info)) Power.Exit(Shell.Shell.UsageError);
+            if (runsProgram && !MountBootArchive(info)) PowerOff.Exit(Shell.Shell.UsageError);
             BootChart.Mark(BootChart.Phase.CommandLine);
             if (Shell.Shell.BootChart) BootChart.Print();
             ulong bootedUs = Clock.NowNs() / 1000;
@@ -62,7 +64,7 @@ namespace Nimbus.Kernel.Boot
             if (!runsProgram || Shell.Shell.Verbose || Shell.Shell.BootChart) Log.Line($"Booted in {bootedUs:f3} ms");
             status = Shell.Shell.Run(cmdline);
             Shell.Shell.BeforeExit();
-            Power.Exit(status);
+            PowerOff.Exit(status);
         }
 
         // The root file system: the boot archive (PVH module 0, QEMU's -initrd) if there is one.

@@ -2,8 +2,10 @@ using System.Runtime.InteropServices;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Diagnostics;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Power;
 
-namespace Nimbus.Kernel
+namespace Nimbus.Kernel.Diagnostics
 {
     // A kernel panic prints the cause, the registers and a symbolized backtrace, then powers the VM
     // off with PanicExitStatus so the host sees the failure.
@@ -21,7 +23,7 @@ namespace Nimbus.Kernel
                 delegate*<string, void> self = &Fail;     // frame #0 names the panic call itself
                 Backtrace.Print((ulong)self, Cpu.ReadFramePointer(), Cpu.ReadStackPointer());
             }
-            Power.Exit(PanicExitStatus);
+            PowerOff.Exit(PanicExitStatus);
         }
 
         public static void OutOfMemory(ulong request)
@@ -33,7 +35,7 @@ namespace Nimbus.Kernel
                 delegate*<ulong, void> self = &OutOfMemory;
                 Backtrace.Print((ulong)self, Cpu.ReadFramePointer(), Cpu.ReadStackPointer());
             }
-            Power.Exit(PanicExitStatus);
+            PowerOff.Exit(PanicExitStatus);
         }
 
         [UnmanagedCallersOnly(EntryPoint = "PanicFromAsm")]
@@ -45,7 +47,7 @@ namespace Nimbus.Kernel
                 Log.Line($"PANIC: {new System.ReadOnlySpan<byte>(message, Strlen(message))}");
                 Backtrace.Print(0, Cpu.ReadFramePointer(), Cpu.ReadStackPointer());
             }
-            Power.Exit(PanicExitStatus);
+            PowerOff.Exit(PanicExitStatus);
         }
 
         private static int Strlen(byte* s) { int n = 0; while (s[n] != 0) n++; return n; }
@@ -65,7 +67,7 @@ namespace Nimbus.Kernel
                 Log.Line($"  r13 {f->R13:x16}  r14 {f->R14:x16}  r15 {f->R15:x16}");
                 Backtrace.Print(f->Rip, f->Rbp, f->Rsp);
             }
-            Power.Exit(PanicExitStatus);
+            PowerOff.Exit(PanicExitStatus);
         }
 
         // The interrupted stack had no room for the interrupt frame (interrupts.S): report the

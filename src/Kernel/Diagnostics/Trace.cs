@@ -3,8 +3,9 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
 
-namespace Nimbus.Kernel
+namespace Nimbus.Kernel.Diagnostics
 {
     // A tracepoint, declared as a static field next to the code it observes and registered by name at
     // initialisation. Disabled, Hit() costs one load and one predictable branch. Enabled, it counts

@@ -1,6 +1,7 @@
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Time;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Drivers
 {

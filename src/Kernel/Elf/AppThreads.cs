@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Elf
 {

@@ -3,6 +3,7 @@ using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Elf
 {

@@ -1,5 +1,6 @@
 using System;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Fs
 {
@@ -88,7 +89,7 @@ namespace Nimbus.Kernel.Fs
         {
             int len = 0;
             for (int i = 0; i < prefix.Length; i++) buffer[len++] = prefix[i];
-            len += Text.NumberFormat.Unsigned(new Span<byte>(buffer + len, 12), (ulong)n);
+            len += NumberFormat.Unsigned(new Span<byte>(buffer + len, 12), (ulong)n);
             return new ReadOnlySpan<byte>(buffer, len);
         }
 

@@ -1,5 +1,6 @@
 using System;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Fs
 {

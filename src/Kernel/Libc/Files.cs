@@ -1,5 +1,6 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Libc
 {

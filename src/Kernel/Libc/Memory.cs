@@ -1,6 +1,7 @@
 using System.Runtime;
 using System.Threading;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Libc
 {

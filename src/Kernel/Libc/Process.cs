@@ -1,6 +1,8 @@
 using System.Runtime;
 using Nimbus.Kernel.Elf;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Power;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -141,7 +143,7 @@ namespace Nimbus.Kernel.Libc
             if (Shell.Shell.Verbose)
                 Log.Error($"nimbus: exit {status & 0xFF} after {Time.Clock.NowNs() / 1000} us: {Nimbus.Kernel.Memory.AddressSpace.FaultsResolved} page faults, {Nimbus.Kernel.Memory.KernelMemory.Pages.FreePages * 4} KiB free, {Threads.LiveThreads} threads left");
             Shell.Shell.BeforeExit();
-            Power.Exit(status & 0xFF);
+            PowerOff.Exit(status & 0xFF);
         }
 
         [RuntimeExport("abi__exit")]

@@ -5,6 +5,7 @@ using System.Threading;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Libc
 {

@@ -7,6 +7,7 @@ using Nimbus.Kernel.Elf;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Sync;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Libc
 {

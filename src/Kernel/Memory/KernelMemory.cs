@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Boot;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Memory
 {

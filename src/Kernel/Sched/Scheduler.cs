@@ -6,6 +6,8 @@ using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Time;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Sched
 {
@@ -111,7 +113,7 @@ namespace Nimbus.Kernel.Sched
         // context becomes this idle thread, so the AP allocates nothing and never blocks on its own.
         public static KThread* PrepareIdle(CpuData* cpu, ulong stackTop)
         {
-            var name = new Text.KernelText(0, 0);
+            var name = new KernelText(0, 0);
             name.AppendLiteral("idle");
             name.AppendFormatted(cpu->Index);
             KThread* idle = NewThread(name.Bytes, -1);

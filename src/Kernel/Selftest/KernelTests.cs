@@ -4,9 +4,9 @@ using Nimbus.Kernel.Diagnostics;
 using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Shell;
-using Nimbus.Kernel.Text;
 using Nimbus.Kernel.Time;
 using static Nimbus.Kernel.Selftest.SelftestRunner;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Selftest
 {

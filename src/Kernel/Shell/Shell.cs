@@ -2,6 +2,8 @@ using System;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Boot;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Shell
 {
@@ -91,9 +93,9 @@ namespace Nimbus.Kernel.Shell
         // Set by ParseOptions: whether the command line runs an application.
         public static bool RunsProgram;
 
-        private static Text.KernelText TracepointNames()
+        private static KernelText TracepointNames()
         {
-            var t = new Text.KernelText(0, 0);
+            var t = new KernelText(0, 0);
             t.AppendLiteral("Tracepoints: ");
             for (int i = 0; i < Trace.Count; i++)
             {
@@ -179,7 +181,7 @@ namespace Nimbus.Kernel.Shell
             }
             if (CommandLine.Equals(name, "echo"))
             {
-                var line = new Text.KernelText(0, 0);
+                var line = new KernelText(0, 0);
                 for (int i = 1; i < argc; i++)
                 {
                     if (i > 1) line.AppendByte((byte)' ');

@@ -3,6 +3,8 @@ using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Time;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Arch.X64
 {

@@ -1,14 +1,15 @@
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Drivers;
+using Nimbus.Kernel.Console;
 
-namespace Nimbus.Kernel
+namespace Nimbus.Kernel.Power
 {
     // Power-off with an exit status. Under the test harness QEMU has an isa-debug-exit device at
     // port 0xf4 (QEMU exits with (status << 1) | 1). Otherwise an ACPI S5 shutdown (status lost).
     // A process exit code has 8 bits, so (status << 1) | 1 keeps only statuses below 128; the full
     // status (128 + signal for a program killed by a signal) also goes to QEMU's debug console
     // (port 0xe9) as "nimbus-status N", which the CLI reads when it attached one.
-    internal static unsafe class Power
+    internal static unsafe class PowerOff
     {
         public const ushort DebugExitPort = 0xF4, DebugConsolePort = 0xE9;
 
