@@ -17,6 +17,7 @@ namespace Nimbus.Kernel.Boot
         private static void Main(ulong startInfoPhys, ulong bootTsc)
         {
             Pit.Begin();                       // the clock calibration window spans the boot
+            Hooks.Install();
             SerialPort.Initialize();
             KernelLayout layout;
             Cpu.GetKernelLayout(&layout);
@@ -34,14 +35,24 @@ namespace Nimbus.Kernel.Boot
             BootChart.Mark(BootChart.Phase.Acpi);
             uint* apicIds = stackalloc uint[PerCpu.MaxCpus];
             int cpus = Smp.Discover(apicIds, PerCpu.MaxCpus);
-            LocalApic.Initialize();            // its timer calibrates in the background from here
+            LocalApic.Initialize(KernelMemory.MapMmio(LocalApic.PhysicalBase, 0x1000));
+            LocalApic.StartCalibration();      // its timer calibrates in the background from here
+            Pit.NoteLapicStart();
             PerCpu.Initialize(cpus, LocalApic.Id);
             BootChart.Mark(BootChart.Phase.Apic);
 
             Descriptors.Initialize(layout.InterruptStubTable);
             BootChart.Mark(BootChart.Phase.Interrupts);
             Clock.Initialize(bootTsc);
-            LocalApic.FinishCalibration(Pit.LapicTicksPerMs);
+            ulong lapicTicksPerMs = Pit.LapicTicksPerMs;
+            if (lapicTicksPerMs == 0)
+            {
+                // The clock came from CPUID, not the PIT: measure the LAPIC timer against the TSC.
+                LocalApic.StartCalibration();
+                Clock.SpinNs(500_000);
+                lapicTicksPerMs = LocalApic.StopCalibration() * 2;
+            }
+            LocalApic.FinishCalibration(lapicTicksPerMs);
             BootChart.Mark(BootChart.Phase.Clock);
             Trace.RegisterCore();
             Sched.Scheduler.Initialize(layout.BootStackGuard + 4096 + 65536);

@@ -55,7 +55,7 @@ namespace Nimbus.Kernel.Diagnostics
             Enabled = true;
             // The other CPUs may sleep with no timer armed: a wake-up makes them arm one.
             for (int i = 0; i < cpus; i++)
-                if (i != PerCpu.CurrentIndex) Drivers.LocalApic.SendIpi(PerCpu.Get(i)->ApicId, Sched.Scheduler.WakeVector);
+                if (i != PerCpu.CurrentIndex) LocalApic.SendIpi(PerCpu.Get(i)->ApicId, Sched.Scheduler.WakeVector);
             Sched.Scheduler.ReprogramTimer();
             return true;
         }

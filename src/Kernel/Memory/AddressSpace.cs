@@ -11,7 +11,7 @@ namespace Nimbus.Kernel.Memory
     internal static unsafe class AddressSpace
     {
         public const ulong Floor = 0x10000;                      // nothing at or near address 0
-        public const ulong Ceiling = 0x00007fffff000000UL;
+        public const ulong Ceiling = Interrupts.ApplicationCeiling;
         public const ulong PageSize = 4096;
         public const uint KindAnonymous = 0, KindImage = 1, KindStack = 2, KindGuard = 3, KindTls = 4;
         public const int ENOMEM = 12, EINVAL = 22, EEXIST = 17, EACCES = 13;

@@ -1,7 +1,7 @@
 using System;
 using System.Threading;
 using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Boot;
+using Nimbus.Kernel.Console;
 using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Memory
@@ -317,8 +317,16 @@ namespace Nimbus.Kernel.Memory
             void* p;
             using (new MemoryLock())
                 fixed (Heap* heap = &KernelMemory.KernelHeap) p = heap->Allocate(size);
-            if (p == null) Panic.OutOfMemory(size);
+            if (p == null) OutOfMemory(size);
             return p;
+        }
+
+        private static void OutOfMemory(ulong request)
+        {
+            if (Panic.Begin())
+                Log.Line($"PANIC: out of memory: a heap request of {request} bytes could not be met ({KernelMemory.Pages.FreePages} pages free of {KernelMemory.Pages.TotalPages}, {KernelMemory.KernelHeap.BytesInUse} heap bytes in use)");
+            delegate*<ulong, void> self = &OutOfMemory;
+            Panic.End((ulong)self);
         }
 
         public static void* AllocZeroed(ulong size)

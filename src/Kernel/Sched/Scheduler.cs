@@ -3,7 +3,6 @@ using System.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Time;
 using Nimbus.Kernel.Console;
@@ -73,6 +72,7 @@ namespace Nimbus.Kernel.Sched
         public static void Initialize(ulong bootStackTop)
         {
             ComputeWeights();
+            Interrupts.Register(LocalApic.TimerVector, &OnTimer);
             Trace.Register(ref SwitchTrace, "sched_switch");
             Trace.Register(ref WakeTrace, "sched_wake");
             Trace.Register(ref IdleTrace, "sched_idle");
@@ -118,7 +118,7 @@ namespace Nimbus.Kernel.Sched
             name.AppendFormatted(cpu->Index);
             KThread* idle = NewThread(name.Bytes, -1);
             idle->StackTop = stackTop;
-            idle->StackLow = stackTop + 16 - (PageAllocator.PageSize << Smp.ApStackOrder);
+            idle->StackLow = stackTop + 16 - (PageAllocator.PageSize << IdleStackOrder);
             idle->EntryStackTop = stackTop;
             KernelMemory.SetStackOwner(stackTop, idle);
             idle->Nice = 19;
@@ -597,6 +597,21 @@ namespace Nimbus.Kernel.Sched
 
         // Called at the end of interrupt dispatch (interrupts off): switch if a wake-up or the end of
         // the slice asked for it.
+        // Interrupts.AfterDeviceInterrupt: the handler (which only wakes threads) ran and the APIC
+        // was acknowledged; switch now if it woke a thread that should run.
+        public static void AfterDeviceInterrupt(ulong vector)
+        {
+            Trace.Irq.Hit(vector);
+            PreemptIfNeeded();
+        }
+
+        // Panic.DescribeThread: which thread panicked.
+        public static void DescribeCurrentThread()
+        {
+            var t = Current;
+            if (t != null) Log.Line($"PANIC in thread '{NameOf(t)}' (id {t->Id}):");
+        }
+
         public static void PreemptIfNeeded()
         {
             if (!s_ready) return;
@@ -607,6 +622,20 @@ namespace Nimbus.Kernel.Sched
         }
 
         // From the timer interrupt.
+        // Each application processor's idle thread runs on the stack it booted on (Boot/Smp.cs).
+        public const int IdleStackOrder = 4;
+
+        private static ulong s_timerInterrupts;
+        public static ulong TimerInterrupts => s_timerInterrupts;
+
+        // The local APIC's one-shot: the profiler's sample, due timers, the end of a slice.
+        private static void OnTimer(InterruptFrame* frame)
+        {
+            s_timerInterrupts++;
+            if (Profiler.Enabled) Profiler.Sample(frame);
+            OnTimerInterrupt();
+        }
+
         public static void OnTimerInterrupt()
         {
             PerCpu.Current->ArmedDeadline = ulong.MaxValue;   // the one-shot has fired

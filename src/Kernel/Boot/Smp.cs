@@ -1,12 +1,13 @@
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Drivers;
+using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Time;
 using Nimbus.Kernel.Console;
 using Nimbus.Kernel.Diagnostics;
 
-namespace Nimbus.Kernel.Arch.X64
+namespace Nimbus.Kernel.Boot
 {
     // Brings up the application processors listed in the ACPI MADT (or, without ACPI, the MP table): INIT-SIPI-SIPI through the
     // local APIC into a real-mode trampoline (ap_trampoline.S) copied below 1 MiB. Each AP gets its
@@ -14,7 +15,7 @@ namespace Nimbus.Kernel.Arch.X64
     internal static unsafe class Smp
     {
         private const ulong TrampolinePhys = 0x8000;
-        public const int ApStackOrder = 4;
+        public const int ApStackOrder = Sched.Scheduler.IdleStackOrder;
 
         private static int s_started;
 

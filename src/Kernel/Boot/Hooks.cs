@@ -1,0 +1,30 @@
+using Nimbus.Kernel.Arch.X64;
+using Nimbus.Kernel.Diagnostics;
+using Nimbus.Kernel.Libc;
+using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Sched;
+
+namespace Nimbus.Kernel.Boot
+{
+    // Every call that crosses the layers upward (src/Kernel/Layers.txt), in one place: a low layer
+    // owns a hook (a function pointer) and the layer above fills it here, first thing at boot.
+    internal static unsafe class Hooks
+    {
+        public static void Install()
+        {
+            // Arch cannot name the panic machinery above it.
+            Fatal.Handler = &Panic.Fail;
+            Interrupts.Fatal = &Panic.UnhandledException;
+            // Faults: demand paging first, then the program's signals.
+            Interrupts.PageFault = &AddressSpace.HandleFault;
+            Interrupts.ApplicationFault = &Signals.OnApplicationFault;
+            Interrupts.ReturningToApplication = &Signals.DeliverPending;
+            // Device interrupts only wake threads; the scheduler switches after EOI.
+            Interrupts.AfterDeviceInterrupt = &Scheduler.AfterDeviceInterrupt;
+            // What a panic report can say beyond its own layer.
+            Panic.DescribeThread = &Scheduler.DescribeCurrentThread;
+            Panic.IsStackGuard = &KernelMemory.IsStackGuard;
+            Backtrace.IsMapped = &KernelMemory.IsMapped;
+        }
+    }
+}
