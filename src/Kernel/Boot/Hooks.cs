@@ -1,8 +1,11 @@
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Diagnostics;
+using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Libc;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Power;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Shell;
 
 namespace Nimbus.Kernel.Boot
 {
@@ -25,6 +28,9 @@ namespace Nimbus.Kernel.Boot
             Panic.DescribeThread = &Scheduler.DescribeCurrentThread;
             Panic.IsStackGuard = &KernelMemory.IsStackGuard;
             Backtrace.IsMapped = &KernelMemory.IsMapped;
+            PowerOff.PlatformShutdown = &Acpi.Shutdown;
+            // A program's exit ends the VM: the shell's reports (profile, trace dump) come first.
+            Process.BeforeExit = &KernelShell.BeforeExit;
         }
     }
 }

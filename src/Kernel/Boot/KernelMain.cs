@@ -63,18 +63,18 @@ namespace Nimbus.Kernel.Boot
             BootChart.Mark(BootChart.Phase.Smp);
 
             var cmdline = CommandLineOf(info);
-            if (!Shell.Shell.ParseOptions(cmdline, out int status)) PowerOff.Exit(status);
+            if (!Shell.KernelShell.ParseOptions(cmdline, out int status)) PowerOff.Exit(status);
             // The root file system matters only to a program: built-in commands boot without it
             // (unpacking it and stamping its nodes reads the RTC, ~0.4 ms under emulation).
-            bool runsProgram = Shell.Shell.RunsProgram;
-            if (runsProgram && !MountBootArchive(info)) PowerOff.Exit(Shell.Shell.UsageError);
+            bool runsProgram = Shell.KernelShell.RunsProgram;
+            if (runsProgram && !MountBootArchive(info)) PowerOff.Exit(Shell.KernelShell.UsageError);
             BootChart.Mark(BootChart.Phase.CommandLine);
-            if (Shell.Shell.BootChart) BootChart.Print();
+            if (Shell.KernelShell.BootChart) BootChart.Print();
             ulong bootedUs = Clock.NowNs() / 1000;
             // An application's output is its own: the boot line only when asked for.
-            if (!runsProgram || Shell.Shell.Verbose || Shell.Shell.BootChart) Log.Line($"Booted in {bootedUs:f3} ms");
-            status = Shell.Shell.Run(cmdline);
-            Shell.Shell.BeforeExit();
+            if (!runsProgram || Log.Verbose || Shell.KernelShell.BootChart) Log.Line($"Booted in {bootedUs:f3} ms");
+            status = Shell.KernelShell.Run(cmdline);
+            Shell.KernelShell.BeforeExit();
             PowerOff.Exit(status);
         }
 

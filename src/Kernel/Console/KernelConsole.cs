@@ -51,6 +51,9 @@ namespace Nimbus.Kernel.Console
     // (whole on its CPU; lines printed by two CPUs at once may interleave), allocating nothing.
     internal static unsafe class Log
     {
+        // --verbose: the kernel says what it does for a program (loaded, linked, started, ended).
+        public static bool Verbose;
+
         public static void Line(ref KernelText text)
         {
             text.AppendByte((byte)'\n');

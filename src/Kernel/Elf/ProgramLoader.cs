@@ -55,7 +55,7 @@ namespace Nimbus.Kernel.Elf
         // --verbose: when each step of starting a program ended.
         private static void Phase(string what)
         {
-            if (Shell.Shell.Verbose) Log.Error($"nimbus: {ObjectCount} object(s) {what} at {Time.Clock.NowNs() / 1000} us");
+            if (Log.Verbose) Log.Error($"nimbus: {ObjectCount} object(s) {what} at {Time.Clock.NowNs() / 1000} us");
         }
 
         // Breadth-first over DT_NEEDED from object `first` on, as the glibc loader orders its global scope.

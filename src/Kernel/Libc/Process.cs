@@ -26,7 +26,7 @@ namespace Nimbus.Kernel.Libc
         {
             Argc = argc;
             Argv = argv;
-            if (Shell.Shell.Verbose) Log.Error($"nimbus: __libc_start_main at {Time.Clock.NowNs() / 1000} us");
+            if (Log.Verbose) Log.Error($"nimbus: __libc_start_main at {Time.Clock.NowNs() / 1000} us");
             byte** envp = argv + argc + 1;
             LibcData.Environ = envp;
             var g = LibcData.Globals;
@@ -41,7 +41,7 @@ namespace Nimbus.Kernel.Libc
             for (int i = ProgramLoader.ObjectCount - 1; i >= 1; i--) RunInitialisers(ProgramLoader.Get(i), argc, argv, envp);
             if (init != null) init(argc, argv, envp);          // binaries from glibc < 2.34 pass __libc_csu_init
             else RunInitialisers(exe, argc, argv, envp);
-            if (Shell.Shell.Verbose) Log.Error($"nimbus: main() starts at {Time.Clock.NowNs() / 1000} us ({Nimbus.Kernel.Memory.AddressSpace.FaultsResolved} page faults so far)");
+            if (Log.Verbose) Log.Error($"nimbus: main() starts at {Time.Clock.NowNs() / 1000} us ({Nimbus.Kernel.Memory.AddressSpace.FaultsResolved} page faults so far)");
             Exit(main(argc, argv, envp));
             return 0;
         }
@@ -138,11 +138,15 @@ namespace Nimbus.Kernel.Libc
             QuickExit(status);
         }
 
+        // What the kernel reports at a program's end (profile, trace dump, counters): the shell sets it.
+        public static delegate*<void> BeforeExit;
+
         public static void QuickExit(int status)
         {
-            if (Shell.Shell.Verbose)
+            if (Log.Verbose)
                 Log.Error($"nimbus: exit {status & 0xFF} after {Time.Clock.NowNs() / 1000} us: {Nimbus.Kernel.Memory.AddressSpace.FaultsResolved} page faults, {Nimbus.Kernel.Memory.KernelMemory.Pages.FreePages * 4} KiB free, {Threads.LiveThreads} threads left");
-            Shell.Shell.BeforeExit();
+            var beforeExit = BeforeExit;
+            if (beforeExit != null) beforeExit();
             PowerOff.Exit(status & 0xFF);
         }
 

@@ -1,6 +1,5 @@
 using System.Threading;
 using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Sched;
 
 namespace Nimbus.Kernel.Memory

@@ -1,5 +1,4 @@
 using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Power
@@ -13,12 +12,16 @@ namespace Nimbus.Kernel.Power
     {
         public const ushort DebugExitPort = 0xF4, DebugConsolePort = 0xE9;
 
+        // The machine's own way to power off (ACPI S5), when the driver that knows it has found it.
+        public static delegate*<void> PlatformShutdown;
+
         public static void Exit(int status)
         {
             Cpu.DisableInterrupts();
             ReportStatus(status);
             Cpu.OutDword(DebugExitPort, (uint)status);
-            Acpi.Shutdown();
+            var shutdown = PlatformShutdown;
+            if (shutdown != null) shutdown();
             Log.Line("power-off failed: no isa-debug-exit device and no ACPI sleep control; halting");
             Cpu.HaltForever();
         }

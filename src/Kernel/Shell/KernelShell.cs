@@ -9,7 +9,7 @@ namespace Nimbus.Kernel.Shell
 {
     // Runs the boot command line, OSv style: leading --options, then one or more commands separated
     // by ';'. The exit status of the VM is that of the last command (or of `exit N`).
-    internal static unsafe class Shell
+    internal static unsafe class KernelShell
     {
         public const int UsageError = 2;
         private const int MaxTokens = 128, MaxText = 4096;
@@ -19,7 +19,6 @@ namespace Nimbus.Kernel.Shell
 
         public static string KnownCommands => "echo, exit, selftest, crash, meminfo, cpus, threads, sleep, date, bench-sched, help, /PATH/TO/PROGRAM [ARGS...]";
         public static string KnownOptions => "--bootchart, --env=NAME=VALUE, --allow-missing, --verbose, --trace=PATTERN, --trace-dump, --perf-stat=TRACEPOINTS, --profile[=HZ]";
-        public static bool Verbose;
         private const int MaxEnv = 64;
         private struct EnvTable { public fixed ulong Entries[MaxEnv]; }
         private static EnvTable s_env;
@@ -38,7 +37,7 @@ namespace Nimbus.Kernel.Shell
                 var w = Word(text, tokens[i]);
                 if (tokens[i].IsSeparator || !CommandLine.StartsWith(w, "--")) break;
                 if (CommandLine.Equals(w, "--bootchart")) BootChart = true;
-                else if (CommandLine.Equals(w, "--verbose")) Verbose = true;
+                else if (CommandLine.Equals(w, "--verbose")) Log.Verbose = true;
                 else if (CommandLine.Equals(w, "--allow-missing")) Elf.ProgramLoader.AllowMissing = true;
                 else if (CommandLine.StartsWith(w, "--env="))
                 {
