@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Nimbus.Kernel.Shell;
+using Nimbus.Kernel.Console;
 using Nimbus.Kernel.Console;
 using Xunit;
 

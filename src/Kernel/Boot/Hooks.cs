@@ -29,6 +29,8 @@ namespace Nimbus.Kernel.Boot
             Panic.IsStackGuard = &KernelMemory.IsStackGuard;
             Backtrace.IsMapped = &KernelMemory.IsMapped;
             PowerOff.PlatformShutdown = &Acpi.Shutdown;
+            Trace.CurrentThreadId = &Scheduler.CurrentThreadId;
+            Trace.AllocateZeroed = &KernelHeap.AllocZeroed;
             // A program's exit ends the VM: the shell's reports (profile, trace dump) come first.
             Process.BeforeExit = &KernelShell.BeforeExit;
         }

@@ -55,6 +55,7 @@ namespace Nimbus.Kernel.Boot
             LocalApic.FinishCalibration(lapicTicksPerMs);
             BootChart.Mark(BootChart.Phase.Clock);
             Trace.RegisterCore();
+            Sync.SyncTrace.Register();
             Sched.Scheduler.Initialize(layout.BootStackGuard + 4096 + 65536);
             TlbShootdown.Initialize();
             Cpu.EnableInterrupts();

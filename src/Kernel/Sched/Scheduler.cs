@@ -60,6 +60,7 @@ namespace Nimbus.Kernel.Sched
             return t != null ? t : AppStacks.OwnerOfStack((ulong)&onStack);
         }
         public static int CurrentId => Current == null ? 0 : Current->Id;
+        public static ulong CurrentThreadId() => (ulong)CurrentId;
         public static int LiveThreads => s_liveThreads;
         public static int RunnableCount => PerCpu.Current->Runnable;
 
@@ -592,7 +593,7 @@ namespace Nimbus.Kernel.Sched
             CpuData* cpu = PerCpu.Current;
             cpu->Ipis++;
             DrainIncoming(cpu);
-            if (Diagnostics.Profiler.Enabled) ReprogramTimer();     // a CPU asleep without a timer starts sampling
+            if (Profiler.Enabled) ReprogramTimer();     // a CPU asleep without a timer starts sampling
         }
 
         // Called at the end of interrupt dispatch (interrupts off): switch if a wake-up or the end of
@@ -656,7 +657,7 @@ namespace Nimbus.Kernel.Sched
             CpuData* cpu = PerCpu.Current;
             ulong deadline = Timers.NextDeadline;
             if (s_ready && cpu->RunHead != null && cpu->SliceEndNs < deadline) deadline = cpu->SliceEndNs;
-            if (Diagnostics.Profiler.Enabled && Diagnostics.Profiler.NextSampleNs < deadline) deadline = Diagnostics.Profiler.NextSampleNs;
+            if (Profiler.Enabled && Profiler.NextSampleNs < deadline) deadline = Profiler.NextSampleNs;
             if (deadline == ulong.MaxValue) return;       // a pending early interrupt is harmless
             ulong now = Clock.NowNs();
             if (cpu->ArmedDeadline <= deadline && cpu->ArmedDeadline > now) return;

@@ -4,6 +4,7 @@ using Nimbus.Kernel.Boot;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Console;
 using Nimbus.Kernel.Diagnostics;
+using Nimbus.Kernel.Profiling;
 
 namespace Nimbus.Kernel.Shell
 {
@@ -69,13 +70,13 @@ namespace Nimbus.Kernel.Shell
                 else if (CommandLine.Equals(w, "--trace-dump")) s_traceDump = true;
                 else if (CommandLine.Equals(w, "--profile") || CommandLine.StartsWith(w, "--profile="))
                 {
-                    if (!Diagnostics.Profiler.TryParseRate(w.Length > 10 ? w.Slice(10) : default, out long rate))
+                    if (!ProfileReport.TryParseRate(w.Length > 10 ? w.Slice(10) : default, out long rate))
                     {
                         Log.Line($"nimbus: bad option '{w}' (expected --profile or --profile=HZ, HZ from 1 to 20000)");
                         status = UsageError;
                         return false;
                     }
-                    if (!Diagnostics.Profiler.Start(rate)) Log.Line($"nimbus: --profile: no memory for the sample buffers; not profiling");
+                    if (!Sched.Profiler.Start(rate)) Log.Line($"nimbus: --profile: no memory for the sample buffers; not profiling");
                 }
                 else
                 {
@@ -108,8 +109,8 @@ namespace Nimbus.Kernel.Shell
         public static void BeforeExit()
         {
             PerfStat.Stop();
-            Diagnostics.Profiler.Report();
-            if (s_traceDump) Trace.Dump();
+            ProfileReport.Report();
+            if (s_traceDump) Trace.Dump(Time.Clock.TscHz, Time.Clock.BootTsc);
         }
 
         public static int Run(ReadOnlySpan<byte> cmdline)

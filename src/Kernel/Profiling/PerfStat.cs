@@ -2,8 +2,9 @@ using System.Threading;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Time;
 using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Diagnostics;
 
-namespace Nimbus.Kernel.Diagnostics
+namespace Nimbus.Kernel.Profiling
 {
     // --perf-stat=LIST: a thread prints, every second, how often each enabled tracepoint fired in
     // that second (like `perf stat -I 1000`), and a total line at exit.
