@@ -1,6 +1,8 @@
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Diagnostics;
 using Nimbus.Kernel.Drivers;
+using Nimbus.Kernel.Elf;
+using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Libc;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Power;
@@ -31,6 +33,15 @@ namespace Nimbus.Kernel.Boot
             PowerOff.PlatformShutdown = &Acpi.Shutdown;
             Trace.CurrentThreadId = &Scheduler.CurrentThreadId;
             Trace.AllocateZeroed = &KernelHeap.AllocZeroed;
+            ProcFs.ProcessFile = &ProcessFiles.Generate;
+            ProcFs.ExecutablePath = &ProcessFiles.ExecutablePath;
+            // The C library the loader starts programs on.
+            ProgramRuntime.Prepare = &Stdio.Initialize;
+            ProgramRuntime.CopiedKernelData = &LibcData.Redirect;
+            ProgramRuntime.RunInitialisers = &Process.RunInitialisers;
+            ProgramRuntime.AdoptMainThread = &Threads.AdoptMain;
+            ProgramRuntime.FlushOutput = &Stdio.FlushAll;
+            ProgramRuntime.QuickExit = &Process.QuickExit;
             // A program's exit ends the VM: the shell's reports (profile, trace dump) come first.
             Process.BeforeExit = &KernelShell.BeforeExit;
         }

@@ -41,7 +41,7 @@ namespace Nimbus.Kernel.Boot
             PerCpu.Initialize(cpus, LocalApic.Id);
             BootChart.Mark(BootChart.Phase.Apic);
 
-            Descriptors.Initialize(layout.InterruptStubTable);
+            Descriptors.Initialize(layout.InterruptStubTable, &KernelMemory.AllocateStack);
             BootChart.Mark(BootChart.Phase.Interrupts);
             Clock.Initialize(bootTsc);
             ulong lapicTicksPerMs = Pit.LapicTicksPerMs;

@@ -17,7 +17,6 @@ namespace Nimbus.Kernel.Boot
         private const ulong TrampolinePhys = 0x8000;
         public const int ApStackOrder = Sched.Scheduler.IdleStackOrder;
 
-        private static int s_started;
 
         // Discovers the CPUs (boot CPU only). Returns how many there are.
         public static int Discover(uint* apicIds, int max)
@@ -49,7 +48,7 @@ namespace Nimbus.Kernel.Boot
                 CpuData* cpu = PerCpu.Get(index++);
                 cpu->ApicId = apicIds[i];
                 ulong stack = KernelMemory.AllocateStack(ApStackOrder);
-                Descriptors.PrepareCpu(cpu);
+                Descriptors.PrepareCpu(cpu, &KernelMemory.AllocateStack);
                 cpu->Idle = Scheduler.PrepareIdle(cpu, stack);
                 parameters[0] = KernelMemory.Tables.Root;
                 parameters[1] = stack;
@@ -86,7 +85,6 @@ namespace Nimbus.Kernel.Boot
             return true;
         }
 
-        public static int Started => s_started;
 
         [UnmanagedCallersOnly(EntryPoint = "ApMain")]
         private static void ApMain(CpuData* cpu)
@@ -95,7 +93,6 @@ namespace Nimbus.Kernel.Boot
             Descriptors.LoadCpu(cpu);
             Cpu.WriteCr4(Cpu.ReadCr4() | (1UL << 7));
             LocalApic.InitializeSecondary();
-            System.Threading.Interlocked.Increment(ref s_started);
             System.Threading.Volatile.Write(ref cpu->Online, 1);
             Scheduler.RunIdleOnThisCpu();
         }

@@ -53,9 +53,9 @@ namespace Nimbus.Kernel.Elf
         private static void Called(int index)
         {
             byte* name = NameOf(index);
-            Libc.Stdio.FlushAll();
+            ProgramRuntime.FlushOutput();
             Log.Error($"nimbus: the application called {Fs.Vfs.Span(name)}, which Nimbus does not provide (started with --allow-missing)");
-            Libc.Process.QuickExit(127);
+            ProgramRuntime.QuickExit(127);
         }
     }
 }

@@ -36,8 +36,8 @@ namespace Nimbus.Kernel.Elf
             if (!LoadDependencies(0, out status)) return status;
             Phase("loaded");
             Tls.Layout();
-            Libc.Stdio.Initialize();      // before relocation: copy relocations copy stdin/stdout/stderr
-            var resolver = new SymbolResolver { Resolve = &Resolve, Missing = &ReportMissing, CopiedKernelData = &Libc.LibcData.Redirect };
+            ProgramRuntime.Prepare();      // before relocation: copy relocations copy stdin/stdout/stderr
+            var resolver = new SymbolResolver { Resolve = &Resolve, Missing = &ReportMissing, CopiedKernelData = ProgramRuntime.CopiedKernelData };
             if (AllowMissing) resolver.StubFor = &MissingStubs.For;
             // Libraries first (in reverse), so a copy relocation in the executable copies initialised data.
             for (int i = ObjectCount - 1; i >= 0; i--) Get(i)->Relocate(&resolver);
@@ -99,7 +99,7 @@ namespace Nimbus.Kernel.Elf
                 for (int i = first; i < ObjectCount; i++) ApplyFinalProtection(Get(i));
                 int last = ObjectCount;
                 m->Unlock();
-                for (int i = last - 1; i >= first; i--) Libc.Process.RunInitialisers(Get(i));
+                for (int i = last - 1; i >= first; i--) ProgramRuntime.RunInitialisers(Get(i));
                 return lib;
             }
         }

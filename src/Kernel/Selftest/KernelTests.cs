@@ -3,7 +3,7 @@ using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Diagnostics;
 using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Memory;
-using Nimbus.Kernel.Shell;
+
 using Nimbus.Kernel.Time;
 using static Nimbus.Kernel.Selftest.SelftestRunner;
 using Nimbus.Kernel.Console;

@@ -1,5 +1,5 @@
 using System;
-using Nimbus.Kernel.Shell;
+
 using Nimbus.Kernel.Console;
 using Nimbus.Kernel.Diagnostics;
 

@@ -1,6 +1,6 @@
 using System;
 using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Boot;
+using Nimbus.Kernel.Selftest;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Console;
 using Nimbus.Kernel.Diagnostics;
@@ -282,27 +282,6 @@ namespace Nimbus.Kernel.Shell
             if (CommandLine.Equals(kind, "oom")) { while (true) KernelHeap.Alloc(64 << 20); }
             Log.Line("nimbus: usage: crash null|ud|div|gp|stack|thread-stack|panic|oom");
             return UsageError;
-        }
-    }
-
-    internal static unsafe class Crashers
-    {
-        private static int s_zero;
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static void* NullPointer() => (void*)(ulong)s_zero;
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static int Zero() => s_zero;
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static int Divide(int a, int b) => a / b;
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static void RecurseInThread(void* unused) => Recurse(1);
-
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static int Recurse(int depth)
-        {
-            byte* pad = stackalloc byte[512];
-            pad[depth & 511] = (byte)depth;
-            return Recurse(depth + 1) + pad[0];
         }
     }
 }
