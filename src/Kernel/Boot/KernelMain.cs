@@ -57,7 +57,7 @@ namespace Nimbus.Kernel.Boot
             Trace.RegisterCore();
             Sync.SyncTrace.Register();
             Sched.Scheduler.Initialize(layout.BootStackGuard + 4096 + 65536);
-            TlbShootdown.Initialize();
+            Sched.TlbShootdown.Initialize();
             Cpu.EnableInterrupts();
             BootChart.Mark(BootChart.Phase.Threads);
             Smp.StartApplicationProcessors(apicIds, cpus);

@@ -260,7 +260,7 @@ namespace Nimbus.Kernel.Memory
             if ((end - start) / PageSize <= InvalidatePagesUpTo)
                 for (ulong p = start; p < end; p += PageSize) Cpu.InvalidatePage(p);
             else Cpu.WriteCr3(Cpu.ReadCr3());      // application mappings are not global
-            TlbShootdown.FlushOthers();
+            KernelMemory.FlushOthers();
         }
     }
 }

@@ -56,8 +56,8 @@ namespace Nimbus.Kernel.Sched
         public static KThread* OnThreadStack()
         {
             byte onStack;
-            KThread* t = KernelMemory.OwnerOfStack((ulong)&onStack);
-            return t != null ? t : AppStacks.OwnerOfStack((ulong)&onStack);
+            KThread* t = (KThread*)KernelMemory.OwnerOfStack((ulong)&onStack);
+            return t != null ? t : (KThread*)AppStacks.OwnerOfStack((ulong)&onStack);
         }
         public static int CurrentId => Current == null ? 0 : Current->Id;
         public static ulong CurrentThreadId() => (ulong)CurrentId;

@@ -198,7 +198,7 @@ namespace Nimbus.Kernel.Selftest
             // On a thread's own stack the owner is that thread; the boot thread's stack has none.
             byte here;
             Sched.KThread* self = Arch.X64.PerCpu.CurrentThread();
-            Sched.KThread* owner = KernelMemory.OwnerOfStack((ulong)&here);
+            var owner = (Sched.KThread*)KernelMemory.OwnerOfStack((ulong)&here);
             Check(self != null && (self->StackOrder < 0 ? owner == null : owner == self), "stack owner lookup disagrees with the CPU's current thread");
             KernelMemory.FreeStack(top, 2);
         }
