@@ -239,6 +239,20 @@ public static class CliTests
         yield return new("cli.fail_unknown_bench", () => OneLineFailure(Nimbus("bench", "frob"), 2, @"Unrecognized command or argument 'frob' \(see 'nimbus bench --help'\)")
             ?? OneLineFailure(Nimbus("bench"), 2, @"Required command was not provided"));
         yield return new("cli.fail_linux_guest_harness", HarnessFailure);
+        // An exception nimbus does not expect: one line naming it and pointing at --verbose, which adds the trace.
+        yield return new("cli.fail_unexpected_exception", () =>
+        {
+            Exception boom;
+            try { throw new InvalidOperationException("boom\nsecond line"); }
+            catch (InvalidOperationException e) { boom = e; }
+            var quiet = new StringWriter();
+            var verbose = new StringWriter();
+            int status = Program.Report(boom, quiet, verbose: false), verboseStatus = Program.Report(boom, verbose, verbose: true);
+            if (status != Program.InternalError || verboseStatus != Program.InternalError) return $"status {status}, {verboseStatus}";
+            if (quiet.ToString() != "nimbus: internal error: InvalidOperationException: boom (run with --verbose for details)\n") return $"reported: {quiet}";
+            return verbose.ToString().StartsWith("nimbus: internal error: InvalidOperationException: boom\n") && verbose.ToString().Contains("   at ")
+                ? null : $"with --verbose: {verbose}";
+        });
         yield return new("cli.bench_has_subcommands", () =>
             Expect(Nimbus("bench", "--help"), 0, @"^\s+boot\s", @"^\s+sched\s", @"^\s+app <APP>\s")
             ?? Expect(Nimbus("bench", "sched", "--help"), 0, @"--no-nimbus", @"--linux-runs")

@@ -52,19 +52,20 @@ public static class Program
         return status;
     }
 
-    private static int Report(Exception e)
+    private static int Report(Exception e) => Report(e, Console.Error, s_verbose);
+
+    public static int Report(Exception e, TextWriter error, bool verbose)
     {
         if (e is NimbusException n)
         {
             // The first line is the message; what a tool printed follows it, indented.
             var lines = n.Message.Split('\n');
-            Fail(lines[0], n.ExitCode);
-            foreach (var line in lines.Skip(1)) Console.Error.WriteLine("  " + line.TrimEnd('\r'));
+            error.WriteLine($"nimbus: {lines[0].TrimEnd('\r')}");
+            foreach (var line in lines.Skip(1)) error.WriteLine("  " + line.TrimEnd('\r'));
             return n.ExitCode;
         }
-        if (e is OperationCanceledException) return Fail("interrupted", 130);
-        Fail($"internal error: {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}" + (s_verbose ? "" : " (run with --verbose for details)"), InternalError);
-        if (s_verbose) Console.Error.WriteLine(e);
+        error.WriteLine($"nimbus: internal error: {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}" + (verbose ? "" : " (run with --verbose for details)"));
+        if (verbose) error.WriteLine(e);
         return InternalError;
     }
 

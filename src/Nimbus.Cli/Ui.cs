@@ -32,7 +32,8 @@ public static class Ui
         var sw = Stopwatch.StartNew();
         T result = Err.Status().Spinner(Spinner.Known.Dots).Start(Markup.Escape(title),
             ctx => work(message => ctx.Status(Markup.Escape($"{title}: {message.Trim()}"))));
-        Err.MarkupLine($"[green]done[/] {Markup.Escape(title)} [grey]({sw.Elapsed.TotalSeconds:F1} s)[/]");
+        if (sw.Elapsed.TotalSeconds >= 1)      // a step that was only a check leaves no trace
+            Err.MarkupLine($"[green]done[/] {Markup.Escape(title)} [grey]({sw.Elapsed.TotalSeconds:F1} s)[/]");
         return result;
     }
 
