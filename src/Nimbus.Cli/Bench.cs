@@ -119,12 +119,14 @@ public static class Bench
     {
         var ci = CultureInfo.InvariantCulture;
         string F(double v, string format) => v.ToString(format, ci);
-        Ui.WriteTable(["metric", "nimbus min", "median", "max", "linux min", "median", "max", "linux/nimbus"],
-            metrics.Select(m => new[]
+        bool withLinux = metrics.Any(m => m.Linux != null);      // no empty peer columns under --no-linux
+        Ui.WriteTable(withLinux ? ["metric", "nimbus min", "median", "max", "linux min", "median", "max", "linux/nimbus"] : ["metric", "nimbus min", "median", "max"],
+            metrics.Select(m =>
             {
-                m.Name, F(m.Nimbus.Min, "F3"), F(m.Nimbus.Median, "F3"), F(m.Nimbus.Max, "F3"),
-                m.Linux == null ? "" : F(m.Linux.Min, "F1"), m.Linux == null ? "" : F(m.Linux.Median, "F1"), m.Linux == null ? "" : F(m.Linux.Max, "F1"),
-                m.Linux == null ? "" : F(m.Linux.Median / m.Nimbus.Median, "F1") + "x",
+                string[] nimbus = [m.Name, F(m.Nimbus.Min, "F3"), F(m.Nimbus.Median, "F3"), F(m.Nimbus.Max, "F3")];
+                if (!withLinux) return nimbus;
+                return m.Linux == null ? [.. nimbus, "", "", "", ""]
+                    : [.. nimbus, F(m.Linux.Min, "F1"), F(m.Linux.Median, "F1"), F(m.Linux.Max, "F1"), F(m.Linux.Median / m.Nimbus.Median, "F1") + "x"];
             }));
     }
 }

@@ -44,7 +44,7 @@ public static class Ui
         var table = new Table().Border(boxed ? TableBorder.Rounded : TableBorder.Markdown);
         for (int i = 0; i < headers.Length; i++)
         {
-            var column = new TableColumn(Markup.Escape(headers[i]));
+            var column = new TableColumn(Markup.Escape(headers[i])).NoWrap();
             table.AddColumn(i < leftAligned ? column.LeftAligned() : column.RightAligned());
         }
         foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
