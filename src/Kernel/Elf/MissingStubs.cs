@@ -2,6 +2,7 @@ using System.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Elf
 {
@@ -52,9 +53,9 @@ namespace Nimbus.Kernel.Elf
         private static void Called(int index)
         {
             byte* name = NameOf(index);
-            Libc.Stdio.Streams.FlushAll();
+            ProgramRuntime.FlushOutput();
             Log.Error($"nimbus: the application called {Fs.Vfs.Span(name)}, which Nimbus does not provide (started with --allow-missing)");
-            Libc.Start.Process.QuickExit(127);
+            ProgramRuntime.QuickExit(127);
         }
     }
 }

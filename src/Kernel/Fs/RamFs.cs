@@ -1,6 +1,7 @@
 using System;
 using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Fs
 {

@@ -1,6 +1,7 @@
 using System;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Fs
 {
@@ -378,7 +379,7 @@ namespace Nimbus.Kernel.Fs
             while (count > 0)
             {
                 int n = count > 1 << 20 ? 1 << 20 : (int)count;
-                Drivers.SerialPort.WriteSecond(buffer, n);
+                SerialPort.WriteSecond(buffer, n);
                 buffer += n;
                 count -= (ulong)n;
             }

@@ -1,5 +1,6 @@
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Memory
 {
@@ -11,7 +12,7 @@ namespace Nimbus.Kernel.Memory
     internal static unsafe class AddressSpace
     {
         public const ulong Floor = 0x10000;                      // nothing at or near address 0
-        public const ulong Ceiling = 0x00007fffff000000UL;
+        public const ulong Ceiling = Interrupts.ApplicationCeiling;
         public const ulong PageSize = 4096;
         public const uint KindAnonymous = 0, KindImage = 1, KindStack = 2, KindGuard = 3, KindTls = 4;
 
@@ -258,7 +259,7 @@ namespace Nimbus.Kernel.Memory
             if ((end - start) / PageSize <= InvalidatePagesUpTo)
                 for (ulong p = start; p < end; p += PageSize) Cpu.InvalidatePage(p);
             else Cpu.WriteCr3(Cpu.ReadCr3());      // application mappings are not global
-            TlbShootdown.FlushOthers();
+            KernelMemory.FlushOthers();
         }
     }
 }

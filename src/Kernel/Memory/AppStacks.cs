@@ -31,16 +31,16 @@ namespace Nimbus.Kernel.Memory
         // The thread that runs on the application stack `sp` (null when sp is not in a stack slot or
         // the slot has no owner yet).
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Sched.KThread* OwnerOfStack(ulong sp)
+        public static void* OwnerOfStack(ulong sp)
         {
             if (sp - WindowBase >= WindowSize) return null;
-            return *(Sched.KThread**)((sp | (SlotSize - 1)) - TopGap - 7);
+            return *(void**)((sp | (SlotSize - 1)) - TopGap - 7);
         }
 
         // Records the thread that will run on the stack whose top Map returned.
-        public static void SetOwner(ulong top, Sched.KThread* owner)
+        public static void SetOwner(ulong top, void* owner)
         {
-            if (top - WindowBase < WindowSize) *(Sched.KThread**)(top + 8) = owner;
+            if (top - WindowBase < WindowSize) *(void**)(top + 8) = owner;
         }
 
         private static int TakeSlot()

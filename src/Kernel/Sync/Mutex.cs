@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Sync
 {

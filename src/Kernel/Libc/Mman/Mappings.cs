@@ -2,6 +2,7 @@ using System.Runtime;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Libc.Mman
 {

@@ -3,6 +3,7 @@ using System.Threading;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Console;
 using Nimbus.Kernel.Libc.Stdlib;
 using Nimbus.Kernel.Libc.Unistd;
 

@@ -9,6 +9,7 @@ using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Libc.Pthread;
 using Nimbus.Kernel.Libc.Start;
 using Nimbus.Kernel.Libc.Stdio;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Libc.Signal
 {
@@ -228,6 +229,18 @@ namespace Nimbus.Kernel.Libc.Signal
 
         // A fault inside the kernel's implementation of a libc function (its handler cannot run
         // safely there: the function may hold a lock). Reported with the kernel function's name.
+        // Interrupts.ApplicationFault. A fault in application code is the program's: its signal
+        // handler, or its end. Kernel code running on the program's stack is a libc function it
+        // called: a fault there is most likely a bad pointer from the program, so it ends the program
+        // (as its SIGSEGV would) instead of panicking the kernel.
+        public static bool OnApplicationFault(InterruptFrame* frame, ulong faultAddress)
+        {
+            if (frame->Rip < Interrupts.ApplicationCeiling && DeliverFault(frame, faultAddress)) return true;
+            if (frame->Rsp < Interrupts.ApplicationCeiling && Scheduler.Current != null && Scheduler.Current->AppThread != null)
+                FaultInLibc(frame);
+            return false;
+        }
+
         public static void FaultInLibc(InterruptFrame* frame)
         {
             Streams.FlushAll();

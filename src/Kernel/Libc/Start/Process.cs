@@ -3,6 +3,9 @@ using Nimbus.Kernel.Elf;
 using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Libc.Pthread;
 using Nimbus.Kernel.Libc.Stdio;
+using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Power;
 
 namespace Nimbus.Kernel.Libc.Start
 {
@@ -26,7 +29,7 @@ namespace Nimbus.Kernel.Libc.Start
         {
             Argc = argc;
             Argv = argv;
-            if (Shell.Shell.Verbose) Log.Error($"nimbus: __libc_start_main at {Nimbus.Kernel.Time.Clock.NowNs() / 1000} us");
+            if (Log.Verbose) Log.Error($"nimbus: __libc_start_main at {Nimbus.Kernel.Time.Clock.NowNs() / 1000} us");
             byte** envp = argv + argc + 1;
             LibcData.Environ = envp;
             var g = LibcData.Globals;
@@ -41,7 +44,7 @@ namespace Nimbus.Kernel.Libc.Start
             for (int i = ProgramLoader.ObjectCount - 1; i >= 1; i--) RunInitialisers(ProgramLoader.Get(i), argc, argv, envp);
             if (init != null) init(argc, argv, envp);          // binaries from glibc < 2.34 pass __libc_csu_init
             else RunInitialisers(exe, argc, argv, envp);
-            if (Shell.Shell.Verbose) Log.Error($"nimbus: main() starts at {Nimbus.Kernel.Time.Clock.NowNs() / 1000} us ({Nimbus.Kernel.Memory.AddressSpace.FaultsResolved} page faults so far)");
+            if (Log.Verbose) Log.Error($"nimbus: main() starts at {Nimbus.Kernel.Time.Clock.NowNs() / 1000} us ({Nimbus.Kernel.Memory.AddressSpace.FaultsResolved} page faults so far)");
             Exit(main(argc, argv, envp));
             return 0;
         }
@@ -136,13 +139,17 @@ namespace Nimbus.Kernel.Libc.Start
             QuickExit(status);
         }
 
+        // What the kernel reports at a program's end (profile, trace dump, counters): the shell sets it.
+        public static delegate*<void> BeforeExit;
+
         [RuntimeExport("abi__exit")]
         public static void QuickExit(int status)
         {
-            if (Shell.Shell.Verbose)
+            if (Log.Verbose)
                 Log.Error($"nimbus: exit {status & 0xFF} after {Nimbus.Kernel.Time.Clock.NowNs() / 1000} us: {Nimbus.Kernel.Memory.AddressSpace.FaultsResolved} page faults, {Nimbus.Kernel.Memory.KernelMemory.Pages.FreePages * 4} KiB free, {Threads.LiveThreads} threads left");
-            Shell.Shell.BeforeExit();
-            Power.Exit(status & 0xFF);
+            var beforeExit = BeforeExit;
+            if (beforeExit != null) beforeExit();
+            PowerOff.Exit(status & 0xFF);
         }
 
         [RuntimeExport("abi_abort")]

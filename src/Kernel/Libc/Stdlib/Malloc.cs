@@ -4,6 +4,7 @@ using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Libc.Start;
 using Nimbus.Kernel.Libc.Stdio;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Libc.Stdlib
 {

@@ -1,6 +1,7 @@
 using System.Runtime;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Libc.Unistd
 {

@@ -1,6 +1,7 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Console;
 using Nimbus.Kernel.Libc.Dirent;
 using Nimbus.Kernel.Libc.Unistd;
 

@@ -1,8 +1,5 @@
-using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Memory;
-using Nimbus.Kernel.Time;
 
-namespace Nimbus.Kernel.Drivers
+namespace Nimbus.Kernel.Arch.X64
 {
     // The local APIC (xAPIC, MMIO): timer interrupts and end-of-interrupt. The timer runs one-shot:
     // the kernel arms it for the next deadline only (tickless).
@@ -18,10 +15,8 @@ namespace Nimbus.Kernel.Drivers
         private static byte* s_base;
         private static ulong s_ticksPerMs;           // timer ticks (after divide-by-16) per ms
         private static bool s_calibrating;
-        private static ulong s_timerFired;
 
         public static bool Present => s_base != null;
-        public static ulong TimerFiredCount => s_timerFired;
         public static ulong TicksPerMs => s_ticksPerMs;
 
         private static uint Read(uint reg) => *(uint*)(s_base + reg);
@@ -55,31 +50,31 @@ namespace Nimbus.Kernel.Drivers
             Write(RegLvtTimer, Masked | TimerVector);
         }
 
-        public static void Initialize()
+        // The registers' physical page, for the caller to map (uncached) and pass to Initialize.
+        public static ulong PhysicalBase => Cpu.ReadMsr(0x1B) & 0xFFFFF000UL;
+
+        public static void Initialize(void* registers)
         {
             // Mask the legacy 8259 PICs; all interrupts come through the APICs.
             Cpu.OutByte(0x21, 0xFF);
             Cpu.OutByte(0xA1, 0xFF);
-            if ((Cpu.Cpuid(1).Edx & (1u << 9)) == 0) Panic.Fail("this CPU has no local APIC");
+            if ((Cpu.Cpuid(1).Edx & (1u << 9)) == 0) Fatal.Fail("this CPU has no local APIC");
             ulong baseMsr = Cpu.ReadMsr(0x1B);
             Cpu.WriteMsr(0x1B, baseMsr | (1UL << 11));          // global enable
-            s_base = (byte*)KernelMemory.MapMmio(baseMsr & 0xFFFFF000UL, 0x1000);
+            s_base = (byte*)registers;
             Write(RegSpurious, 0x100 | Interrupts.SpuriousVector);
             Write(RegDivide, 0x3);                               // divide by 16
             Write(RegLvtTimer, Masked | TimerVector);
-            Interrupts.Register(TimerVector, &OnTimer);
-            StartCalibration();
         }
 
         // The timer counts down (masked) from here until the clock calibration ends, which measures it
-        // against the PIT in the same window as the TSC.
+        // against the PIT in the same window as the TSC (the caller notes the PIT count).
         public static void StartCalibration()
         {
             if (s_base == null) return;
             s_calibrating = true;
             Write(RegLvtTimer, Masked | TimerVector);
             Write(RegInitialCount, 0xFFFFFFFF);
-            Pit.NoteLapicStart();
         }
 
         public static ulong StopCalibration()
@@ -91,14 +86,7 @@ namespace Nimbus.Kernel.Drivers
             return elapsed;
         }
 
-        public static void FinishCalibration(ulong ticksPerMs)
-        {
-            if (ticksPerMs != 0) { s_ticksPerMs = ticksPerMs; return; }
-            // Measure against the TSC instead (when the clock came from CPUID, not the PIT).
-            StartCalibration();
-            Clock.SpinNs(500_000);
-            s_ticksPerMs = StopCalibration() * 2;
-        }
+        public static void FinishCalibration(ulong ticksPerMs) => s_ticksPerMs = ticksPerMs;
 
         // Fires TimerVector once after `ns` nanoseconds.
         public static void ArmOneShot(ulong ns)
@@ -111,13 +99,6 @@ namespace Nimbus.Kernel.Drivers
         }
 
         public static void Disarm() => Write(RegInitialCount, 0);
-
-        private static void OnTimer(InterruptFrame* frame)
-        {
-            s_timerFired++;
-            if (Diagnostics.Profiler.Enabled) Diagnostics.Profiler.Sample(frame);
-            Sched.Scheduler.OnTimerInterrupt();
-        }
 
         public static void EndOfInterrupt()
         {

@@ -1,9 +1,7 @@
 using System.Threading;
 using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Drivers;
-using Nimbus.Kernel.Sched;
 
-namespace Nimbus.Kernel.Memory
+namespace Nimbus.Kernel.Sched
 {
     // After unmapping kernel pages, every other CPU must drop its cached translations before the
     // pages are reused. The initiator sends an IPI to each online CPU and then sleeps (never spins)
@@ -17,7 +15,12 @@ namespace Nimbus.Kernel.Memory
         private static void* s_waiter;
         public static ulong Count;
 
-        public static void Initialize() => Interrupts.Register(Vector, &OnIpi);
+        // Memory calls FlushOthers through its hook once the IPI handler is in place.
+        public static void Initialize()
+        {
+            Interrupts.Register(Vector, &OnIpi);
+            Memory.KernelMemory.FlushOtherCpus = &FlushOthers;
+        }
 
         public static void FlushOthers()
         {

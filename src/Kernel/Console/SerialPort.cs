@@ -1,6 +1,6 @@
 using Nimbus.Kernel.Arch.X64;
 
-namespace Nimbus.Kernel.Drivers
+namespace Nimbus.Kernel.Console
 {
     // 16550 UARTs. COM1 is the boot console; COM2, when the VM has one, carries an application's
     // stderr (the host CLI connects it to its own stderr). Polled output; '\n' becomes "\r\n".

@@ -1,11 +1,33 @@
 using System;
+using Nimbus.Kernel.Elf;
+using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Libc.Pthread;
+using Nimbus.Kernel.Libc.Start;
 
-namespace Nimbus.Kernel.Fs
+namespace Nimbus.Kernel.Libc
 {
     // The contents of /proc/self/*: the one application process, pid 1.
     internal static unsafe class ProcessFiles
     {
+        // ProcFs.ProcessFile: the contents of /proc/self/NAME.
+        public static void Generate(uint file, TextBuffer* t)
+        {
+            switch (file)
+            {
+                case ProcFs.Maps: Maps(ref *t); break;
+                case ProcFs.Cmdline: Cmdline(ref *t); break;
+                case ProcFs.Environ: Environment(ref *t); break;
+                case ProcFs.Status: Status(ref *t); break;
+                case ProcFs.ProcessStat: Stat(ref *t); break;
+                case ProcFs.Statm: Statm(ref *t); break;
+                case ProcFs.Comm: Comm(ref *t); break;
+            }
+        }
+
+        // ProcFs.ExecutablePath: the program's path, once it is loaded.
+        public static byte* ExecutablePath() => ProgramLoader.Executable == null ? null : ProgramLoader.Executable->Path;
+
         private const int MaxRegions = 4096;
 
         // /proc/self/maps in Linux's format. ELF image regions carry the file's path, the main stack
@@ -36,7 +58,7 @@ namespace Nimbus.Kernel.Fs
             byte r = (v.Prot & VmaSet.ProtRead) != 0 ? (byte)'r' : (byte)'-';
             byte w = (v.Prot & VmaSet.ProtWrite) != 0 ? (byte)'w' : (byte)'-';
             byte x = (v.Prot & VmaSet.ProtExec) != 0 ? (byte)'x' : (byte)'-';
-            Elf.ElfImage* image = v.Kind == AddressSpace.KindImage ? ImageAt(v.Start) : null;
+            ElfImage* image = v.Kind == AddressSpace.KindImage ? ImageAt(v.Start) : null;
             ulong offset = image != null ? v.Start - image->Start : 0;
             t.Add($"{v.Start:x8}-{v.End:x8} ");
             t.AddByte(r); t.AddByte(w); t.AddByte(x);
@@ -46,11 +68,11 @@ namespace Nimbus.Kernel.Fs
             t.AddByte((byte)'\n');
         }
 
-        private static Elf.ElfImage* ImageAt(ulong address)
+        private static ElfImage* ImageAt(ulong address)
         {
-            for (int i = 0; i < Elf.ProgramLoader.ObjectCount; i++)
+            for (int i = 0; i < ProgramLoader.ObjectCount; i++)
             {
-                Elf.ElfImage* o = Elf.ProgramLoader.Get(i);
+                ElfImage* o = ProgramLoader.Get(i);
                 if (address >= o->Start && address < o->End) return o;
             }
             return null;
@@ -59,16 +81,16 @@ namespace Nimbus.Kernel.Fs
         // argv, each string followed by its NUL.
         public static void Cmdline(ref TextBuffer t)
         {
-            for (int i = 0; i < Libc.Start.Process.Argc; i++)
+            for (int i = 0; i < Process.Argc; i++)
             {
-                t.Add(Libc.Start.Process.Argv[i]);
+                t.Add(Process.Argv[i]);
                 t.AddByte(0);
             }
         }
 
         public static void Environment(ref TextBuffer t)
         {
-            byte** env = Libc.LibcData.Environ;
+            byte** env = LibcData.Environ;
             if (env == null) return;
             for (; *env != null; env++) { t.Add(*env); t.AddByte(0); }
         }
@@ -76,7 +98,7 @@ namespace Nimbus.Kernel.Fs
         // The program's base name, at most 15 bytes (TASK_COMM_LEN - 1), as Linux keeps it.
         private static ReadOnlySpan<byte> Name()
         {
-            byte* name = Libc.LibcData.Globals->ProgramShortName;
+            byte* name = LibcData.Globals->ProgramShortName;
             if (name == null) return "nimbus"u8;
             var s = Vfs.Span(name);
             return s.Length > 15 ? s.Slice(0, 15) : s;
@@ -106,7 +128,7 @@ namespace Nimbus.Kernel.Fs
             t.Add($"\nUmask:\t0{(u >> 6) & 7}{(u >> 3) & 7}{u & 7}\nState:\tR (running)\nTgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\nTracerPid:\t0\n");
             t.Add("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t1024\nGroups:\t\n"u8);
             t.Add($"VmPeak:\t{size,8} kB\nVmSize:\t{size,8} kB\nVmHWM:\t{rss,8} kB\nVmRSS:\t{rss,8} kB\n");
-            t.Add($"Threads:\t{Libc.Pthread.Threads.LiveThreads}\n");
+            t.Add($"Threads:\t{Threads.LiveThreads}\n");
             t.Add("SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"u8);
             t.Add($"Cpus_allowed_list:\t0-{Arch.X64.PerCpu.Count - 1}\n");
         }
@@ -115,7 +137,7 @@ namespace Nimbus.Kernel.Fs
         public static void Stat(ref TextBuffer t)
         {
             t.Add("1 ("u8); t.Add(Name());
-            t.Add($") R 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 {Libc.Pthread.Threads.LiveThreads} 0 0 {MappedKb() * 1024} {ResidentKb() / 4}");
+            t.Add($") R 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 {Threads.LiveThreads} 0 0 {MappedKb() * 1024} {ResidentKb() / 4}");
             t.Add(" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"u8);
         }
 

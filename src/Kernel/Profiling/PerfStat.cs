@@ -1,8 +1,10 @@
 using System.Threading;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Time;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Diagnostics;
 
-namespace Nimbus.Kernel
+namespace Nimbus.Kernel.Profiling
 {
     // --perf-stat=LIST: a thread prints, every second, how often each enabled tracepoint fired in
     // that second (like `perf stat -I 1000`), and a total line at exit.
@@ -46,7 +48,7 @@ namespace Nimbus.Kernel
 
         private static void PrintHeader()
         {
-            var line = new Text.KernelText(0, 0);
+            var line = new KernelText(0, 0);
             line.AppendLiteral("perf-stat:      time");
             for (int i = 0; i < Trace.Count; i++)
                 if (Trace.At(i)->Enabled && !Trace.At(i)->Recording) line.AppendFormatted(Trace.NameOf(i), 18);
@@ -55,10 +57,10 @@ namespace Nimbus.Kernel
 
         private static void PrintLine(bool total)
         {
-            var line = new Text.KernelText(0, 0);
+            var line = new KernelText(0, 0);
             ulong us = (Clock.NowNs() - s_startNs) / 1000;
             line.AppendLiteral("perf-stat: ");
-            var t = new Text.KernelText(0, 0);
+            var t = new KernelText(0, 0);
             if (total) t.AppendLiteral("total");
             else { t.AppendFormatted(us / 1000, "f3"); t.AppendLiteral("s"); }
             line.AppendFormatted(t.Bytes, 9);

@@ -1,13 +1,16 @@
 using System;
 using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Boot;
+using Nimbus.Kernel.Selftest;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Diagnostics;
+using Nimbus.Kernel.Profiling;
 
 namespace Nimbus.Kernel.Shell
 {
     // Runs the boot command line, OSv style: leading --options, then one or more commands separated
     // by ';'. The exit status of the VM is that of the last command (or of `exit N`).
-    internal static unsafe class Shell
+    internal static unsafe class KernelShell
     {
         public const int UsageError = 2;
         private const int MaxTokens = 128, MaxText = 4096;
@@ -17,7 +20,6 @@ namespace Nimbus.Kernel.Shell
 
         public static string KnownCommands => "echo, exit, selftest, crash, meminfo, cpus, threads, sleep, date, bench-sched, help, /PATH/TO/PROGRAM [ARGS...]";
         public static string KnownOptions => "--bootchart, --env=NAME=VALUE, --allow-missing, --verbose, --trace=PATTERN, --trace-dump, --perf-stat=TRACEPOINTS, --profile[=HZ]";
-        public static bool Verbose;
         private const int MaxEnv = 64;
         private struct EnvTable { public fixed ulong Entries[MaxEnv]; }
         private static EnvTable s_env;
@@ -36,7 +38,7 @@ namespace Nimbus.Kernel.Shell
                 var w = Word(text, tokens[i]);
                 if (tokens[i].IsSeparator || !CommandLine.StartsWith(w, "--")) break;
                 if (CommandLine.Equals(w, "--bootchart")) BootChart = true;
-                else if (CommandLine.Equals(w, "--verbose")) Verbose = true;
+                else if (CommandLine.Equals(w, "--verbose")) Log.Verbose = true;
                 else if (CommandLine.Equals(w, "--allow-missing")) Elf.ProgramLoader.AllowMissing = true;
                 else if (CommandLine.StartsWith(w, "--env="))
                 {
@@ -68,13 +70,13 @@ namespace Nimbus.Kernel.Shell
                 else if (CommandLine.Equals(w, "--trace-dump")) s_traceDump = true;
                 else if (CommandLine.Equals(w, "--profile") || CommandLine.StartsWith(w, "--profile="))
                 {
-                    if (!Diagnostics.Profiler.TryParseRate(w.Length > 10 ? w.Slice(10) : default, out long rate))
+                    if (!ProfileReport.TryParseRate(w.Length > 10 ? w.Slice(10) : default, out long rate))
                     {
                         Log.Line($"nimbus: bad option '{w}' (expected --profile or --profile=HZ, HZ from 1 to 20000)");
                         status = UsageError;
                         return false;
                     }
-                    if (!Diagnostics.Profiler.Start(rate)) Log.Line($"nimbus: --profile: no memory for the sample buffers; not profiling");
+                    if (!Sched.Profiler.Start(rate)) Log.Line($"nimbus: --profile: no memory for the sample buffers; not profiling");
                 }
                 else
                 {
@@ -91,9 +93,9 @@ namespace Nimbus.Kernel.Shell
         // Set by ParseOptions: whether the command line runs an application.
         public static bool RunsProgram;
 
-        private static Text.KernelText TracepointNames()
+        private static KernelText TracepointNames()
         {
-            var t = new Text.KernelText(0, 0);
+            var t = new KernelText(0, 0);
             t.AppendLiteral("Tracepoints: ");
             for (int i = 0; i < Trace.Count; i++)
             {
@@ -107,8 +109,8 @@ namespace Nimbus.Kernel.Shell
         public static void BeforeExit()
         {
             PerfStat.Stop();
-            Diagnostics.Profiler.Report();
-            if (s_traceDump) Trace.Dump();
+            ProfileReport.Report();
+            if (s_traceDump) Trace.Dump(Time.Clock.TscHz, Time.Clock.BootTsc);
         }
 
         public static int Run(ReadOnlySpan<byte> cmdline)
@@ -179,7 +181,7 @@ namespace Nimbus.Kernel.Shell
             }
             if (CommandLine.Equals(name, "echo"))
             {
-                var line = new Text.KernelText(0, 0);
+                var line = new KernelText(0, 0);
                 for (int i = 1; i < argc; i++)
                 {
                     if (i > 1) line.AppendByte((byte)' ');
@@ -280,27 +282,6 @@ namespace Nimbus.Kernel.Shell
             if (CommandLine.Equals(kind, "oom")) { while (true) KernelHeap.Alloc(64 << 20); }
             Log.Line("nimbus: usage: crash null|ud|div|gp|stack|thread-stack|panic|oom");
             return UsageError;
-        }
-    }
-
-    internal static unsafe class Crashers
-    {
-        private static int s_zero;
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static void* NullPointer() => (void*)(ulong)s_zero;
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static int Zero() => s_zero;
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static int Divide(int a, int b) => a / b;
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static void RecurseInThread(void* unused) => Recurse(1);
-
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        public static int Recurse(int depth)
-        {
-            byte* pad = stackalloc byte[512];
-            pad[depth & 511] = (byte)depth;
-            return Recurse(depth + 1) + pad[0];
         }
     }
 }

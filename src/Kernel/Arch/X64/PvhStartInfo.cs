@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Nimbus.Kernel.Boot
+namespace Nimbus.Kernel.Arch.X64
 {
     // hvm_start_info from the Xen PVH boot ABI (xen/include/public/arch-x86/hvm/start_info.h).
     [StructLayout(LayoutKind.Sequential)]

@@ -1,10 +1,13 @@
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Drivers;
+using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Time;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Diagnostics;
 
-namespace Nimbus.Kernel.Arch.X64
+namespace Nimbus.Kernel.Boot
 {
     // Brings up the application processors listed in the ACPI MADT (or, without ACPI, the MP table): INIT-SIPI-SIPI through the
     // local APIC into a real-mode trampoline (ap_trampoline.S) copied below 1 MiB. Each AP gets its
@@ -12,9 +15,8 @@ namespace Nimbus.Kernel.Arch.X64
     internal static unsafe class Smp
     {
         private const ulong TrampolinePhys = 0x8000;
-        public const int ApStackOrder = 4;
+        public const int ApStackOrder = Sched.Scheduler.IdleStackOrder;
 
-        private static int s_started;
 
         // Discovers the CPUs (boot CPU only). Returns how many there are.
         public static int Discover(uint* apicIds, int max)
@@ -46,7 +48,7 @@ namespace Nimbus.Kernel.Arch.X64
                 CpuData* cpu = PerCpu.Get(index++);
                 cpu->ApicId = apicIds[i];
                 ulong stack = KernelMemory.AllocateStack(ApStackOrder);
-                Descriptors.PrepareCpu(cpu);
+                Descriptors.PrepareCpu(cpu, &KernelMemory.AllocateStack);
                 cpu->Idle = Scheduler.PrepareIdle(cpu, stack);
                 parameters[0] = KernelMemory.Tables.Root;
                 parameters[1] = stack;
@@ -83,7 +85,6 @@ namespace Nimbus.Kernel.Arch.X64
             return true;
         }
 
-        public static int Started => s_started;
 
         [UnmanagedCallersOnly(EntryPoint = "ApMain")]
         private static void ApMain(CpuData* cpu)
@@ -92,7 +93,6 @@ namespace Nimbus.Kernel.Arch.X64
             Descriptors.LoadCpu(cpu);
             Cpu.WriteCr4(Cpu.ReadCr4() | (1UL << 7));
             LocalApic.InitializeSecondary();
-            System.Threading.Interlocked.Increment(ref s_started);
             System.Threading.Volatile.Write(ref cpu->Online, 1);
             Scheduler.RunIdleOnThisCpu();
         }

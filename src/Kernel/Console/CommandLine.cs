@@ -1,6 +1,6 @@
 using System;
 
-namespace Nimbus.Kernel.Shell
+namespace Nimbus.Kernel.Console
 {
     public struct Token
     {
