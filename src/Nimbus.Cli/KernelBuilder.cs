@@ -4,8 +4,9 @@ using System.Text.Json;
 
 namespace Nimbus.Cli;
 
-// Builds the kernel: C# (CoreLib + kernel, one assembly) -> csc -> ILCompiler (NativeAOT, from NuGet
-// through the SDK) -> object file; asm -> GNU as; then GNU ld with src/Kernel/kernel.ld.
+// Builds the kernel: C# (CoreLib + kernel, one assembly: src/Kernel/Nimbus.Kernel.csproj) -> dotnet build
+// -> ILCompiler (NativeAOT, from NuGet through the SDK) -> object file; the struct offsets asm uses
+// (asm-offsets.inc, from the assembly's metadata); asm -> GNU as; then GNU ld with src/Kernel/kernel.ld.
 // The link runs twice: the first image's symbols become the .ksyms table the kernel uses to
 // symbolize backtraces, linked into the second image (placed after the code, so no code moves).
 // Incremental: a content hash of every input is stored; an unchanged tree rebuilds nothing.
@@ -21,16 +22,17 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         var sources = KernelSources();
         var asmFiles = Directory.GetFiles(Path.Combine(Repo.Src, "Kernel", "Arch", "X64"), "*.S").OrderBy(f => f, StringComparer.Ordinal).ToList();
         var linkerScript = Path.Combine(Repo.Src, "Kernel", "kernel.ld");
-        string hash = InputHash(sources.Concat(asmFiles).Append(linkerScript));
+        string hash = InputHash(sources.Concat(asmFiles).Concat(BuildDefinition()).Append(linkerScript));
         string stampPath = Path.Combine(Repo.KernelOut, "inputs.sha256");
         string stripped = Path.Combine(Repo.KernelOut, "nimbus-stripped.elf");
         if (File.Exists(Repo.KernelElf) && File.Exists(stampPath) && File.ReadAllText(stampPath) == hash)
             return new Result(Repo.KernelElf, false, new FileInfo(stripped).Length);
 
         Toolchain.EnsureBinutils();
-        string dll = Path.Combine(Repo.KernelOut, AssemblyName + ".dll");
-        log("csc    kernel + CoreLib");
-        Compile(sources, dll);
+        string dll = Path.Combine(Repo.KernelOut, "il", AssemblyName + ".dll");
+        log("csc    kernel + CoreLib (dotnet build src/Kernel/Nimbus.Kernel.csproj)");
+        Compile(dll);
+        File.WriteAllText(Path.Combine(Repo.KernelOut, "asm-offsets.inc"), GenerateAsmOffsets(dll));
         log("ilc    NativeAOT compile");
         string managedObj = Path.Combine(Repo.KernelOut, "kernel.o");
         Run(Toolchain.Ilc(log), [dll, "-o:" + managedObj, "--systemmodule:" + AssemblyName, "--targetos:linux", "--targetarch:x64",
@@ -41,7 +43,7 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         {
             string obj = Path.Combine(Repo.KernelOut, Path.GetFileNameWithoutExtension(asm) + ".o");
             log($"as     {Path.GetFileName(asm)}");
-            Run("as", ["--64", "-g", "-o", obj, asm], "as");
+            Run("as", ["--64", "-g", "-I", Repo.KernelOut, "-o", obj, asm], "as");
             objects.Add(obj);
         }
         objects.Add(managedObj);
@@ -66,6 +68,16 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         return new Result(Repo.KernelElf, true, new FileInfo(stripped).Length);
     }
 
+    public static string Project => Path.Combine(Repo.Src, "Kernel", "Nimbus.Kernel.csproj");
+
+    // What else decides the compiled assembly: the project, the analyzer configuration, MSBuild's
+    // directory-wide files.
+    private static IEnumerable<string> BuildDefinition() =>
+        new[] { Project, Path.Combine(Repo.Src, ".editorconfig"), Path.Combine(Repo.Root, ".editorconfig"),
+                Path.Combine(Repo.Src, "Directory.Build.props"), Path.Combine(Repo.Root, "Directory.Build.props") }
+            .Where(File.Exists);
+
+    // The same files the project's globs take (src/CoreLib/**, src/Kernel/**), for the input hash.
     public static List<string> KernelSources() =>
         new[] { Path.Combine(Repo.Src, "CoreLib"), Path.Combine(Repo.Src, "Kernel") }
             .SelectMany(d => Directory.GetFiles(d, "*.cs", SearchOption.AllDirectories))
@@ -85,18 +97,21 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
-    private void Compile(List<string> sources, string dll)
+    // dotnet build of the kernel project: one definition of sources, options and analyzers for the
+    // build and the IDEs. Restores only the first time (the project has no packages).
+    private void Compile(string dll)
     {
-        var rsp = Path.Combine(Repo.KernelOut, "csc.rsp");
-        var lines = new List<string>
-        {
-            "-noconfig", "-nostdlib", "-unsafe", "-nullable:enable", "-nowarn:169,649,8500", "-langversion:latest",
-            "-runtimemetadataversion:v4.0.30319", "-target:library", "-optimize+", "-deterministic", "-nologo",
-            "-debug:portable", $"-out:\"{dll}\"", $"-pdb:\"{Path.ChangeExtension(dll, ".pdb")}\"",
-        };
-        lines.AddRange(sources.Select(s => $"\"{s}\""));
-        File.WriteAllLines(rsp, lines);
-        Run("dotnet", [Toolchain.Csc(), "@" + rsp], "csc");
+        bool restored = File.Exists(Path.Combine(Repo.KernelOut, "obj", "project.assets.json"));
+        var r = Run("dotnet", ["build", Project, "-c", "Release", "-o", Path.GetDirectoryName(dll)!, "--nologo", "-v", "q",
+            "-clp:NoSummary", .. restored ? new[] { "--no-restore" } : []], "dotnet build (kernel)");
+        int warnings = r.Output.Split('\n').Count(l => l.Contains(": warning ", StringComparison.Ordinal));
+        if (warnings > 0 && !verbose) log($"       {warnings} compiler/analyzer warnings (see them: ./nimbus build -v, or dotnet build {Path.GetRelativePath(Repo.Root, Project)})");
+    }
+
+    private static string GenerateAsmOffsets(string dll)
+    {
+        try { return AsmOffsets.Generate(dll); }
+        catch (InvalidDataException e) { throw new NimbusException(e.Message); }
     }
 
     private void Link(string script, IEnumerable<string> objects, string output) =>
