@@ -132,7 +132,8 @@ public static class AsmOffsets
             PrimitiveTypeCode.Int32 or PrimitiveTypeCode.UInt32 or PrimitiveTypeCode.Single => new(4, 4),
             PrimitiveTypeCode.Int64 or PrimitiveTypeCode.UInt64 or PrimitiveTypeCode.Double
                 or PrimitiveTypeCode.IntPtr or PrimitiveTypeCode.UIntPtr => new(8, 8),
-            _ => throw new InvalidDataException($"asm offsets: a field of type {code} in an [AsmOffsets] struct"),
+            PrimitiveTypeCode.String or PrimitiveTypeCode.Object => new(8, 8, Unsupported: Auto),
+            _ => new(0, 0, Unsupported: $"a field of type {code}"),   // void (as in void*), TypedReference
         };
 
         public Shape GetPointerType(Shape elementType) => new(8, 8);
