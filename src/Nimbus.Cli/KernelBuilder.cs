@@ -70,10 +70,11 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
 
     public static string Project => Path.Combine(Repo.Src, "Kernel", "Nimbus.Kernel.csproj");
 
-    // What else decides the compiled assembly: the project, the analyzer configuration, MSBuild's
-    // directory-wide files.
+    // What else decides the kernel: the project, this build recipe and the offsets generator (when the
+    // tree holds their sources), the analyzer configuration, MSBuild's directory-wide files.
     private static IEnumerable<string> BuildDefinition() =>
-        new[] { Project, Path.Combine(Repo.Src, ".editorconfig"), Path.Combine(Repo.Root, ".editorconfig"),
+        new[] { Project, Path.Combine(Repo.Src, "Nimbus.Cli", "KernelBuilder.cs"), Path.Combine(Repo.Src, "Nimbus.Cli", "AsmOffsets.cs"),
+                Path.Combine(Repo.Src, ".editorconfig"), Path.Combine(Repo.Root, ".editorconfig"),
                 Path.Combine(Repo.Src, "Directory.Build.props"), Path.Combine(Repo.Root, "Directory.Build.props") }
             .Where(File.Exists);
 
@@ -104,7 +105,7 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         bool restored = File.Exists(Path.Combine(Repo.KernelOut, "obj", "project.assets.json"));
         var r = Run("dotnet", ["build", Project, "-c", "Release", "-o", Path.GetDirectoryName(dll)!, "--nologo", "-v", "q",
             "-clp:NoSummary", .. restored ? new[] { "--no-restore" } : []], "dotnet build (kernel)");
-        int warnings = r.Output.Split('\n').Count(l => l.Contains(": warning ", StringComparison.Ordinal));
+        int warnings = r.Output.Split('\n').Where(l => l.Contains(": warning ", StringComparison.Ordinal)).Distinct().Count();
         if (warnings > 0 && !verbose) log($"       {warnings} compiler/analyzer warnings (see them: ./nimbus build -v, or dotnet build {Path.GetRelativePath(Repo.Root, Project)})");
     }
 

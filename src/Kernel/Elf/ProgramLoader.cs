@@ -14,7 +14,6 @@ namespace Nimbus.Kernel.Elf
     {
         public const int MaxObjects = 64;
         public const int StatusNotFound = 127, StatusCannotRun = 126;
-        private const ulong MainStackSize = 8UL << 20;
 
         private struct ObjectTable { public fixed ulong Images[MaxObjects]; }
         private static ObjectTable s_objects;
