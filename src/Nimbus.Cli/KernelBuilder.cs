@@ -14,7 +14,22 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
 {
     public const string AssemblyName = "Nimbus.Kernel";
 
-    public sealed record Result(string Elf, bool Rebuilt, long StrippedBytes);
+    // Elf: the kernel with the selftests (kernel command lines, tests, gdb). AppElf: the same kernel
+    // without them, which programs boot (`run APP`, `build APP -o`).
+    public sealed record Result(string Elf, bool Rebuilt, long StrippedBytes, string AppElf, long AppStrippedBytes);
+
+    // One assembly, two native images: ilc with and without the selftests (a feature switch), then
+    // each linked. ilc and ld are the cheap steps (about a second each); the C# compile runs once.
+    private sealed record Variant(string Name, string Elf, string[] IlcOptions)
+    {
+        public string Stripped => Path.Combine(Repo.KernelOut, Name + "-stripped.elf");
+    }
+
+    private static readonly Variant[] Variants =
+    [
+        new("nimbus", Repo.KernelElf, []),
+        new("nimbus-app", Repo.AppKernelElf, ["--feature:Nimbus.Kernel.Selftests=false"]),
+    ];
 
     public Result Build()
     {
@@ -24,48 +39,55 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         var linkerScript = Path.Combine(Repo.Src, "Kernel", "kernel.ld");
         string hash = InputHash(sources.Concat(asmFiles).Concat(BuildDefinition()).Append(linkerScript));
         string stampPath = Path.Combine(Repo.KernelOut, "inputs.sha256");
-        string stripped = Path.Combine(Repo.KernelOut, "nimbus-stripped.elf");
-        if (File.Exists(Repo.KernelElf) && File.Exists(stampPath) && File.ReadAllText(stampPath) == hash)
-            return new Result(Repo.KernelElf, false, new FileInfo(stripped).Length);
+        if (Variants.All(v => File.Exists(v.Elf) && File.Exists(v.Stripped)) && File.Exists(stampPath) && File.ReadAllText(stampPath) == hash)
+            return Outcome(rebuilt: false);
 
         Toolchain.EnsureBinutils();
         string dll = Path.Combine(Repo.KernelOut, "il", AssemblyName + ".dll");
         log("csc    kernel + CoreLib (dotnet build src/Kernel/Nimbus.Kernel.csproj)");
         Compile(dll);
         File.WriteAllText(Path.Combine(Repo.KernelOut, "asm-offsets.inc"), GenerateAsmOffsets(dll));
-        log("ilc    NativeAOT compile");
-        string managedObj = Path.Combine(Repo.KernelOut, "kernel.o");
-        Run(Toolchain.Ilc(log), [dll, "-o:" + managedObj, "--systemmodule:" + AssemblyName, "--targetos:linux", "--targetarch:x64",
-            "-O", "--nativelib", "-g", "--map:" + Path.Combine(Repo.KernelOut, "kernel.map.xml")], "ilc");
 
-        var objects = new List<string>();
+        var asmObjects = new List<string>();
         foreach (var asm in asmFiles)
         {
             string obj = Path.Combine(Repo.KernelOut, Path.GetFileNameWithoutExtension(asm) + ".o");
             log($"as     {Path.GetFileName(asm)}");
             Run("as", ["--64", "-g", "-I", Repo.KernelOut, "-o", obj, asm], "as");
-            objects.Add(obj);
+            asmObjects.Add(obj);
         }
-        objects.Add(managedObj);
+        foreach (var v in Variants) BuildVariant(v, dll, asmObjects, linkerScript);
+        File.WriteAllText(stampPath, hash);
+        return Outcome(rebuilt: true);
+    }
 
-        log("ld     pass 1");
-        string pass1 = Path.Combine(Repo.KernelOut, "nimbus.pass1.elf");
+    private static Result Outcome(bool rebuilt) =>
+        new(Variants[0].Elf, rebuilt, new FileInfo(Variants[0].Stripped).Length, Variants[1].Elf, new FileInfo(Variants[1].Stripped).Length);
+
+    private void BuildVariant(Variant v, string dll, List<string> asmObjects, string linkerScript)
+    {
+        log($"ilc    NativeAOT compile ({v.Name})");
+        string managedObj = Path.Combine(Repo.KernelOut, v.Name + ".o");
+        Run(Toolchain.Ilc(log), [dll, "-o:" + managedObj, "--systemmodule:" + AssemblyName, "--targetos:linux", "--targetarch:x64",
+            "-O", "--nativelib", "-g", "--map:" + Path.Combine(Repo.KernelOut, v.Name + ".map.xml"), .. v.IlcOptions], "ilc");
+        var objects = asmObjects.Append(managedObj).ToList();
+
+        log($"ld     pass 1 ({v.Name})");
+        string pass1 = Path.Combine(Repo.KernelOut, v.Name + ".pass1.elf");
         Link(linkerScript, objects, pass1);
         var symbols = TextSymbols(pass1);
-        string ksymsObj = Path.Combine(Repo.KernelOut, "ksyms.o");
+        string ksymsObj = Path.Combine(Repo.KernelOut, v.Name + ".ksyms.o");
         WriteSymbolObject(symbols, ksymsObj);
-        string exportsObj = Path.Combine(Repo.KernelOut, "kexports.o");
+        string exportsObj = Path.Combine(Repo.KernelOut, v.Name + ".kexports.o");
         int exportCount = WriteExportObject(pass1, exportsObj);
-        log($"ld     pass 2 ({symbols.Count} symbols, {exportCount} ABI exports)");
-        string tmpElf = Repo.KernelElf + ".tmp";
+        log($"ld     pass 2 ({v.Name}: {symbols.Count} symbols, {exportCount} ABI exports)");
+        string tmpElf = v.Elf + ".tmp";
         Link(linkerScript, objects.Append(ksymsObj).Append(exportsObj), tmpElf);
         var finalSymbols = TextSymbols(tmpElf);
         if (!finalSymbols.SequenceEqual(symbols))
             throw new NimbusException("internal build error: code moved between link passes (.ksyms must follow the code)");
-        Run("strip", ["-o", stripped, tmpElf], "strip");
-        File.Move(tmpElf, Repo.KernelElf, overwrite: true);
-        File.WriteAllText(stampPath, hash);
-        return new Result(Repo.KernelElf, true, new FileInfo(stripped).Length);
+        Run("strip", ["-o", v.Stripped, tmpElf], "strip");
+        File.Move(tmpElf, v.Elf, overwrite: true);
     }
 
     public static string Project => Path.Combine(Repo.Src, "Kernel", "Nimbus.Kernel.csproj");
@@ -152,9 +174,9 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
             names.WriteByte(0);
         }
         names.WriteTo(table);
-        string bin = Path.Combine(Repo.KernelOut, "ksyms.bin");
+        string bin = Path.ChangeExtension(obj, ".bin");
         File.WriteAllBytes(bin, table.ToArray());
-        string asm = Path.Combine(Repo.KernelOut, "ksyms.S");
+        string asm = Path.ChangeExtension(obj, ".S");
         File.WriteAllText(asm, $".section .ksyms, \"a\"\n.balign 8\n.incbin \"{bin}\"\n");
         Run("as", ["--64", "-o", obj, asm], "as");
     }
@@ -181,7 +203,7 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         foreach (var n in names) asm.Append($".quad {n}, .Lexport_name{i++}\n");
         i = 0;
         foreach (var n in names) asm.Append($".Lexport_name{i++}: .asciz \"{n[AbiPrefix.Length..]}\"\n");
-        string path = Path.Combine(Repo.KernelOut, "kexports.S");
+        string path = Path.ChangeExtension(obj, ".S");
         File.WriteAllText(path, asm.ToString());
         Run("as", ["--64", "-o", obj, path], "as");
         return names.Count;

@@ -26,6 +26,7 @@ public static class Repo
     public static string Src => Path.Combine(Root, "src");
     public static string Out => Path.Combine(Root, "out");
     public static string KernelOut => Path.Combine(Out, "kernel");
-    public static string KernelElf => Path.Combine(KernelOut, "nimbus.elf");
+    public static string KernelElf => Path.Combine(KernelOut, "nimbus.elf");          // with the selftests
+    public static string AppKernelElf => Path.Combine(KernelOut, "nimbus-app.elf");   // what programs boot: no selftests
     public static string Cache => Path.Combine(Out, "cache");
 }

@@ -39,7 +39,7 @@ namespace Nimbus.Kernel.Selftest
             Add("shell.command_line", &CommandLineParse);
             Add("diag.symbols", &Symbols);
             ThreadTests.RegisterAll();
-            Sync.SyncSelftests.RegisterAll();
+            SyncTests.RegisterAll();
         }
 
         private static void PageAllocatorOrders()

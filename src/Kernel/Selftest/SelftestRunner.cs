@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using Nimbus.Kernel.Shell;
 
 namespace Nimbus.Kernel.Selftest
@@ -7,6 +8,12 @@ namespace Nimbus.Kernel.Selftest
     // is the number of failures. Tests call Check(); the first failed check's message is reported.
     internal static unsafe class SelftestRunner
     {
+        // Whether this kernel image has the selftests. The image programs boot is compiled with
+        // --feature:Nimbus.Kernel.Selftests=false: this is then the constant false, and the
+        // ILCompiler drops every test with the code that called them (see docs/architecture.md).
+        [FeatureSwitchDefinition("Nimbus.Kernel.Selftests")]
+        public static bool Included => true;
+
         private struct TestCase
         {
             public string Name;

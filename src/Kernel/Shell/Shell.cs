@@ -200,7 +200,11 @@ namespace Nimbus.Kernel.Shell
                 return (int)code;
             }
             if (CommandLine.Equals(name, "selftest"))
-                return Selftest.SelftestRunner.Run(argc > 1 ? Word(text, args[1]) : default);
+            {
+                if (Selftest.SelftestRunner.Included) return Selftest.SelftestRunner.Run(argc > 1 ? Word(text, args[1]) : default);
+                Log.Line("nimbus: this kernel image has no selftests (the image `nimbus run` boots for a kernel command line has)");
+                return UsageError;
+            }
             if (CommandLine.Equals(name, "crash"))
                 return Crash(argc > 1 ? Word(text, args[1]) : default);
             if (CommandLine.Equals(name, "meminfo"))
