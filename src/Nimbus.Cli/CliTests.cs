@@ -219,5 +219,16 @@ public static class CliTests
             var fail = Expect(r, 0, @"\.debug_info", @"\.debug_line", @"Xen\s+0x00000004\s+.*(0x12|Unknown note type: \(0x00000012\)|PHYS32_ENTRY)");
             return fail;
         });
+        // Programs boot the kernel without selftests and kernel benchmarks: none of their code is in
+        // it, all of it in the other.
+        yield return new("cli.app_kernel_has_no_selftests", () =>
+        {
+            string Tests(string elf) => string.Join('\n', ProcessRunner.Run("nm", [elf]).Stdout.Split('\n')
+                .Where(l => l.Contains("Nimbus_Kernel_Selftest_") || l.Contains("Nimbus_Kernel_Bench_")));
+            string full = Tests(Repo.KernelElf), app = Tests(Repo.AppKernelElf);
+            if (!full.Contains("SyncTests__MutexExclusion") || !full.Contains("SelftestRunner__Run") || !full.Contains("SchedBench__Run"))
+                return "nimbus.elf lacks the selftests or bench-sched";
+            return app.Length == 0 ? null : "nimbus-app.elf holds selftest code:\n" + string.Join('\n', app.Split('\n').Take(5));
+        });
     }
 }

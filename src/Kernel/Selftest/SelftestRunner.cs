@@ -8,9 +8,9 @@ namespace Nimbus.Kernel.Selftest
     // is the number of failures. Tests call Check(); the first failed check's message is reported.
     internal static unsafe class SelftestRunner
     {
-        // Whether this kernel image has the selftests. The image programs boot is compiled with
-        // --feature:Nimbus.Kernel.Selftests=false: this is then the constant false, and the
-        // ILCompiler drops every test with the code that called them (see docs/architecture.md).
+        // Whether this kernel image has the selftests (and the kernel benchmarks, Bench/). The image
+        // programs boot is compiled with --feature:Nimbus.Kernel.Selftests=false: this is then the
+        // constant false, and the ILCompiler drops every test with the code that called them.
         [FeatureSwitchDefinition("Nimbus.Kernel.Selftests")]
         public static bool Included => true;
 
