@@ -68,13 +68,11 @@ public static class AsmOffsets
         foreach (var ah in type.GetCustomAttributes())
         {
             var a = md.GetCustomAttribute(ah);
-            StringHandle name = a.Constructor.Kind switch
-            {
-                HandleKind.MethodDefinition => md.GetTypeDefinition(md.GetMethodDefinition((MethodDefinitionHandle)a.Constructor).GetDeclaringType()).Name,
-                HandleKind.MemberReference => md.GetMemberReference((MemberReferenceHandle)a.Constructor).Parent.Kind == HandleKind.TypeReference
-                    ? md.GetTypeReference((TypeReferenceHandle)md.GetMemberReference((MemberReferenceHandle)a.Constructor).Parent).Name : default,
-                _ => default,
-            };
+            StringHandle name = default;                 // the attribute's type name, from its constructor
+            if (a.Constructor.Kind == HandleKind.MethodDefinition)
+                name = md.GetTypeDefinition(md.GetMethodDefinition((MethodDefinitionHandle)a.Constructor).GetDeclaringType()).Name;
+            else if (a.Constructor.Kind == HandleKind.MemberReference && md.GetMemberReference((MemberReferenceHandle)a.Constructor).Parent is { Kind: HandleKind.TypeReference } parent)
+                name = md.GetTypeReference((TypeReferenceHandle)parent).Name;
             if (name.IsNil || md.GetString(name) != AttributeName) continue;
             var blob = md.GetBlobReader(a.Value);
             if (blob.ReadUInt16() != 1) throw new InvalidDataException("asm offsets: malformed [AsmOffsets] attribute");
