@@ -199,12 +199,12 @@ namespace Nimbus.Kernel.Shell
                 }
                 return (int)code;
             }
-            // The kernel image programs boot has neither the selftests nor the kernel benchmarks: there
-            // `Included` is the constant false, so the compiler drops them (the test must stay this direct).
+            // The kernel image programs boot has no selftests, deliberate crashes or kernel benchmarks:
+            // there `Included` is the constant false, so the compiler drops them (keep the test this direct).
             if (CommandLine.Equals(name, "selftest"))
                 return Selftest.SelftestRunner.Included ? Selftest.SelftestRunner.Run(argc > 1 ? Word(text, args[1]) : default) : NotInThisImage(name);
             if (CommandLine.Equals(name, "crash"))
-                return Crash(argc > 1 ? Word(text, args[1]) : default);
+                return Selftest.SelftestRunner.Included ? Crash(argc > 1 ? Word(text, args[1]) : default) : NotInThisImage(name);
             if (CommandLine.Equals(name, "meminfo"))
             {
                 Log.Line($"memory: {KernelMemory.TotalRamBytes / 1024} KiB RAM, {KernelMemory.Pages.FreePages * 4} KiB free, heap {KernelMemory.KernelHeap.BytesInUse} bytes in use");
