@@ -25,7 +25,7 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         public string Stripped => Path.Combine(Repo.KernelOut, Name + "-stripped.elf");
     }
 
-    private static readonly Variant[] Variants =
+    private static Variant[] Variants =>
     [
         new("nimbus", Repo.KernelElf, []),
         new("nimbus-app", Repo.AppKernelElf, ["--feature:Nimbus.Kernel.Selftests=false"]),
