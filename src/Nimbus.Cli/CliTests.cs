@@ -338,6 +338,17 @@ public static class CliTests
             return fail;
         });
         yield return new("cli.abi_doc_matches_exports", () =>
-            AbiDoc.Problems(Path.Combine(Repo.Root, "docs", "abi.md"), Path.Combine(Repo.KernelOut, "kexports.S")));
+            AbiDoc.Problems(Path.Combine(Repo.Root, "docs", "abi.md"), Path.Combine(Repo.KernelOut, "nimbus-app.kexports.S")));
+        // Programs boot the kernel without selftests and kernel benchmarks: none of their code is in
+        // it, all of it in the other.
+        yield return new("cli.app_kernel_has_no_selftests", () =>
+        {
+            string Tests(string elf) => string.Join('\n', ProcessRunner.Run("nm", [elf]).Stdout.Split('\n')
+                .Where(l => l.Contains("Nimbus_Kernel_Selftest_") || l.Contains("Nimbus_Kernel_Bench_")));
+            string full = Tests(Repo.KernelElf), app = Tests(Repo.AppKernelElf);
+            if (!full.Contains("SyncTests__MutexExclusion") || !full.Contains("SelftestRunner__Run") || !full.Contains("SchedBench__Run"))
+                return "nimbus.elf lacks the selftests or bench-sched";
+            return app.Length == 0 ? null : "nimbus-app.elf holds selftest code:\n" + string.Join('\n', app.Split('\n').Take(5));
+        });
     }
 }

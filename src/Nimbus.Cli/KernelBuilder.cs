@@ -4,8 +4,9 @@ using System.Text.Json;
 
 namespace Nimbus.Cli;
 
-// Builds the kernel: C# (CoreLib + kernel, one assembly) -> csc -> ILCompiler (NativeAOT, from NuGet
-// through the SDK) -> object file; asm -> GNU as; then GNU ld with src/Kernel/kernel.ld.
+// Builds the kernel: C# (CoreLib + kernel, one assembly: src/Kernel/Nimbus.Kernel.csproj) -> dotnet build
+// -> ILCompiler (NativeAOT, from NuGet through the SDK) -> object file; the struct offsets asm uses
+// (asm-offsets.inc, from the assembly's metadata); asm -> GNU as; then GNU ld with src/Kernel/kernel.ld.
 // The link runs twice: the first image's symbols become the .ksyms table the kernel uses to
 // symbolize backtraces, linked into the second image (placed after the code, so no code moves).
 // Incremental: a content hash of every input is stored; an unchanged tree rebuilds nothing.
@@ -13,7 +14,22 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
 {
     public const string AssemblyName = "Nimbus.Kernel";
 
-    public sealed record Result(string Elf, bool Rebuilt, long StrippedBytes);
+    // Elf: the kernel with the selftests (kernel command lines, tests, gdb). AppElf: the same kernel
+    // without them, which programs boot (`run APP`, `build APP -o`).
+    public sealed record Result(string Elf, bool Rebuilt, long StrippedBytes, string AppElf, long AppStrippedBytes);
+
+    // One assembly, two native images: ilc with and without the selftests (a feature switch), then
+    // each linked. ilc and ld are the cheap steps (about a second each); the C# compile runs once.
+    private sealed record Variant(string Name, string Elf, string[] IlcOptions)
+    {
+        public string Stripped => Path.Combine(Repo.KernelOut, Name + "-stripped.elf");
+    }
+
+    private static Variant[] Variants =>
+    [
+        new("nimbus", Repo.KernelElf, []),
+        new("nimbus-app", Repo.AppKernelElf, ["--feature:Nimbus.Kernel.Selftests=false"]),
+    ];
 
     public Result Build()
     {
@@ -21,51 +37,70 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         var sources = KernelSources();
         var asmFiles = Directory.GetFiles(Path.Combine(Repo.Src, "Kernel", "Arch", "X64"), "*.S").OrderBy(f => f, StringComparer.Ordinal).ToList();
         var linkerScript = Path.Combine(Repo.Src, "Kernel", "kernel.ld");
-        string hash = InputHash(sources.Concat(asmFiles).Append(linkerScript).Append(AliasesFile));
+        string hash = InputHash(sources.Concat(asmFiles).Concat(BuildDefinition()).Append(linkerScript).Append(AliasesFile));
         string stampPath = Path.Combine(Repo.KernelOut, "inputs.sha256");
-        string stripped = Path.Combine(Repo.KernelOut, "nimbus-stripped.elf");
-        if (File.Exists(Repo.KernelElf) && File.Exists(stampPath) && File.ReadAllText(stampPath) == hash)
-            return new Result(Repo.KernelElf, false, new FileInfo(stripped).Length);
+        if (Variants.All(v => File.Exists(v.Elf) && File.Exists(v.Stripped)) && File.Exists(stampPath) && File.ReadAllText(stampPath) == hash)
+            return Outcome(rebuilt: false);
 
         Toolchain.EnsureBinutils();
-        string dll = Path.Combine(Repo.KernelOut, AssemblyName + ".dll");
-        log("csc    kernel + CoreLib");
-        Compile(sources, dll);
-        log("ilc    NativeAOT compile");
-        string managedObj = Path.Combine(Repo.KernelOut, "kernel.o");
-        Run(Toolchain.Ilc(log), [dll, "-o:" + managedObj, "--systemmodule:" + AssemblyName, "--targetos:linux", "--targetarch:x64",
-            "-O", "--nativelib", "-g", "--map:" + Path.Combine(Repo.KernelOut, "kernel.map.xml")], "ilc");
+        string dll = Path.Combine(Repo.KernelOut, "il", AssemblyName + ".dll");
+        log("csc    kernel + CoreLib (dotnet build src/Kernel/Nimbus.Kernel.csproj)");
+        Compile(dll);
+        File.WriteAllText(Path.Combine(Repo.KernelOut, "asm-offsets.inc"), GenerateAsmOffsets(dll));
 
-        var objects = new List<string>();
+        var asmObjects = new List<string>();
         foreach (var asm in asmFiles)
         {
             string obj = Path.Combine(Repo.KernelOut, Path.GetFileNameWithoutExtension(asm) + ".o");
             log($"as     {Path.GetFileName(asm)}");
-            Run("as", ["--64", "-g", "-o", obj, asm], "as");
-            objects.Add(obj);
+            Run("as", ["--64", "-g", "-I", Repo.KernelOut, "-o", obj, asm], "as");
+            asmObjects.Add(obj);
         }
-        objects.Add(managedObj);
+        foreach (var v in Variants) BuildVariant(v, dll, asmObjects, linkerScript);
+        File.WriteAllText(stampPath, hash);
+        return Outcome(rebuilt: true);
+    }
 
-        log("ld     pass 1");
-        string pass1 = Path.Combine(Repo.KernelOut, "nimbus.pass1.elf");
+    private static Result Outcome(bool rebuilt) =>
+        new(Variants[0].Elf, rebuilt, new FileInfo(Variants[0].Stripped).Length, Variants[1].Elf, new FileInfo(Variants[1].Stripped).Length);
+
+    private void BuildVariant(Variant v, string dll, List<string> asmObjects, string linkerScript)
+    {
+        log($"ilc    NativeAOT compile ({v.Name})");
+        string managedObj = Path.Combine(Repo.KernelOut, v.Name + ".o");
+        Run(Toolchain.Ilc(log), [dll, "-o:" + managedObj, "--systemmodule:" + AssemblyName, "--targetos:linux", "--targetarch:x64",
+            "-O", "--nativelib", "-g", "--map:" + Path.Combine(Repo.KernelOut, v.Name + ".map.xml"), .. v.IlcOptions], "ilc");
+        var objects = asmObjects.Append(managedObj).ToList();
+
+        log($"ld     pass 1 ({v.Name})");
+        string pass1 = Path.Combine(Repo.KernelOut, v.Name + ".pass1.elf");
         Link(linkerScript, objects, pass1);
         var symbols = TextSymbols(pass1);
-        string ksymsObj = Path.Combine(Repo.KernelOut, "ksyms.o");
+        string ksymsObj = Path.Combine(Repo.KernelOut, v.Name + ".ksyms.o");
         WriteSymbolObject(symbols, ksymsObj);
-        string exportsObj = Path.Combine(Repo.KernelOut, "kexports.o");
+        string exportsObj = Path.Combine(Repo.KernelOut, v.Name + ".kexports.o");
         int exportCount = WriteExportObject(pass1, exportsObj);
-        log($"ld     pass 2 ({symbols.Count} symbols, {exportCount} ABI exports)");
-        string tmpElf = Repo.KernelElf + ".tmp";
+        log($"ld     pass 2 ({v.Name}: {symbols.Count} symbols, {exportCount} ABI exports)");
+        string tmpElf = v.Elf + ".tmp";
         Link(linkerScript, objects.Append(ksymsObj).Append(exportsObj), tmpElf);
         var finalSymbols = TextSymbols(tmpElf);
         if (!finalSymbols.SequenceEqual(symbols))
             throw new NimbusException("internal build error: code moved between link passes (.ksyms must follow the code)");
-        Run("strip", ["-o", stripped, tmpElf], "strip");
-        File.Move(tmpElf, Repo.KernelElf, overwrite: true);
-        File.WriteAllText(stampPath, hash);
-        return new Result(Repo.KernelElf, true, new FileInfo(stripped).Length);
+        Run("strip", ["-o", v.Stripped, tmpElf], "strip");
+        File.Move(tmpElf, v.Elf, overwrite: true);
     }
 
+    public static string Project => Path.Combine(Repo.Src, "Kernel", "Nimbus.Kernel.csproj");
+
+    // What else decides the kernel: the project, this build recipe and the offsets generator (when the
+    // tree holds their sources), the analyzer configuration, MSBuild's directory-wide files.
+    private static IEnumerable<string> BuildDefinition() =>
+        new[] { Project, Path.Combine(Repo.Src, "Nimbus.Cli", "KernelBuilder.cs"), Path.Combine(Repo.Src, "Nimbus.Cli", "AsmOffsets.cs"),
+                Path.Combine(Repo.Src, ".editorconfig"), Path.Combine(Repo.Root, ".editorconfig"),
+                Path.Combine(Repo.Src, "Directory.Build.props"), Path.Combine(Repo.Root, "Directory.Build.props") }
+            .Where(File.Exists);
+
+    // The same files the project's globs take (src/CoreLib/**, src/Kernel/**), for the input hash.
     public static List<string> KernelSources() =>
         new[] { Path.Combine(Repo.Src, "CoreLib"), Path.Combine(Repo.Src, "Kernel") }
             .SelectMany(d => Directory.GetFiles(d, "*.cs", SearchOption.AllDirectories))
@@ -85,18 +120,21 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
-    private void Compile(List<string> sources, string dll)
+    // dotnet build of the kernel project: one definition of sources, options and analyzers for the
+    // build and the IDEs. Restores only the first time (the project has no packages).
+    private void Compile(string dll)
     {
-        var rsp = Path.Combine(Repo.KernelOut, "csc.rsp");
-        var lines = new List<string>
-        {
-            "-noconfig", "-nostdlib", "-unsafe", "-nullable:enable", "-nowarn:169,649,8500", "-langversion:latest",
-            "-runtimemetadataversion:v4.0.30319", "-target:library", "-optimize+", "-deterministic", "-nologo",
-            "-debug:portable", $"-out:\"{dll}\"", $"-pdb:\"{Path.ChangeExtension(dll, ".pdb")}\"",
-        };
-        lines.AddRange(sources.Select(s => $"\"{s}\""));
-        File.WriteAllLines(rsp, lines);
-        Run("dotnet", [Toolchain.Csc(), "@" + rsp], "csc");
+        bool restored = File.Exists(Path.Combine(Repo.KernelOut, "obj", "project.assets.json"));
+        var r = Run("dotnet", ["build", Project, "-c", "Release", "-o", Path.GetDirectoryName(dll)!, "--nologo", "-v", "q",
+            "-clp:NoSummary", .. restored ? new[] { "--no-restore" } : []], "dotnet build (kernel)");
+        int warnings = r.Output.Split('\n').Where(l => l.Contains(": warning ", StringComparison.Ordinal)).Distinct().Count();
+        if (warnings > 0 && !verbose) log($"       {warnings} compiler/analyzer warnings (see them: ./nimbus build -v, or dotnet build {Path.GetRelativePath(Repo.Root, Project)})");
+    }
+
+    private static string GenerateAsmOffsets(string dll)
+    {
+        try { return AsmOffsets.Generate(dll); }
+        catch (InvalidDataException e) { throw new NimbusException(e.Message); }
     }
 
     private void Link(string script, IEnumerable<string> objects, string output) =>
@@ -136,9 +174,9 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
             names.WriteByte(0);
         }
         names.WriteTo(table);
-        string bin = Path.Combine(Repo.KernelOut, "ksyms.bin");
+        string bin = Path.ChangeExtension(obj, ".bin");
         File.WriteAllBytes(bin, table.ToArray());
-        string asm = Path.Combine(Repo.KernelOut, "ksyms.S");
+        string asm = Path.ChangeExtension(obj, ".S");
         File.WriteAllText(asm, $".section .ksyms, \"a\"\n.balign 8\n.incbin \"{bin}\"\n");
         Run("as", ["--64", "-o", obj, asm], "as");
     }
@@ -181,7 +219,7 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         foreach (var symbol in exports.Values) asm.Append($".quad {symbol}, .Lexport_name{i++}\n");
         i = 0;
         foreach (var name in exports.Keys) asm.Append($".Lexport_name{i++}: .asciz \"{name}\"\n");
-        string path = Path.Combine(Repo.KernelOut, "kexports.S");
+        string path = Path.ChangeExtension(obj, ".S");
         File.WriteAllText(path, asm.ToString());
         Run("as", ["--64", "-o", obj, path], "as");
         return exports.Count;

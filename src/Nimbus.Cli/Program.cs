@@ -85,7 +85,7 @@ public static class Program
         // -v lists every tool invocation: plain lines, no spinner.
         var r = verbose ? new KernelBuilder(Info, verbose).Build()
             : Ui.Step("building the kernel", quiet ? Ui.Silent : Info, log => new KernelBuilder(log, verbose).Build());
-        if (r.Rebuilt && !quiet) Info($"built {Path.GetRelativePath(Environment.CurrentDirectory, r.Elf)} in {sw.Elapsed.TotalSeconds:F1} s ({r.StrippedBytes / 1024} KiB stripped)");
+        if (r.Rebuilt && !quiet) Info($"built {Path.GetRelativePath(Environment.CurrentDirectory, r.Elf)} in {sw.Elapsed.TotalSeconds:F1} s ({r.StrippedBytes / 1024} KiB stripped; {r.AppStrippedBytes / 1024} KiB without selftests, for programs)");
         return r;
     }
 
@@ -108,7 +108,7 @@ public static class Program
                 if (o == null) throw new NimbusException("building an image needs -o FILE", UsageError);
                 var prepared = AppImage.Prepare(appPath, Info);
                 string commandLine = AppImage.CommandLine(prepared.GuestPath, p.GetValue(appArgs) ?? [], p.GetValue(env) ?? [], null);
-                VmImage.Write(o, Path.Combine(Repo.KernelOut, "nimbus-stripped.elf"), prepared.Archive, commandLine, prepared.GuestPath);
+                VmImage.Write(o, Path.Combine(Repo.KernelOut, "nimbus-app-stripped.elf"), prepared.Archive, commandLine, prepared.GuestPath);
                 Info($"image {o}: {new FileInfo(o).Length / 1024} KiB (kernel + {prepared.GuestPath}); boot it with: nimbus run {o}");
                 return 0;
             }
@@ -161,7 +161,7 @@ public static class Program
             string? appPath = p.GetValue(app);
             string commandLine = p.GetValue(exec) ?? "selftest";
             string? initrd = null;
-            string kernel = Repo.KernelElf;
+            string kernel = appPath != null ? Repo.AppKernelElf : Repo.KernelElf;
             if (appPath != null && VmImage.IsImage(appPath))
             {
                 if (p.GetValue(exec) != null) throw new NimbusException("give either a program (APP) or --exec, not both", UsageError);
@@ -197,7 +197,7 @@ public static class Program
                 Initrd = initrd, Application = appPath != null, Kernel = kernel,
             };
             if (o.Gdb)
-                Info($"gdb: QEMU waits on :1234. In another shell: gdb {Repo.KernelElf} -ex 'target remote :1234' -ex 'hbreak KernelMain' -ex c");
+                Info($"gdb: QEMU waits on :1234. In another shell: gdb {kernel} -ex 'target remote :1234' -ex 'hbreak KernelMain' -ex c");
             var console = new List<string>();      // the guest's console, kept only for --trace-out
             var r = Qemu.Run(o, passthrough: true, Info, traceFile == null ? null : console.Add);
             if (p.GetValue(time)) Info($"wall time: {r.Wall.TotalMilliseconds:F1} ms");

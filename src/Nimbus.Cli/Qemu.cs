@@ -11,7 +11,9 @@ public sealed record VmOptions
     public string Accel { get; init; } = "auto";
     public bool Gdb { get; init; }
     public bool Verbose { get; init; }
-    public string Kernel { get; init; } = Repo.KernelElf;
+    // A program boots the kernel without selftests; a kernel command line the one with them.
+    public string Kernel { get => _kernel ?? (Application ? Repo.AppKernelElf : Repo.KernelElf); init => _kernel = value; }
+    private readonly string? _kernel;
     public TimeSpan? Timeout { get; init; }
     public bool DebugExit { get; init; } = true;    // without it the guest powers off through ACPI (status lost)
     public string? MachineOptions { get; init; }     // appended to -M, e.g. "acpi=off" (tests)
@@ -109,6 +111,8 @@ public static class Qemu
             default: throw new NimbusException($"unknown accelerator '{requested}' (use auto, tcg or kvm)", 2);
         }
         if (!KvmDeviceUsable()) return "tcg";
+        // The probe runs a selftest: the kernel with them stands in for its selftest-less twin.
+        if (File.Exists(Repo.KernelElf)) kernel = Repo.KernelElf;
         string cache = Path.Combine(Repo.Cache, "kvm-probe");
         string key = File.Exists(kernel) ? new FileInfo(kernel).LastWriteTimeUtc.Ticks.ToString() : "";
         if (File.Exists(cache))

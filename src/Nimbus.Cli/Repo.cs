@@ -26,7 +26,8 @@ public static class Repo
     public static string Src => Path.Combine(Root, "src");
     public static string Out => Path.Combine(Root, "out");
     public static string KernelOut => Path.Combine(Out, "kernel");
-    public static string KernelElf => Path.Combine(KernelOut, "nimbus.elf");
+    public static string KernelElf => Path.Combine(KernelOut, "nimbus.elf");          // with the selftests
+    public static string AppKernelElf => Path.Combine(KernelOut, "nimbus-app.elf");   // what programs boot: no selftests
     // Downloads and probes kept between runs (the Linux guest, the KVM probe); NIMBUS_CACHE moves them.
     public static string Cache => Environment.GetEnvironmentVariable("NIMBUS_CACHE") is { Length: > 0 } dir ? Path.GetFullPath(dir) : Path.Combine(Out, "cache");
 }

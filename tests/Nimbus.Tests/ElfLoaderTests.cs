@@ -48,6 +48,7 @@ public unsafe class ElfLoaderTests : IDisposable
         int nonexistent_function(int);
         extern int nonexistent_data;
         int uses_missing(void) { return nonexistent_function(1) + nonexistent_data; }
+        int (*function_pointer)(int) = nonexistent_function;          /* a second relocation naming it */
         """;
 
     public ElfLoaderTests() => Directory.CreateDirectory(_dir);
@@ -105,38 +106,40 @@ public unsafe class ElfLoaderTests : IDisposable
         }
     }
 
-    // The global scope of a test: the loaded images in order, then the host's libc.
+    // The global scope of a test: the loaded images in order, then the host's libc, resolved by the
+    // kernel's own SymbolScope (what ProgramLoader uses, with the kernel's exports behind the objects).
     private static readonly List<nint> s_scope = [];
     private static readonly List<string> s_missing = [];
+    private static MissingNames s_missingNames;
     private static byte* s_tlsBlock;
 
     private static bool Resolve(void* context, ElfImage* requester, byte* name, bool excludeRequester, Resolution* result)
     {
-        uint hash = ElfImage.GnuHashOf(name);
-        foreach (var handle in s_scope)
+        fixed (nint* objects = CollectionsMarshal.AsSpan(s_scope))
         {
-            var o = (ElfImage*)handle;
-            if (excludeRequester && o == requester) continue;
-            Elf64Sym* sym = o->Lookup(name, hash);
-            if (sym == null) continue;
-            result->Address = sym->SymType == ElfImage.SttTls ? sym->Value : (ulong)o->Bias + sym->Value;
-            result->Symbol = sym;
-            result->Definer = o;
-            return true;
+            var scope = new SymbolScope { Objects = (ElfImage**)objects, Count = s_scope.Count, Fallback = &HostLibc };
+            return scope.Resolve(requester, name, excludeRequester, result);
         }
-        string s = Marshal.PtrToStringAnsi((nint)name)!;
-        if (s == "__tls_get_addr") { result->Address = (ulong)(delegate* unmanaged<ulong*, byte*>)&TlsGetAddr; return true; }
-        if (NativeLibrary.TryGetExport(NativeLibrary.Load("libc.so.6"), s, out nint address))
-        {
-            result->Address = (ulong)address;
-            result->Symbol = null;
-            result->Definer = null;
-            return true;
-        }
-        return false;
     }
 
-    private static void Missing(void* context, ElfImage* requester, byte* name) => s_missing.Add(Marshal.PtrToStringAnsi((nint)name)!);
+    private static ulong HostLibc(byte* name)
+    {
+        string s = Marshal.PtrToStringAnsi((nint)name)!;
+        if (s == "__tls_get_addr") return (ulong)(delegate* unmanaged<ulong*, byte*>)&TlsGetAddr;
+        return NativeLibrary.TryGetExport(NativeLibrary.Load("libc.so.6"), s, out nint address) ? (ulong)address : 0;
+    }
+
+    private static void Missing(void* context, ElfImage* requester, byte* name)
+    {
+        if (s_missingNames.Add(name)) s_missing.Add(Marshal.PtrToStringAnsi((nint)name)!);
+    }
+
+    private static void ResetScope()
+    {
+        s_scope.Clear();
+        s_missing.Clear();
+        s_missingNames = default;
+    }
 
     // One TLS module (the library's), one thread: its block is s_tlsBlock.
     [UnmanagedCallersOnly]
@@ -163,8 +166,7 @@ public unsafe class ElfLoaderTests : IDisposable
         string so = Gcc("libtest.so", LibrarySource, "-O1", "-fPIC", "-shared");
         lock (s_scope)
         {
-            s_scope.Clear();
-            s_missing.Clear();
+            ResetScope();
             ElfImage* lib = Load(so, File.ReadAllBytes(so));
             lib->TlsModule = 1;
             s_scope.Add((nint)lib);
@@ -202,8 +204,7 @@ public unsafe class ElfLoaderTests : IDisposable
         string exe = Gcc("program", ProgramSource, "-O1", "-fPIE", "-pie", "-rdynamic", "-L" + _dir, "-lshared");
         lock (s_scope)
         {
-            s_scope.Clear();
-            s_missing.Clear();
+            ResetScope();
             ElfImage* program = Load(exe, File.ReadAllBytes(exe));
             ElfImage* lib = Load(so, File.ReadAllBytes(so));
             lib->TlsModule = 1;
@@ -223,13 +224,41 @@ public unsafe class ElfLoaderTests : IDisposable
         string so = Gcc("libmissing.so", MissingSource, "-O1", "-fPIC", "-shared");
         lock (s_scope)
         {
-            s_scope.Clear();
-            s_missing.Clear();
+            ResetScope();
             ElfImage* lib = Load(so, File.ReadAllBytes(so));
             s_scope.Add((nint)lib);
-            Assert.True(Relocate(lib) >= 2);
-            Assert.Contains("nonexistent_function", s_missing);
-            Assert.Contains("nonexistent_data", s_missing);
+            Assert.True(Relocate(lib) >= 3);                                 // every unresolved relocation counts
+            Assert.Equal(["nonexistent_data", "nonexistent_function"], s_missing.Order());   // each name listed once
+            Assert.Equal(2, s_missingNames.Count);
+        }
+    }
+
+    [Fact]
+    public void TheScopeIsSearchedInLoadOrderAndACopyLooksPastItsRequester()
+    {
+        string first = Gcc("libfirst.so", "int which = 1; int only_first = 5;", "-fPIC", "-shared");
+        string second = Gcc("libsecond.so", "int which = 2;", "-fPIC", "-shared");
+        lock (s_scope)
+        {
+            ResetScope();
+            ElfImage* a = Load(first, File.ReadAllBytes(first));
+            ElfImage* b = Load(second, File.ReadAllBytes(second));
+            s_scope.Add((nint)a);
+            s_scope.Add((nint)b);
+            fixed (byte* which = "which\0"u8, onlyFirst = "only_first\0"u8, absent = "no_such_symbol_anywhere\0"u8, strlen = "strlen\0"u8)
+            {
+                Resolution r;
+                Assert.True(Resolve(null, b, which, false, &r));
+                Assert.True(r.Definer == a, "the first object in load order defines it");
+                Assert.Equal(1, *(int*)r.Address);
+                Assert.True(Resolve(null, a, which, true, &r));
+                Assert.True(r.Definer == b, "a copy relocation skips its own object");
+                Assert.Equal(2, *(int*)r.Address);
+                Assert.False(Resolve(null, a, onlyFirst, true, &r));         // defined only by the requester
+                Assert.False(Resolve(null, a, absent, false, &r));
+                Assert.True(Resolve(null, a, strlen, false, &r));            // behind the objects: the fallback
+                Assert.True(r.Definer == null && r.Address != 0);
+            }
         }
     }
 

@@ -12,6 +12,13 @@ namespace Nimbus.Kernel.Boot
     // Brings up the application processors listed in the ACPI MADT (or, without ACPI, the MP table): INIT-SIPI-SIPI through the
     // local APIC into a real-mode trampoline (ap_trampoline.S) copied below 1 MiB. Each AP gets its
     // stack, IST stacks and idle thread from the boot CPU, so it allocates nothing while starting.
+    // What the boot CPU hands an AP in the trampoline's parameter block (ap_trampoline.S).
+    [StructLayout(LayoutKind.Sequential), AsmOffsets("AP_PARAMS")]
+    internal struct ApStartParameters
+    {
+        public ulong Cr3, Stack, Cpu, Entry;
+    }
+
     internal static unsafe class Smp
     {
         private const ulong TrampolinePhys = 0x8000;
@@ -37,7 +44,7 @@ namespace Nimbus.Kernel.Boot
             if (size > 0x1000) Panic.Fail("AP trampoline larger than a page");
             byte* dst = (byte*)KernelMemory.PhysToVirt(TrampolinePhys);
             Mem.Move(dst, (byte*)layout.ApTrampolineStart, (nuint)size);
-            ulong* parameters = (ulong*)(dst + (layout.ApTrampolineParams - layout.ApTrampolineStart));
+            var parameters = (ApStartParameters*)(dst + (layout.ApTrampolineParams - layout.ApTrampolineStart));
             KernelMemory.IdentityMap(TrampolinePhys, 0x1000);
 
             uint bootId = LocalApic.Id;
@@ -50,10 +57,10 @@ namespace Nimbus.Kernel.Boot
                 ulong stack = KernelMemory.AllocateStack(ApStackOrder);
                 Descriptors.PrepareCpu(cpu, &KernelMemory.AllocateStack);
                 cpu->Idle = Scheduler.PrepareIdle(cpu, stack);
-                parameters[0] = KernelMemory.Tables.Root;
-                parameters[1] = stack;
-                parameters[2] = (ulong)cpu;
-                parameters[3] = layout.ApEntry;
+                parameters->Cr3 = KernelMemory.Tables.Root;
+                parameters->Stack = stack;
+                parameters->Cpu = (ulong)cpu;
+                parameters->Entry = layout.ApEntry;
                 System.Threading.Interlocked.MemoryBarrier();
 
                 LocalApic.SendInit(cpu->ApicId);

@@ -6,7 +6,6 @@ namespace Nimbus.Kernel.Console
     // management API later join with AddSink). Lines are written whole.
     internal static unsafe class KernelConsole
     {
-        private const int MaxSinks = 4;
         private static delegate*<byte*, int, void> s_sink0, s_sink1, s_sink2, s_sink3;
         private static int s_sinkCount;
 

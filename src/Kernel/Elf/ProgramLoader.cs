@@ -15,13 +15,11 @@ namespace Nimbus.Kernel.Elf
     {
         public const int MaxObjects = 64;
         public const int StatusNotFound = 127, StatusCannotRun = 126;
-        private const ulong MainStackSize = 8UL << 20;
 
         private struct ObjectTable { public fixed ulong Images[MaxObjects]; }
         private static ObjectTable s_objects;
         public static int ObjectCount;
         public static bool AllowMissing;
-        private static int s_missing;
 
         public static ElfImage* Get(int i) { fixed (ObjectTable* t = &s_objects) return (ElfImage*)t->Images[i]; }
         public static ElfImage* Executable => ObjectCount > 0 ? Get(0) : null;
@@ -41,9 +39,9 @@ namespace Nimbus.Kernel.Elf
             if (AllowMissing) resolver.StubFor = &MissingStubs.For;
             // Libraries first (in reverse), so a copy relocation in the executable copies initialised data.
             for (int i = ObjectCount - 1; i >= 0; i--) Get(i)->Relocate(&resolver);
-            if (s_missing > 0 && !AllowMissing)
+            if (s_missingNames.Count > 0 && !AllowMissing)
             {
-                Log.Error($"nimbus: {Span(path)}: {s_missing} missing symbol(s) (listed above); nothing was started. With --allow-missing it starts anyway, and a call to a missing function ends it with a message.");
+                Log.Error($"nimbus: {Span(path)}: {s_missingNames.Count} missing symbol(s) (listed above); nothing was started. With --allow-missing it starts anyway, and a call to a missing function ends it with a message.");
                 return StatusNotFound;
             }
             for (int i = 0; i < ObjectCount; i++) ApplyFinalProtection(Get(i));
@@ -88,14 +86,14 @@ namespace Nimbus.Kernel.Elf
                 m->Lock();
                 ElfImage* found = FindLoaded(name);
                 if (found != null) { m->Unlock(); return found; }
-                int first = ObjectCount, missingBefore = s_missing;
+                int first = ObjectCount, missingBefore = s_missingNames.Count;
                 ElfImage* lib = LoadLibrary(name, out _, report: false);
                 if (lib == null || !LoadDependencies(first, out _)) { m->Unlock(); error = "cannot open shared object file: not found or not loadable (see stderr)"u8; return null; }
                 for (int i = first; i < ObjectCount; i++)
                     if (Get(i)->TlsSize != 0) { ObjectCount = first; m->Unlock(); error = "libraries with thread-local storage cannot be loaded after start"u8; return null; }
                 var resolver = new SymbolResolver { Resolve = &Resolve, Missing = &ReportMissing };
                 for (int i = ObjectCount - 1; i >= first; i--) Get(i)->Relocate(&resolver);
-                if (s_missing != missingBefore) { ObjectCount = first; m->Unlock(); error = "undefined symbols (listed on stderr)"u8; return null; }
+                if (s_missingNames.Count != missingBefore) { ObjectCount = first; m->Unlock(); error = "undefined symbols (listed on stderr)"u8; return null; }
                 for (int i = first; i < ObjectCount; i++) ApplyFinalProtection(Get(i));
                 int last = ObjectCount;
                 m->Unlock();
@@ -267,40 +265,18 @@ namespace Nimbus.Kernel.Elf
         // The global scope: the executable, then the libraries in load order, then the kernel's ABI.
         private static bool Resolve(void* context, ElfImage* requester, byte* name, bool excludeRequester, Resolution* result)
         {
-            uint hash = ElfImage.GnuHashOf(name);
-            for (int i = 0; i < ObjectCount; i++)
+            fixed (ObjectTable* t = &s_objects)
             {
-                ElfImage* o = Get(i);
-                if (excludeRequester && o == requester) continue;
-                Elf64Sym* sym = o->Lookup(name, hash);
-                if (sym == null) continue;
-                result->Address = sym->SymType == ElfImage.SttTls ? sym->Value : (ulong)o->Bias + sym->Value;
-                result->Symbol = sym;
-                result->Definer = o;
-                return true;
+                var scope = new SymbolScope { Objects = (ElfImage**)t->Images, Count = ObjectCount, Fallback = &KernelExports.Lookup };
+                return scope.Resolve(requester, name, excludeRequester, result);
             }
-            ulong k = KernelExports.Lookup(name);
-            if (k == 0) return false;
-            result->Address = k;
-            result->Symbol = null;
-            result->Definer = null;
-            return true;
         }
 
-        private const int MaxReported = 512;
-        private struct Reported { public fixed ulong Names[MaxReported]; }
-        private static Reported s_reported;
+        private static MissingNames s_missingNames;
 
-        // Each missing name is listed once, however many relocations refer to it.
         private static void ReportMissing(void* context, ElfImage* requester, byte* name)
         {
-            fixed (Reported* r = &s_reported)
-            {
-                int n = s_missing < MaxReported ? s_missing : MaxReported;
-                for (int i = 0; i < n; i++) if (ElfImage.NamesEqual((byte*)r->Names[i], name)) return;
-                if (s_missing < MaxReported) r->Names[s_missing] = (ulong)name;
-            }
-            s_missing++;
+            if (!s_missingNames.Add(name)) return;
             Log.Error($"nimbus: missing symbol: {Span(name)} (needed by {Span(requester->Path)})");
         }
     }

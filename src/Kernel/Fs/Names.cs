@@ -210,7 +210,7 @@ namespace Nimbus.Kernel.Fs
         public static int Link(int oldFd, byte* oldPath, int newFd, byte* newPath, int flags)
         {
             if ((flags & ~(AtSymlinkFollow | AtEmptyPath)) != 0) return -Errno.EINVAL;
-            int r = Find(oldFd, oldPath, (flags & AtSymlinkFollow) != 0 ? 0 : AtSymlinkNoFollow, out FsNode* node, out OpenFile* held);
+            int r = Find(oldFd, oldPath, (flags & AtSymlinkFollow) != 0 ? 0 : AtSymlinkNoFollow, out FsNode* _, out OpenFile* held);
             if (r != 0) return r;
             Done(held);
             var at = new At();

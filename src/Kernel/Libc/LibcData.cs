@@ -6,7 +6,7 @@ using Nimbus.Kernel.Libc.Stdio;
 namespace Nimbus.Kernel.Libc
 {
     // libc's global variables (defined in Arch/X64/libc.S so they have symbols applications bind to).
-    [StructLayout(LayoutKind.Sequential)]
+    [StructLayout(LayoutKind.Sequential), Arch.X64.AsmOffsets("LIBC")]
     internal unsafe struct LibcGlobals
     {
         public CFile* Stdin, Stdout, Stderr;

@@ -117,7 +117,6 @@ namespace Nimbus.Kernel.Memory
         public ulong CountMapped(ulong start, ulong end) => Visit(Table(_root), 3, 0, start, end, VisitOp.Count, 0);
 
         private enum VisitOp { Count, UnmapAndFree, Protect }
-        private const ulong PermissionBits = (ulong)(PageFlags.Writable | PageFlags.User | PageFlags.NoExecute | PageFlags.Global | PageFlags.WriteThrough | PageFlags.CacheDisable);
 
         private ulong Visit(ulong* table, int level, ulong tableBase, ulong start, ulong end, VisitOp op, ulong flags)
         {

@@ -1,5 +1,5 @@
 using System;
-
+using System.Diagnostics.CodeAnalysis;
 using Nimbus.Kernel.Console;
 using Nimbus.Kernel.Diagnostics;
 
@@ -9,6 +9,12 @@ namespace Nimbus.Kernel.Selftest
     // is the number of failures. Tests call Check(); the first failed check's message is reported.
     internal static unsafe class SelftestRunner
     {
+        // Whether this kernel image has the selftests (and the kernel benchmarks, Bench/). The image
+        // programs boot is compiled with --feature:Nimbus.Kernel.Selftests=false: this is then the
+        // constant false, and the ILCompiler drops every test with the code that called them.
+        [FeatureSwitchDefinition("Nimbus.Kernel.Selftests")]
+        public static bool Included => true;
+
         private struct TestCase
         {
             public string Name;

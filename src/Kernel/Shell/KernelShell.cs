@@ -201,16 +201,19 @@ namespace Nimbus.Kernel.Shell
                 }
                 return (int)code;
             }
+            // The kernel image programs boot has no selftests, deliberate crashes or kernel benchmarks:
+            // there `Included` is the constant false, so the compiler drops them (keep the test this direct).
             if (CommandLine.Equals(name, "selftest"))
-                return Selftest.SelftestRunner.Run(argc > 1 ? Word(text, args[1]) : default);
+                return Selftest.SelftestRunner.Included ? Selftest.SelftestRunner.Run(argc > 1 ? Word(text, args[1]) : default) : NotInThisImage(name);
             if (CommandLine.Equals(name, "crash"))
-                return Crash(argc > 1 ? Word(text, args[1]) : default);
+                return Selftest.SelftestRunner.Included ? Crash(argc > 1 ? Word(text, args[1]) : default) : NotInThisImage(name);
             if (CommandLine.Equals(name, "meminfo"))
             {
                 Log.Line($"memory: {KernelMemory.TotalRamBytes / 1024} KiB RAM, {KernelMemory.Pages.FreePages * 4} KiB free, heap {KernelMemory.KernelHeap.BytesInUse} bytes in use");
                 return 0;
             }
-            if (CommandLine.Equals(name, "bench-sched")) return Bench.SchedBench.Run();
+            if (CommandLine.Equals(name, "bench-sched"))
+                return Selftest.SelftestRunner.Included ? Bench.SchedBench.Run() : NotInThisImage(name);
             if (CommandLine.Equals(name, "date"))
             {
                 Log.Line($"date: {Time.Clock.WallNs() / 1_000_000_000} seconds since 1970-01-01 UTC");
@@ -265,6 +268,12 @@ namespace Nimbus.Kernel.Shell
         }
 
         // Deliberate faults, so tests can check the panic path end to end.
+        private static int NotInThisImage(ReadOnlySpan<byte> command)
+        {
+            Log.Line($"nimbus: {command}: not in this kernel image (the one `nimbus run -e` boots has it)");
+            return UsageError;
+        }
+
         private static int Crash(ReadOnlySpan<byte> kind)
         {
             if (CommandLine.Equals(kind, "null")) return *(int*)Crashers.NullPointer();

@@ -65,6 +65,7 @@ namespace Nimbus.Kernel.Arch.X64
     }
 
     // Section boundaries exported by the linker script (see kernel.ld); filled by nimbus_kernel_layout.
+    [AsmOffsets("LAYOUT")]
     internal struct KernelLayout
     {
         public ulong KernelStart, TextEnd, RodataEnd, KernelEnd, BootStackGuard;

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Nimbus.Kernel.Arch.X64
 {
     // The register frame interrupt_common (interrupts.S) builds on the stack.
-    [StructLayout(LayoutKind.Sequential)]
+    [StructLayout(LayoutKind.Sequential), AsmOffsets("INTERRUPT_FRAME")]
     internal struct InterruptFrame
     {
         public ulong R15, R14, R13, R12, R11, R10, R9, R8, Rbp, Rdi, Rsi, Rdx, Rcx, Rbx, Rax;

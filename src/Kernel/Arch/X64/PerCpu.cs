@@ -10,11 +10,11 @@ namespace Nimbus.Kernel.Arch.X64
     // Everything one CPU owns. Reached through GS: gs:[0] holds a pointer to the CPU's own CpuData,
     // so `PerCpu.Current` is one instruction. Only its own CPU touches a CpuData (with interrupts
     // off), except the fields documented as shared.
-    [StructLayout(LayoutKind.Sequential)]
+    [StructLayout(LayoutKind.Sequential), AsmOffsets("CPU")]
     internal unsafe struct CpuData
     {
         public CpuData* Self;                 // gs:[0]
-        // The current thread's kernel stack, for interrupt entry (interrupts.S, offsets 8 and 16):
+        // The current thread's kernel stack, for interrupt entry (interrupts.S):
         // an interrupt taken on any other stack puts its frame at EntryStackTop.
         public ulong EntryStackTop, EntryStackLow;
         public int Index;
@@ -68,10 +68,6 @@ namespace Nimbus.Kernel.Arch.X64
         {
             if (count < 1) count = 1;
             if (count > MaxCpus) count = MaxCpus;
-            CpuData probe;
-            if ((byte*)&probe.Current - (byte*)&probe != 40) Panic.Fail("CpuData.Current is not at offset 40 (cpu.S CPUDATA_CURRENT)");
-            if ((byte*)&probe.EntryStackTop - (byte*)&probe != 8 || (byte*)&probe.EntryStackLow - (byte*)&probe != 16)
-                Panic.Fail("CpuData.EntryStackTop/Low are not at offsets 8/16 (interrupts.S)");
             s_cpus = (CpuData*)KernelHeap.AllocZeroed((ulong)(count * sizeof(CpuData)));
             s_count = count;
             for (int i = 0; i < count; i++) { s_cpus[i].Self = &s_cpus[i]; s_cpus[i].Index = i; s_cpus[i].ArmedDeadline = ulong.MaxValue; }

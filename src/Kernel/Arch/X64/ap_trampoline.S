@@ -4,6 +4,7 @@
 # TRAMPOLINE:0, goes through protected mode into long mode on the kernel's page tables, and jumps
 # to ap_entry in the higher half with rdi = its CpuData.
 .intel_syntax noprefix
+.include "asm-offsets.inc"
 .set TRAMPOLINE, 0x8000
 
 .section .rodata
@@ -65,11 +66,12 @@ tramp_gdt_ptr:
     .long (tramp_gdt - ap_trampoline_start + TRAMPOLINE)
     .balign 8
 .global ap_trampoline_params
-ap_trampoline_params:
-tramp_cr3:   .quad 0
-tramp_stack: .quad 0
-tramp_cpu:   .quad 0
-tramp_entry: .quad 0
+ap_trampoline_params:                   # ApStartParameters (Smp.cs): AP_PARAMS_* are generated from it
+.org ap_trampoline_params + AP_PARAMS_CR3;   tramp_cr3:   .quad 0
+.org ap_trampoline_params + AP_PARAMS_STACK; tramp_stack: .quad 0
+.org ap_trampoline_params + AP_PARAMS_CPU;   tramp_cpu:   .quad 0
+.org ap_trampoline_params + AP_PARAMS_ENTRY; tramp_entry: .quad 0
+.org ap_trampoline_params + AP_PARAMS_SIZE
 .global ap_trampoline_end
 ap_trampoline_end:
 

@@ -5,7 +5,9 @@
 .intel_syntax noprefix
 .code64
 
-# libc's data: one block, so C# reads it through one address (LibcData in Libc/LibcData.cs).
+# libc's data: one block, so C# reads it through one address (LibcGlobals in Libc/LibcData.cs; the
+# LIBC_* offsets are generated from it, and .org fails the build if a field here would overlap).
+.include "asm-offsets.inc"
 .section .data
 .balign 16
 .global libc_data_block
@@ -14,29 +16,37 @@ libc_data_block:
 .global abi_optarg, abi_optind, abi_opterr, abi_optopt
 .global abi___progname, abi___progname_full, abi_program_invocation_name, abi_program_invocation_short_name
 .global abi___libc_single_threaded, abi_timezone, abi_daylight, abi_tzname, abi___timezone, abi___daylight, abi___tzname
-abi_stdin:      .quad 0                      # +0
-abi_stdout:     .quad 0                      # +8
-abi_stderr:     .quad 0                      # +16
+.macro AT offset
+    .org libc_data_block + \offset
+.endm
+AT LIBC_STDIN;  abi_stdin:      .quad 0
+AT LIBC_STDOUT; abi_stdout:     .quad 0
+AT LIBC_STDERR; abi_stderr:     .quad 0
+AT LIBC_ENVIRON
 abi_environ:
 abi___environ:
-abi__environ:   .quad 0                      # +24
-abi_optarg:     .quad 0                      # +32
-abi_optind:     .long 1                      # +40
-abi_opterr:     .long 1                      # +44
-abi_optopt:     .long 0                      # +48
-                .long 0
+abi__environ:   .quad 0
+AT LIBC_OPTARG; abi_optarg:     .quad 0
+AT LIBC_OPTIND; abi_optind:     .long 1
+AT LIBC_OPTERR; abi_opterr:     .long 1
+AT LIBC_OPTOPT; abi_optopt:     .long 0
+AT LIBC_PROGRAM_SHORT_NAME
 abi___progname:
-abi_program_invocation_short_name: .quad 0   # +56
+abi_program_invocation_short_name: .quad 0
+AT LIBC_PROGRAM_NAME
 abi___progname_full:
-abi_program_invocation_name: .quad 0         # +64
-abi___libc_single_threaded: .byte 1          # +72
-                .byte 0, 0, 0
+abi_program_invocation_name: .quad 0
+AT LIBC_SINGLE_THREADED
+abi___libc_single_threaded: .byte 1
+AT LIBC_SIZE                        # the rest is not read from C#
+.balign 4
 abi_daylight:
-abi___daylight: .long 0                      # +76
+abi___daylight: .long 0
+.balign 8
 abi_timezone:
-abi___timezone: .quad 0                      # +80
+abi___timezone: .quad 0
 abi_tzname:
-abi___tzname:   .quad tz_utc, tz_utc         # +88
+abi___tzname:   .quad tz_utc, tz_utc
 .type abi_stdin, @object; .size abi_stdin, 8
 .type abi_stdout, @object; .size abi_stdout, 8
 .type abi_stderr, @object; .size abi_stderr, 8

@@ -1,16 +1,17 @@
 using System.Threading;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Sync;
 using Nimbus.Kernel.Time;
 using static Nimbus.Kernel.Selftest.SelftestRunner;
 using Nimbus.Kernel.Console;
 
-namespace Nimbus.Kernel.Sync
+namespace Nimbus.Kernel.Selftest
 {
     // In-kernel tests of the synchronization primitives over real kernel threads and the real
-    // Parking (scheduler). Kernel only (not in the hosted build). Register with
-    // SyncSelftests.RegisterAll() from the selftest runner; run with `selftest sync`.
-    internal static unsafe class SyncSelftests
+    // Parking (scheduler). Kernel only (the hosted tests drive the same primitives with host
+    // threads). Registered by KernelTests.RegisterAll; run with `selftest sync`.
+    internal static unsafe class SyncTests
     {
         public static void RegisterAll()
         {
