@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using Nimbus.Kernel.Libc;
+using Nimbus.Kernel.Libc.Math;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Nimbus.Kernel.Libc;
+using Nimbus.Kernel.Libc.Stdlib;
 using Xunit;
 using Xunit.Abstractions;
 

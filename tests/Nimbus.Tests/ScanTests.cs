@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Nimbus.Kernel.Libc;
+using Nimbus.Kernel.Libc.Stdlib;
 using Xunit;
 using Xunit.Abstractions;
 

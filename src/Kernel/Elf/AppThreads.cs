@@ -79,7 +79,7 @@ namespace Nimbus.Kernel.Elf
             ulong* envOut = stackalloc ulong[envc];
             for (int i = 0; i < argc; i++) argvOut[i] = (ulong)PushString(ref p, argv[i]);
             for (int i = 0; i < envc; i++) envOut[i] = (ulong)PushString(ref p, envp[i]);
-            byte* platform = PushString(ref p, Libc.Strings.Literal("x86_64"u8));
+            byte* platform = PushString(ref p, Libc.String.Strings.Literal("x86_64"u8));
             p -= 16;
             byte* random = p;
             Fs.Vfs.Random(random, 16);

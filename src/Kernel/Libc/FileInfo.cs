@@ -1,5 +1,6 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
+using Nimbus.Kernel.Libc.String;
 
 namespace Nimbus.Kernel.Libc
 {

@@ -1,6 +1,7 @@
 using System.Runtime;
 using Nimbus.Kernel.Elf;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Libc.String;
 
 namespace Nimbus.Kernel.Libc
 {

@@ -6,6 +6,7 @@
 // Numbers are converted by Numbers.cs, so scanf rounds and sets errno exactly as strtod does.
 using System;
 using System.Runtime;
+using Nimbus.Kernel.Libc.Stdlib;
 
 namespace Nimbus.Kernel.Libc
 {

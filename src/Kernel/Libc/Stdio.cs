@@ -2,6 +2,8 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Libc.Stdlib;
+using Nimbus.Kernel.Libc.String;
 
 namespace Nimbus.Kernel.Libc
 {
@@ -68,7 +70,7 @@ namespace Nimbus.Kernel.Libc
             Numbers.Allocate = &Memory.Malloc;
             Numbers.Reallocate = &Memory.Reallocate;
             Numbers.Release = &Memory.Free;
-            MathLib.SetErrno = &Process.SetErrno;
+            Math.MathLib.SetErrno = &Process.SetErrno;
         }
 
         // A stream on fd (or, with fd -1, on memory the caller sets up), registered for exit's flush.

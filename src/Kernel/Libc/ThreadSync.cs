@@ -4,6 +4,7 @@ using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Sync;
+using Nimbus.Kernel.Libc.String;
 
 namespace Nimbus.Kernel.Libc
 {

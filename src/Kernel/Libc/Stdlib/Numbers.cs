@@ -8,7 +8,7 @@ using System;
 using System.Runtime;
 using System.Runtime.InteropServices;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Stdlib
 {
     public enum FloatKind { Single, Double, Extended }
 

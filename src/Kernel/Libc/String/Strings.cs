@@ -1,7 +1,7 @@
 using System.Runtime;
 using Nimbus.Kernel.Memory;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.String
 {
     // <string.h>: byte strings and memory blocks.
     internal static unsafe class Strings

@@ -2,7 +2,7 @@ using System;
 using System.Runtime;
 using System.Runtime.CompilerServices;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Math
 {
     // <math.h>: the C math library (libm) of the glibc ABI, in C# on integer and IEEE double arithmetic
     // (no System.Math; the one instruction taken from the CPU is sqrtsd, see MathHardware.cs). Design:
@@ -114,7 +114,7 @@ namespace Nimbus.Kernel.Libc
             sl = ((h - p) - pe + l) / (2.0 * sh);
         }
 
-        private static int Clz64(ulong x) => Numbers.LeadingZeros(x);
+        private static int Clz64(ulong x) => Stdlib.Numbers.LeadingZeros(x);
 
         // The 128-bit product a * b: returns the high word, lo gets the low word.
         private static ulong Mul64(ulong a, ulong b, out ulong lo)
