@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Nimbus.Kernel.Libc;
+using Nimbus.Kernel.Libc.Ctype;
 using Nimbus.Kernel.Libc.Stdlib;
 using Xunit;
 using Xunit.Abstractions;
@@ -618,10 +619,10 @@ public unsafe class NumbersTests
         ushort* hostClasses = ((delegate* unmanaged<ushort*>)Export("host_ctype_b"))();
         int* hostUpper = ((delegate* unmanaged<int*>)Export("host_ctype_toupper"))();
         int* hostLower = ((delegate* unmanaged<int*>)Export("host_ctype_tolower"))();
-        ushort** ourClasses = ((delegate*<ushort**>)&Numbers.CtypeBLoc)();
-        int** ourUpper = ((delegate*<int**>)&Numbers.CtypeToupperLoc)();
-        int** ourLower = ((delegate*<int**>)&Numbers.CtypeTolowerLoc)();
-        Assert.True(ourClasses == ((delegate*<ushort**>)&Numbers.CtypeBLoc)(), "__ctype_b_loc must return the same pointer every time");
+        ushort** ourClasses = ((delegate*<ushort**>)&CharClasses.CtypeBLoc)();
+        int** ourUpper = ((delegate*<int**>)&CharClasses.CtypeToupperLoc)();
+        int** ourLower = ((delegate*<int**>)&CharClasses.CtypeTolowerLoc)();
+        Assert.True(ourClasses == ((delegate*<ushort**>)&CharClasses.CtypeBLoc)(), "__ctype_b_loc must return the same pointer every time");
         int compared = 0;
         for (int c = -128; c < 256; c++)
         {
@@ -633,14 +634,14 @@ public unsafe class NumbersTests
         var hostCtype = (delegate* unmanaged<int, int, int>)Export("host_ctype");
         var ours = new CtypeFunction[]
         {
-            new() { Ours = &Numbers.Isalnum, TableOnly = true }, new() { Ours = &Numbers.Isalpha, TableOnly = true },
-            new() { Ours = &Numbers.Isblank, TableOnly = true }, new() { Ours = &Numbers.Iscntrl, TableOnly = true },
-            new() { Ours = &Numbers.Isdigit, TableOnly = true }, new() { Ours = &Numbers.Isgraph, TableOnly = true },
-            new() { Ours = &Numbers.Islower, TableOnly = true }, new() { Ours = &Numbers.Isprint, TableOnly = true },
-            new() { Ours = &Numbers.Ispunct, TableOnly = true }, new() { Ours = &Numbers.Isspace, TableOnly = true },
-            new() { Ours = &Numbers.Isupper, TableOnly = true }, new() { Ours = &Numbers.Isxdigit, TableOnly = true },
-            new() { Ours = &Numbers.Isascii }, new() { Ours = &Numbers.Toascii }, new() { Ours = &Numbers.Toupper },
-            new() { Ours = &Numbers.Tolower }, new() { Ours = &Numbers.ToupperRaw, TableOnly = true }, new() { Ours = &Numbers.TolowerRaw, TableOnly = true },
+            new() { Ours = &CharClasses.Isalnum, TableOnly = true }, new() { Ours = &CharClasses.Isalpha, TableOnly = true },
+            new() { Ours = &CharClasses.Isblank, TableOnly = true }, new() { Ours = &CharClasses.Iscntrl, TableOnly = true },
+            new() { Ours = &CharClasses.Isdigit, TableOnly = true }, new() { Ours = &CharClasses.Isgraph, TableOnly = true },
+            new() { Ours = &CharClasses.Islower, TableOnly = true }, new() { Ours = &CharClasses.Isprint, TableOnly = true },
+            new() { Ours = &CharClasses.Ispunct, TableOnly = true }, new() { Ours = &CharClasses.Isspace, TableOnly = true },
+            new() { Ours = &CharClasses.Isupper, TableOnly = true }, new() { Ours = &CharClasses.Isxdigit, TableOnly = true },
+            new() { Ours = &CharClasses.Isascii }, new() { Ours = &CharClasses.Toascii }, new() { Ours = &CharClasses.Toupper },
+            new() { Ours = &CharClasses.Tolower }, new() { Ours = &CharClasses.ToupperRaw, TableOnly = true }, new() { Ours = &CharClasses.TolowerRaw, TableOnly = true },
         };
         for (int which = 0; which < ours.Length; which++)
         {
@@ -654,9 +655,9 @@ public unsafe class NumbersTests
                 compared++;
             }
         }
-        Assert.Equal(1 << 10, ((delegate*<int, void*, int>)&Numbers.IsalphaL)('q', null));
-        Assert.Equal((int)'Q', ((delegate*<int, void*, int>)&Numbers.ToupperL2)('q', null));
-        Assert.Equal(1 << 11, ((delegate*<int, int, int>)&Numbers.Isctype)('7', 1 << 11));
+        Assert.Equal(1 << 10, ((delegate*<int, void*, int>)&CharClasses.IsalphaL)('q', null));
+        Assert.Equal((int)'Q', ((delegate*<int, void*, int>)&CharClasses.ToupperL2)('q', null));
+        Assert.Equal(1 << 11, ((delegate*<int, int, int>)&CharClasses.Isctype)('7', 1 << 11));
         _log.WriteLine($"{compared} ctype table entries and calls compared with glibc");
     }
 
@@ -736,8 +737,8 @@ public unsafe class NumbersTests
         var setLength = (delegate* unmanaged<ulong, void>)Export("set_compare_length");
         var compareBytes = (delegate* unmanaged<void*, void*, int>)Export("compare_bytes");
         var compareBytesR = (delegate* unmanaged<void*, void*, void*, int>)Export("compare_bytes_r");
-        var qsort = (delegate*<byte*, ulong, ulong, delegate* unmanaged<void*, void*, int>, void>)&Numbers.Qsort;
-        var qsortR = (delegate*<byte*, ulong, ulong, delegate* unmanaged<void*, void*, void*, int>, void*, void>)&Numbers.QsortR;
+        var qsort = (delegate*<byte*, ulong, ulong, delegate* unmanaged<void*, void*, int>, void>)&Sorting.Qsort;
+        var qsortR = (delegate*<byte*, ulong, ulong, delegate* unmanaged<void*, void*, void*, int>, void*, void>)&Sorting.QsortR;
         var rng = new Random(4);
         int arrays = 0;
 
@@ -759,7 +760,7 @@ public unsafe class NumbersTests
                             setLength(length);
                             if (pattern % 3 == 0) qsort(p, (ulong)count, (ulong)size, compareBytes);
                             else if (pattern % 3 == 1) qsortR(p, (ulong)count, (ulong)size, compareBytesR, &length);
-                            else Numbers.SortInPlace(p, (ulong)count, (ulong)size, compareBytes);   // as when malloc fails
+                            else Sorting.SortInPlace(p, (ulong)count, (ulong)size, compareBytes);   // as when malloc fails
                         }
                         Assert.True(expected.AsSpan().SequenceEqual(actual),
                             $"qsort of {count} elements of {size} bytes (pattern {pattern}{(ties ? ", ties" : "")}) differs from glibc");
@@ -789,7 +790,7 @@ public unsafe class NumbersTests
             fixed (long* p = values)
             {
                 if (pattern % 2 == 0) qsort((byte*)p, (ulong)count, 8, compareInt);
-                else Numbers.SortInPlace((byte*)p, (ulong)count, 8, compareInt);
+                else Sorting.SortInPlace((byte*)p, (ulong)count, 8, compareInt);
             }
             double perElement = takeComparisons() / (double)count;
             Assert.True(expected.AsSpan().SequenceEqual(values), $"qsort of {count} ints (pattern {pattern}) is not sorted stably");
@@ -814,7 +815,7 @@ public unsafe class NumbersTests
             fixed (byte* p = data)
             {
                 if (round % 4 < 2) qsort(p, (ulong)count, (ulong)size, &CompareAtRandom);
-                else Numbers.SortInPlace(p, (ulong)count, (ulong)size, &CompareAtRandom);
+                else Sorting.SortInPlace(p, (ulong)count, (ulong)size, &CompareAtRandom);
             }
             var seen = Enumerable.Range(0, count).Select(i => BitConverter.ToInt32(data, i * size)).OrderBy(x => x);
             Assert.True(Enumerable.Range(0, count).SequenceEqual(seen), "qsort lost or duplicated elements with an inconsistent comparator");
@@ -828,7 +829,7 @@ public unsafe class NumbersTests
         var hostBsearch = (delegate* unmanaged<byte*, byte*, ulong, ulong, byte*>)Export("host_bsearch");
         var setLength = (delegate* unmanaged<ulong, void>)Export("set_compare_length");
         var compareBytes = (delegate* unmanaged<void*, void*, int>)Export("compare_bytes");
-        var bsearch = (delegate*<void*, byte*, ulong, ulong, delegate* unmanaged<void*, void*, int>, void*>)&Numbers.Bsearch;
+        var bsearch = (delegate*<void*, byte*, ulong, ulong, delegate* unmanaged<void*, void*, int>, void*>)&Sorting.Bsearch;
         var rng = new Random(6);
         int compared = 0;
         byte* key = stackalloc byte[4];
