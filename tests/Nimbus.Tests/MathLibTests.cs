@@ -195,12 +195,8 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
     }
 
     // ---------------------------------------------------------------------------------------------
-    // errno: the kernel's hook records into a thread-static; glibc's is read back by the marshaller.
-
-    [ThreadStatic] private static int t_errno;
-    private static void RecordErrno(int e) => t_errno = e;
-
-    private static void InstallHook() => MathLib.SetErrno = &RecordErrno;
+    // errno: the kernel's goes through Abi.Errno.Sink, which HostGlibc.InstallHooks points at the
+    // thread-static HostGlibc.Errno (one sink for every test class); glibc's is read back by the marshaller.
 
     // ---------------------------------------------------------------------------------------------
     // ulp distances
@@ -350,13 +346,13 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
 
     private Stat Unary(string name, Func<double, double> mine, Func<double, double> glibc, IEnumerable<double> inputs, bool exact = false)
     {
-        InstallHook();
+        HostGlibc.InstallHooks();
         var st = new Stat { Name = name };
         foreach (double x in inputs)
         {
-            t_errno = 0;
+            HostGlibc.Errno = 0;
             double a = mine(x);
-            int ea = t_errno;
+            int ea = HostGlibc.Errno;
             double b = glibc(x);
             int eb = Marshal.GetLastPInvokeError();
             st.Add(exact ? Exact(a, b) : Ulps(a, b), () => $"{name}({D(x)}) = {D(a)}, glibc {D(b)}", ea, eb, () => $"{name}({D(x)})");
@@ -369,13 +365,13 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
 
     private Stat Binary(string name, Func<double, double, double> mine, Func<double, double, double> glibc, IEnumerable<(double, double)> inputs, bool exact = false)
     {
-        InstallHook();
+        HostGlibc.InstallHooks();
         var st = new Stat { Name = name };
         foreach (var (x, y) in inputs)
         {
-            t_errno = 0;
+            HostGlibc.Errno = 0;
             double a = mine(x, y);
-            int ea = t_errno;
+            int ea = HostGlibc.Errno;
             double b = glibc(x, y);
             int eb = Marshal.GetLastPInvokeError();
             st.Add(exact ? Exact(a, b) : Ulps(a, b), () => $"{name}({D(x)}, {D(y)}) = {D(a)}, glibc {D(b)}", ea, eb, () => $"{name}({D(x)}, {D(y)})");
@@ -388,13 +384,13 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
 
     private Stat UnaryF(string name, Func<float, float> mine, Func<float, float> glibc, IEnumerable<float> inputs, bool exact = false)
     {
-        InstallHook();
+        HostGlibc.InstallHooks();
         var st = new Stat { Name = name };
         foreach (float x in inputs)
         {
-            t_errno = 0;
+            HostGlibc.Errno = 0;
             float a = mine(x);
-            int ea = t_errno;
+            int ea = HostGlibc.Errno;
             float b = glibc(x);
             int eb = Marshal.GetLastPInvokeError();
             st.Add(exact ? Exact(a, b) : Ulps(a, b), () => $"{name}({F(x)}) = {F(a)}, glibc {F(b)}", ea, eb, () => $"{name}({F(x)})");
@@ -407,13 +403,13 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
 
     private Stat BinaryF(string name, Func<float, float, float> mine, Func<float, float, float> glibc, IEnumerable<(float, float)> inputs, bool exact = false)
     {
-        InstallHook();
+        HostGlibc.InstallHooks();
         var st = new Stat { Name = name };
         foreach (var (x, y) in inputs)
         {
-            t_errno = 0;
+            HostGlibc.Errno = 0;
             float a = mine(x, y);
-            int ea = t_errno;
+            int ea = HostGlibc.Errno;
             float b = glibc(x, y);
             int eb = Marshal.GetLastPInvokeError();
             st.Add(exact ? Exact(a, b) : Ulps(a, b), () => $"{name}({F(x)}, {F(y)}) = {F(a)}, glibc {F(b)}", ea, eb, () => $"{name}({F(x)}, {F(y)})");
@@ -630,7 +626,7 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
     [Fact]
     public void Fma()
     {
-        InstallHook();
+        HostGlibc.InstallHooks();
         var st = new Stat { Name = "fma" };
         foreach (var (x, y, z) in Triples(53, N))
         {
@@ -699,16 +695,16 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
     private Acc Accuracy(string name, string refName, Func<double, double, double> mine, Func<double, double, double> glibc,
         IEnumerable<(double, double)> inputs, bool isFloat = false, bool binary = false)
     {
-        InstallHook();
+        HostGlibc.InstallHooks();
         var reference = _ref.Get(refName);
         var a = new Acc { Name = name };
         var o = new double[3];
         string Show(double v) => isFloat ? F((float)v) : D(v);
         foreach (var (x, y) in inputs)
         {
-            t_errno = 0;
+            HostGlibc.Errno = 0;
             double m = mine(x, y);
-            int em = t_errno;
+            int em = HostGlibc.Errno;
             double g = glibc(x, y);
             int eg = Marshal.GetLastPInvokeError();
             fixed (double* po = o) reference(x, y, po);

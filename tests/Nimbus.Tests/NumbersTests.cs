@@ -13,7 +13,8 @@ namespace Nimbus.Tests;
 
 // Compiles C helpers with gcc into a shared library loaded into the test process, so the kernel's
 // libc functions can be compared with the host glibc call for call (gcc is required: the expected
-// answers come from glibc). Also routes the libc's errno and malloc hooks to the test.
+// answers come from glibc). Also routes the libc's errno and malloc hooks to the test (the one errno
+// sink of every hosted test that checks errno: NumbersTests, ScanTests, MathLibTests).
 internal static unsafe class HostGlibc
 {
     [ThreadStatic] public static int Errno;
@@ -27,7 +28,7 @@ internal static unsafe class HostGlibc
     // Installed once and never removed: test classes run in parallel, errno is per thread.
     public static void InstallHooks()
     {
-        Numbers.SetErrno = &CaptureErrno;
+        Nimbus.Kernel.Abi.Errno.Sink = &CaptureErrno;
         Numbers.GetErrno = &ReadErrno;
         Numbers.Allocate = &Allocate;
         Numbers.Reallocate = &Reallocate;

@@ -65,12 +65,11 @@ namespace Nimbus.Kernel.Libc
             Format.StrError = &Errors.Message;
             // The number parsers and scanf are pure code shared with the hosted tests: they reach
             // errno and the allocator through these.
-            Numbers.SetErrno = &Process.SetErrno;
+            Abi.Errno.Sink = &Process.SetErrno;
             Numbers.GetErrno = &Process.GetErrno;
             Numbers.Allocate = &Memory.Malloc;
             Numbers.Reallocate = &Memory.Reallocate;
             Numbers.Release = &Memory.Free;
-            Math.MathLib.SetErrno = &Process.SetErrno;
         }
 
         // A stream on fd (or, with fd -1, on memory the caller sets up), registered for exit's flush.

@@ -1,6 +1,7 @@
 // <math.h>: erf, erfc, tgamma and lgamma.
 using System;
 using System.Runtime;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Math
 {
@@ -113,10 +114,10 @@ namespace Nimbus.Kernel.Libc.Math
             }
             if (!neg)
             {
-                if (ax >= 28.0) { Errno(ERANGE); return 0.0; }
+                if (ax >= 28.0) { Errno.Set(Errno.ERANGE); return 0.0; }
                 int k = ErfcLarge(ax, out h, out l);
                 double r = ScaleAny(h, l, k);
-                if (r == 0) Errno(ERANGE);
+                if (r == 0) Errno.Set(Errno.ERANGE);
                 return r;
             }
             if (ax >= 6.0) return 2.0;
@@ -198,11 +199,11 @@ namespace Nimbus.Kernel.Libc.Math
             {
                 if (a > ExpMask) return x + x;
                 if (!neg) return x;
-                Errno(EDOM);
+                Errno.Set(Errno.EDOM);
                 return PosNaN;
             }
-            if (a == 0) { Errno(ERANGE); return neg ? -Inf : Inf; }
-            if (neg && Floor(x) == x) { Errno(EDOM); return PosNaN; }
+            if (a == 0) { Errno.Set(Errno.ERANGE); return neg ? -Inf : Inf; }
+            if (neg && Floor(x) == x) { Errno.Set(Errno.EDOM); return PosNaN; }
             double r;
             if (a < 0x3C30000000000000UL)                            // |x| < 2^-60: 1/x - Euler's constant
             {
@@ -212,21 +213,21 @@ namespace Nimbus.Kernel.Libc.Math
                 TwoProd(q, xs, out double p, out double pe);
                 double qlo = ((1.0 - p) - pe) / xs - EulerGamma * Pow2(-sc);
                 r = ScaleAny(q, qlo, sc);
-                if ((Bits(r) & AbsMask) == ExpMask) Errno(ERANGE);
+                if ((Bits(r) & AbsMask) == ExpMask) Errno.Set(Errno.ERANGE);
                 return r;
             }
             if (!neg)
             {
-                if (x > 171.7) { Errno(ERANGE); return Inf; }
+                if (x > 171.7) { Errno.Set(Errno.ERANGE); return Inf; }
                 int k = GammaCore(x, out double h, out double l);
                 r = ScaleAny(h, l, k);
-                if (r == Inf) Errno(ERANGE);
+                if (r == Inf) Errno.Set(Errno.ERANGE);
                 return r;
             }
             if (x < -200.0)
             {
                 // underflow; Gamma has the sign (-1)^(m+1) on (-m-1, -m)
-                Errno(ERANGE);
+                Errno.Set(Errno.ERANGE);
                 double m = Floor(-x);
                 return Floor(0.5 * m) * 2.0 == m ? -0.0 : 0.0;
             }
@@ -237,7 +238,7 @@ namespace Nimbus.Kernel.Libc.Math
             MulDD(dh, dl, gh, gl, out dh, out dl);
             DivDD(-PiHi, -PiLo, dh, dl, out double qh, out double ql);
             r = ScaleAny(qh, ql, -kk);
-            if (r == 0) Errno(ERANGE);
+            if (r == 0) Errno.Set(Errno.ERANGE);
             return r;
         }
 
@@ -341,8 +342,8 @@ namespace Nimbus.Kernel.Libc.Math
             ulong b = Bits(x), a = b & AbsMask;
             if (a >= ExpMask) return x * x;
             bool neg = (long)b < 0;
-            if (a == 0) { if (neg) *sign = -1; Errno(ERANGE); return Inf; }
-            if (neg && Floor(x) == x) { Errno(ERANGE); return Inf; }
+            if (a == 0) { if (neg) *sign = -1; Errno.Set(Errno.ERANGE); return Inf; }
+            if (neg && Floor(x) == x) { Errno.Set(Errno.ERANGE); return Inf; }
             double ax = FromBits(a), h, l;
             if (a < 0x3C30000000000000UL)                            // |x| < 2^-60: -log|x|
             {

@@ -2,6 +2,7 @@
 // computed on the bit patterns with integer arithmetic, so they are bit-identical to glibc.
 using System;
 using System.Runtime;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Math
 {
@@ -150,7 +151,7 @@ namespace Nimbus.Kernel.Libc.Math
             }
             y *= Pow2(n);
             ulong r = Bits(y) & AbsMask;
-            if (r == 0 || r == ExpMask) Errno(ERANGE);
+            if (r == 0 || r == ExpMask) Errno.Set(Errno.ERANGE);
             return y;
         }
 
@@ -159,8 +160,8 @@ namespace Nimbus.Kernel.Libc.Math
         public static int Ilogb(double x)
         {
             ulong a = Bits(x) & AbsMask;
-            if (a == 0) { Errno(EDOM); return int.MinValue; }
-            if (a >= ExpMask) { Errno(EDOM); return a == ExpMask ? int.MaxValue : int.MinValue; }
+            if (a == 0) { Errno.Set(Errno.EDOM); return int.MinValue; }
+            if (a >= ExpMask) { Errno.Set(Errno.EDOM); return a == ExpMask ? int.MaxValue : int.MinValue; }
             if (a < Implicit) return 63 - Clz64(a) - 1074;
             return (int)(a >> 52) - 1023;
         }
@@ -169,7 +170,7 @@ namespace Nimbus.Kernel.Libc.Math
         public static double Significand(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;
-            if (a == 0 || a >= ExpMask) { Errno(EDOM); return x + x; }
+            if (a == 0 || a >= ExpMask) { Errno.Set(Errno.EDOM); return x + x; }
             ulong m = Decompose(a, out _);
             return FromBits((b & SignMask) | OneBits | (m & MantMask));
         }
@@ -191,7 +192,7 @@ namespace Nimbus.Kernel.Libc.Math
             ulong b = Bits(x);
             if ((y > x) == (x > 0)) b++; else b--;
             ulong a = b & AbsMask;
-            if (a >= ExpMask || a < Implicit) Errno(ERANGE);
+            if (a >= ExpMask || a < Implicit) Errno.Set(Errno.ERANGE);
             return FromBits(b);
         }
 
@@ -223,7 +224,7 @@ namespace Nimbus.Kernel.Libc.Math
             if (IsNaN(x) || IsNaN(y)) return x + y;
             if (!(x > y)) return 0.0;
             double r = x - y;
-            if ((Bits(r) & AbsMask) == ExpMask && (Bits(x) & AbsMask) < ExpMask && (Bits(y) & AbsMask) < ExpMask) Errno(ERANGE);
+            if ((Bits(r) & AbsMask) == ExpMask && (Bits(x) & AbsMask) < ExpMask && (Bits(y) & AbsMask) < ExpMask) Errno.Set(Errno.ERANGE);
             return r;
         }
 
@@ -250,7 +251,7 @@ namespace Nimbus.Kernel.Libc.Math
         {
             ulong bx = Bits(x), by = Bits(y), ax = bx & AbsMask, ay = by & AbsMask;
             if (ax > ExpMask || ay > ExpMask) return x + y;
-            if (ay == 0 || ax == ExpMask) { Errno(EDOM); return NaN; }
+            if (ay == 0 || ax == ExpMask) { Errno.Set(Errno.EDOM); return NaN; }
             if (ax < ay) return x;
             if (ax == ay) return FromBits(bx & SignMask);
             ulong mx = Decompose(ax, out int ex), my = Decompose(ay, out int ey);
@@ -293,7 +294,7 @@ namespace Nimbus.Kernel.Libc.Math
         public static double Remainder(double x, double y)
         {
             ulong ax = Bits(x) & AbsMask, ay = Bits(y) & AbsMask;
-            if (ax <= ExpMask && ay <= ExpMask && (ay == 0 || ax == ExpMask)) { Errno(EDOM); return NaN; }
+            if (ax <= ExpMask && ay <= ExpMask && (ay == 0 || ax == ExpMask)) { Errno.Set(Errno.EDOM); return NaN; }
             int q;
             return Remquo(x, y, &q);
         }
@@ -417,7 +418,7 @@ namespace Nimbus.Kernel.Libc.Math
         // sqrtsd (Arch/X64/math.S): correctly rounded; -0 stays -0, x < 0 gives NaN and EDOM.
         public static double Sqrt(double x)
         {
-            if (x < 0) Errno(EDOM);
+            if (x < 0) Errno.Set(Errno.EDOM);
             return MathHardware.Sqrt(x);
         }
 
@@ -465,7 +466,7 @@ namespace Nimbus.Kernel.Libc.Math
             FastTwoSum(h, l, out h, out l);
             SqrtDD(h, l, out double sh, out double sl);
             double r = ScaleDD(sh, sl, k + s);
-            if ((Bits(r) & AbsMask) == ExpMask) Errno(ERANGE);
+            if ((Bits(r) & AbsMask) == ExpMask) Errno.Set(Errno.ERANGE);
             return r;
         }
     }

@@ -1,6 +1,7 @@
 // <math.h>: exp, exp2, exp10, expm1, log, log2, log10, log1p and pow, in double-double arithmetic.
 using System;
 using System.Runtime;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Math
 {
@@ -40,7 +41,7 @@ namespace Nimbus.Kernel.Libc.Math
             if (a < 0x3C90000000000000UL) return 1.0 + x;           // |x| < 2^-54
             int k = ExpCore(x, 0, out double h, out double l);
             double res = ScaleDD(h, l, k);
-            if (res == 0 || res == Inf) Errno(ERANGE);
+            if (res == 0 || res == Inf) Errno.Set(Errno.ERANGE);
             return res;
         }
 
@@ -52,11 +53,11 @@ namespace Nimbus.Kernel.Libc.Math
             if ((long)Bits(x) >= 0)
             {
                 if (a == ExpMask) return x;
-                Errno(ERANGE);
+                Errno.Set(Errno.ERANGE);
                 return Inf;
             }
             if (a == ExpMask) return 0.0;
-            Errno(ERANGE);
+            Errno.Set(Errno.ERANGE);
             return 0.0;
         }
 
@@ -72,7 +73,7 @@ namespace Nimbus.Kernel.Libc.Math
             al += r * Ln2DdLo;
             ExpKernel((int)(n & 63), ah, al, out double h, out double l);
             double res = ScaleDD(h, l, (int)(n >> 6));
-            if (res == 0 || res == Inf) Errno(ERANGE);
+            if (res == 0 || res == Inf) Errno.Set(Errno.ERANGE);
             return res;
         }
 
@@ -87,7 +88,7 @@ namespace Nimbus.Kernel.Libc.Math
             FastTwoSum(h0, l0, out h0, out l0);
             int k = ExpCore(h0, l0, out double h, out double l);
             double res = ScaleDD(h, l, k);
-            if (res == 0 || res == Inf) Errno(ERANGE);
+            if (res == 0 || res == Inf) Errno.Set(Errno.ERANGE);
             return res;
         }
 
@@ -173,9 +174,9 @@ namespace Nimbus.Kernel.Libc.Math
         {
             ulong b = Bits(x);
             if (b - 1 < ExpMask - 1) { r = 0; return false; }   // 0 < x < inf
-            if ((b & AbsMask) == 0) { Errno(ERANGE); r = -Inf; return true; }
+            if ((b & AbsMask) == 0) { Errno.Set(Errno.ERANGE); r = -Inf; return true; }
             if ((b & AbsMask) > ExpMask) { r = x + x; return true; }
-            if ((long)b < 0) { Errno(EDOM); r = NaN; return true; }
+            if ((long)b < 0) { Errno.Set(Errno.EDOM); r = NaN; return true; }
             r = x;                                                   // +inf
             return true;
         }
@@ -231,8 +232,8 @@ namespace Nimbus.Kernel.Libc.Math
             if (b >= 0xBFF0000000000000UL)                          // x <= -1 (or a negative NaN)
             {
                 if (a > ExpMask) return x + x;
-                if (b == 0xBFF0000000000000UL) { Errno(ERANGE); return -Inf; }
-                Errno(EDOM);
+                if (b == 0xBFF0000000000000UL) { Errno.Set(Errno.ERANGE); return -Inf; }
+                Errno.Set(Errno.EDOM);
                 return NaN;
             }
             if (a >= ExpMask) return x + x;                          // +inf, NaN
@@ -276,7 +277,7 @@ namespace Nimbus.Kernel.Libc.Math
             bool negResult = xneg && kind == 1;
             if (ax == 0)
             {
-                if (yneg) { Errno(ERANGE); return negResult ? -Inf : Inf; }
+                if (yneg) { Errno.Set(Errno.ERANGE); return negResult ? -Inf : Inf; }
                 return negResult ? -0.0 : 0.0;
             }
             if (ax == ExpMask)
@@ -284,7 +285,7 @@ namespace Nimbus.Kernel.Libc.Math
                 if (yneg) return negResult ? -0.0 : 0.0;
                 return negResult ? -Inf : Inf;
             }
-            if (xneg && kind == 0) { Errno(EDOM); return NaN; }
+            if (xneg && kind == 0) { Errno.Set(Errno.EDOM); return NaN; }
             if (ax == OneBits) return negResult ? -1.0 : 1.0;
             double res;
             ulong mx = Decompose(ax, out int ex);
@@ -298,7 +299,7 @@ namespace Nimbus.Kernel.Libc.Math
             }
             if (ay > 0x43F0000000000000UL)                           // |y| > 2^64: |y log x| > 2048
             {
-                Errno(ERANGE);
+                Errno.Set(Errno.ERANGE);
                 res = (ax > OneBits) != yneg ? Inf : 0.0;
             }
             else
@@ -306,14 +307,14 @@ namespace Nimbus.Kernel.Libc.Math
                 LogFull(FromBits(ax), out double lh, out double ll);
                 TwoProd(y, lh, out double zh, out double zl);
                 zl += y * ll;
-                if (zh > 710.0) { Errno(ERANGE); res = Inf; }
-                else if (zh < -746.0) { Errno(ERANGE); res = 0.0; }
+                if (zh > 710.0) { Errno.Set(Errno.ERANGE); res = Inf; }
+                else if (zh < -746.0) { Errno.Set(Errno.ERANGE); res = 0.0; }
                 else
                 {
                     FastTwoSum(zh, zl, out zh, out zl);
                     int k = ExpCore(zh, zl, out double h, out double l);
                     res = ScaleDD(h, l, k);
-                    if (res == 0 || res == Inf) Errno(ERANGE);
+                    if (res == 0 || res == Inf) Errno.Set(Errno.ERANGE);
                 }
             }
             return negResult ? -res : res;

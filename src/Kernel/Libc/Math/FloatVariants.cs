@@ -1,6 +1,7 @@
 // <math.h>: the float forms (sinf, expf, ...): computed in double and rounded once more.
 using System;
 using System.Runtime;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Math
 {
@@ -13,7 +14,7 @@ namespace Nimbus.Kernel.Libc.Math
         {
             float f = (float)r;
             uint a = BitsF(f) & 0x7FFFFFFFu;
-            if ((a == 0x7F800000u && (Bits(r) & AbsMask) < ExpMask) || (a == 0 && r != 0)) Errno(ERANGE);
+            if ((a == 0x7F800000u && (Bits(r) & AbsMask) < ExpMask) || (a == 0 && r != 0)) Errno.Set(Errno.ERANGE);
             return f;
         }
 
@@ -22,7 +23,7 @@ namespace Nimbus.Kernel.Libc.Math
         private static float NarrowExp(double r)
         {
             ulong ar = Bits(r) & AbsMask;
-            if (ar != 0 && ar < 0x36A0000000000000UL) Errno(ERANGE);
+            if (ar != 0 && ar < 0x36A0000000000000UL) Errno.Set(Errno.ERANGE);
             return Narrow(r);
         }
 
@@ -112,7 +113,7 @@ namespace Nimbus.Kernel.Libc.Math
             uint b = BitsF(x);
             if ((y > x) == (x > 0)) b++; else b--;
             uint a = b & 0x7FFFFFFFu;
-            if (a >= 0x7F800000u || a < 0x00800000u) Errno(ERANGE);
+            if (a >= 0x7F800000u || a < 0x00800000u) Errno.Set(Errno.ERANGE);
             return FromBitsF(b);
         }
 

@@ -1,6 +1,7 @@
 // <math.h>: sinh, cosh, tanh and their inverses.
 using System;
 using System.Runtime;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Math
 {
@@ -24,12 +25,12 @@ namespace Nimbus.Kernel.Libc.Math
                 TwoSum(uh, qh, out double h, out double e);
                 r = 0.5 * (h + (e + ul + ql));
             }
-            else if (ad > 711.0) { Errno(ERANGE); r = Inf; }
+            else if (ad > 711.0) { Errno.Set(Errno.ERANGE); r = Inf; }
             else
             {
                 int k = ExpCore(ad, 0, out double h, out double l);
                 r = ScaleDD(h, l, k - 1);
-                if (r == Inf) Errno(ERANGE);
+                if (r == Inf) Errno.Set(Errno.ERANGE);
             }
             return (long)b < 0 ? -r : r;
         }
@@ -52,10 +53,10 @@ namespace Nimbus.Kernel.Libc.Math
                 TwoSum(eh, ih, out double h, out double e);
                 return 0.5 * (h + (e + el + il));
             }
-            if (ad > 711.0) { Errno(ERANGE); return Inf; }
+            if (ad > 711.0) { Errno.Set(Errno.ERANGE); return Inf; }
             int k2 = ExpCore(ad, 0, out double h2, out double l2);
             double r = ScaleDD(h2, l2, k2 - 1);
-            if (r == Inf) Errno(ERANGE);
+            if (r == Inf) Errno.Set(Errno.ERANGE);
             return r;
         }
 
@@ -111,7 +112,7 @@ namespace Nimbus.Kernel.Libc.Math
         public static double Acosh(double x)
         {
             if (IsNaN(x)) return x + x;
-            if (x < 1.0) { Errno(EDOM); return NaN; }
+            if (x < 1.0) { Errno.Set(Errno.EDOM); return NaN; }
             if (x == 1.0) return 0.0;
             if (x == Inf) return x;
             double rh, rl;
@@ -141,8 +142,8 @@ namespace Nimbus.Kernel.Libc.Math
             if (a > ExpMask) return x + x;
             if (a >= OneBits)
             {
-                if (a == OneBits) { Errno(ERANGE); return (long)b < 0 ? -Inf : Inf; }
-                Errno(EDOM);
+                if (a == OneBits) { Errno.Set(Errno.ERANGE); return (long)b < 0 ? -Inf : Inf; }
+                Errno.Set(Errno.EDOM);
                 return NaN;
             }
             if (a < 0x3E40000000000000UL) return x;

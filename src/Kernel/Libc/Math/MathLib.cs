@@ -1,5 +1,6 @@
 using System;
 using System.Runtime;
+using Nimbus.Kernel.Abi;
 using System.Runtime.CompilerServices;
 
 namespace Nimbus.Kernel.Libc.Math
@@ -20,17 +21,11 @@ namespace Nimbus.Kernel.Libc.Math
     //    series of log Gamma(2+t) near 1 and 2, and Taylor expansions around the zeros in (-16, -2).
     //  - float variants compute in double and round once more (error <= 0.5 ulp + 2^-29 ulp).
     //  - Rounding mode: round-to-nearest is assumed throughout (rint and lrint use it).
-    // errno: EDOM / ERANGE where glibc sets them, through SetErrno (installed by the libc layer); NaN
+    // errno: EDOM / ERANGE where glibc sets them, through Abi.Errno.Set; NaN
     // results carry the sign glibc gives them. Allocation-free, no exceptions, no locks.
     // The tables at the end were computed with 3000-bit arithmetic (mpmath); each is defined by its
     internal static unsafe partial class MathLib
     {
-        // errno hook: called with EDOM / ERANGE; null means errno is not tracked.
-        public static delegate*<int, void> SetErrno;
-
-        private const int EDOM = 33, ERANGE = 34;
-        private static void Errno(int e) { var f = SetErrno; if (f != null) f(e); }
-
         private const ulong SignMask = 0x8000000000000000UL, AbsMask = 0x7FFFFFFFFFFFFFFFUL;
         private const ulong ExpMask = 0x7FF0000000000000UL, MantMask = 0x000FFFFFFFFFFFFFUL, Implicit = 0x0010000000000000UL;
         private const ulong OneBits = 0x3FF0000000000000UL;

@@ -1,6 +1,7 @@
 // <math.h>: sin, cos, tan with their argument reduction, and atan, atan2, asin, acos.
 using System;
 using System.Runtime;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Math
 {
@@ -118,7 +119,7 @@ namespace Nimbus.Kernel.Libc.Math
         {
             ulong a = Bits(x) & AbsMask;
             if (a < 0x3E40000000000000UL) return x;                 // |x| < 2^-27: sin x rounds to x
-            if (a >= ExpMask) { if (a == ExpMask) Errno(EDOM); return x - x; }
+            if (a >= ExpMask) { if (a == ExpMask) Errno.Set(Errno.EDOM); return x - x; }
             int n = Reduce(x, out double rh, out double rl);
             SinCosKernel(rh, rl, out double sh, out double sl, out double ch, out double cl);
             switch (n & 3)
@@ -134,7 +135,7 @@ namespace Nimbus.Kernel.Libc.Math
         {
             ulong a = Bits(x) & AbsMask;
             if (a < 0x3E40000000000000UL) return 1.0;
-            if (a >= ExpMask) { if (a == ExpMask) Errno(EDOM); return x - x; }
+            if (a >= ExpMask) { if (a == ExpMask) Errno.Set(Errno.EDOM); return x - x; }
             int n = Reduce(x, out double rh, out double rl);
             SinCosKernel(rh, rl, out double sh, out double sl, out double ch, out double cl);
             switch (n & 3)
@@ -150,7 +151,7 @@ namespace Nimbus.Kernel.Libc.Math
         {
             ulong a = Bits(x) & AbsMask;
             if (a < 0x3E40000000000000UL) { *sp = x; *cp = 1.0; return; }
-            if (a >= ExpMask) { if (a == ExpMask) Errno(EDOM); *sp = x - x; *cp = x - x; return; }
+            if (a >= ExpMask) { if (a == ExpMask) Errno.Set(Errno.EDOM); *sp = x - x; *cp = x - x; return; }
             int n = Reduce(x, out double rh, out double rl);
             SinCosKernel(rh, rl, out double sh, out double sl, out double ch, out double cl);
             double s = sh + sl, c = ch + cl;
@@ -167,7 +168,7 @@ namespace Nimbus.Kernel.Libc.Math
         {
             ulong a = Bits(x) & AbsMask;
             if (a < 0x3E40000000000000UL) return x;
-            if (a >= ExpMask) { if (a == ExpMask) Errno(EDOM); return x - x; }
+            if (a >= ExpMask) { if (a == ExpMask) Errno.Set(Errno.EDOM); return x - x; }
             int n = Reduce(x, out double rh, out double rl);
             SinCosKernel(rh, rl, out double sh, out double sl, out double ch, out double cl);
             double qh, ql;
@@ -262,7 +263,7 @@ namespace Nimbus.Kernel.Libc.Math
                 double t = Y / X;                                    // atan(t) rounds like t
                 if (!xneg)
                 {
-                    if (t == 0) Errno(ERANGE);
+                    if (t == 0) Errno.Set(Errno.ERANGE);
                     return yneg ? -t : t;
                 }
                 rh = 0; rl = t;
@@ -300,7 +301,7 @@ namespace Nimbus.Kernel.Libc.Math
             {
                 if (a == OneBits) return (long)b < 0 ? -PiOver2Hi : PiOver2Hi;
                 if (a > ExpMask) return x + x;
-                Errno(EDOM);
+                Errno.Set(Errno.EDOM);
                 return PosNaN;
             }
             if (a < 0x3E40000000000000UL) return x;
@@ -318,7 +319,7 @@ namespace Nimbus.Kernel.Libc.Math
             {
                 if (a == OneBits) return (long)b < 0 ? PiHi : 0.0;
                 if (a > ExpMask) return x + x;
-                Errno(EDOM);
+                Errno.Set(Errno.EDOM);
                 return PosNaN;
             }
             if (a < 0x3C80000000000000UL) return PiOver2Hi;          // |x| < 2^-55

@@ -6,6 +6,7 @@
 // Numbers are converted by Stdlib/Numbers*.cs, so scanf rounds and sets errno exactly as strtod does.
 using System;
 using System.Runtime;
+using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Libc.Stdlib;
 
 namespace Nimbus.Kernel.Libc
@@ -38,7 +39,7 @@ namespace Nimbus.Kernel.Libc
         private static delegate*<void*, ulong, void*> Reallocate => Numbers.Reallocate;
         private static delegate*<void*, void> Release => Numbers.Release;
 
-        private const int EOF = -1, EINVAL = 22, EILSEQ = 84;
+        private const int EOF = -1;
 
         // Conversion flags, as glibc names them.
         private const int Long = 0x1, LongDouble = 0x2, Short = 0x4, Suppress = 0x8, Signed = 0x40,
@@ -70,7 +71,7 @@ namespace Nimbus.Kernel.Libc
         // the first assignment.
         public static int Scan(ref ScanSource source, byte* format, VaList* args, ScanMode mode)
         {
-            if (format == null) { Numbers.ReportErrno(EINVAL); return EOF; }
+            if (format == null) { Errno.Set(Errno.EINVAL); return EOF; }
             Engine e;
             e.Source = source;
             e.C = 0;
@@ -129,7 +130,7 @@ namespace Nimbus.Kernel.Libc
         {
             if (e->C == EOF)
             {
-                if (Numbers.CanReadErrno) Numbers.ReportErrno(e->ErrnoAtEnd);
+                if (Numbers.CanReadErrno) Errno.Set(e->ErrnoAtEnd);
                 return EOF;
             }
             int c = e->Source.Read(e->Source.Context);
@@ -181,7 +182,7 @@ namespace Nimbus.Kernel.Libc
             {
                 // glibc asks mbrlen about a non-ASCII format byte; in the C locale that fails (EILSEQ)
                 // and the byte is matched as it is.
-                if (*f >= 0x80) Numbers.ReportErrno(EILSEQ);
+                if (*f >= 0x80) Errno.Set(Errno.EILSEQ);
                 int fc = *f++;
                 if (fc != '%')
                 {
@@ -257,7 +258,7 @@ namespace Nimbus.Kernel.Libc
                         if (bits == 8) flags |= Char;
                         else if (bits == 16) flags |= Short;
                         else if (bits == 64) flags |= LongDouble | Long;
-                        else if (bits != 32) { Numbers.ReportErrno(EINVAL); return ConversionError; }
+                        else if (bits != 32) { Errno.Set(Errno.EINVAL); return ConversionError; }
                         break;
                     }
                     default:
@@ -272,9 +273,9 @@ namespace Nimbus.Kernel.Libc
                     // glibc clears errno while skipping and then puts the caller's back.
                     bool trackErrno = Numbers.CanReadErrno;
                     int savedErrno = Numbers.CurrentErrno();
-                    if (trackErrno) Numbers.ReportErrno(0);
+                    if (trackErrno) Errno.Set(0);
                     do { if (e->C != EOF) Next(e); } while (IsSpace(e->C));
-                    if (trackErrno) Numbers.ReportErrno(savedErrno);
+                    if (trackErrno) Errno.Set(savedErrno);
                     Unget(e, e->C);
                     skipSpace = false;
                 }
@@ -361,7 +362,7 @@ namespace Nimbus.Kernel.Libc
         private static int Finish(Engine* e, int status)
         {
             if (status == InputError && e->Done == 0) e->Done = EOF;
-            if (status == EncodingError) Numbers.ReportErrno(EILSEQ);
+            if (status == EncodingError) Errno.Set(Errno.EILSEQ);
             if (status == OutOfMemory) e->Done = EOF;
             // A %m string that did not complete is freed; on EOF the completed ones are too.
             if (e->Allocation != null) ReleaseAllocation(e->Allocation);

@@ -1,6 +1,7 @@
 // scanf's conversions: %c %s %[ %d %i %u %o %x %b %p %n and the floating-point ones.
 using System;
 using System.Runtime;
+using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Libc.Stdlib;
 
 namespace Nimbus.Kernel.Libc
@@ -108,7 +109,7 @@ namespace Nimbus.Kernel.Libc
                 {
                     // glibc's %l[ ignores mbrtowc failing (errno EILSEQ) and leaves that wchar_t unwritten.
                     bool valid = !wide || IsSingleWideChar(c) || c == 0;
-                    if (!valid) Numbers.ReportErrno(EILSEQ);
+                    if (!valid) Errno.Set(Errno.EILSEQ);
                     if (!(valid ? Put(&o, (uint)c) : Skip(&o))) return OutOfMemory;
                 }
                 if (width > 0 && --width == 0) break;

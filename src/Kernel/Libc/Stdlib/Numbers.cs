@@ -5,6 +5,7 @@
 using System;
 using System.Runtime;
 using System.Runtime.InteropServices;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Stdlib
 {
@@ -17,10 +18,9 @@ namespace Nimbus.Kernel.Libc.Stdlib
 
     internal static unsafe partial class Numbers
     {
-        // errno lives with the scheduler (Process.SetErrno), which the hosted tests cannot build, so
-        // the libc installs it here at start. While null, errno is simply not reported. scanf also
-        // reads errno (glibc saves and restores it around its reads), through GetErrno.
-        public static delegate*<int, void> SetErrno;
+        // errno is set through Abi.Errno.Set. scanf and qsort also read it (glibc saves and restores
+        // it around their reads and mallocs): the libc installs GetErrno at start; while null, errno
+        // reads as 0 and is not restored.
         public static delegate*<int> GetErrno;
 
         // The malloc family, for qsort's merge buffer and scanf's %m strings (glibc mallocs both).
@@ -28,14 +28,6 @@ namespace Nimbus.Kernel.Libc.Stdlib
         public static delegate*<ulong, void*> Allocate;
         public static delegate*<void*, ulong, void*> Reallocate;
         public static delegate*<void*, void> Release;
-
-        private const int EINVAL = 22, ERANGE = 34;
-
-        public static void ReportErrno(int e)
-        {
-            var set = SetErrno;
-            if (set != null) set(e);
-        }
 
         public static bool CanReadErrno => GetErrno != null;
         public static int CurrentErrno() { var get = GetErrno; return get != null ? get() : 0; }
@@ -64,7 +56,7 @@ namespace Nimbus.Kernel.Libc.Stdlib
             magnitude = 0;
             negative = false;
             overflow = false;
-            if (radix < 0 || radix == 1 || radix > 36) { ReportErrno(EINVAL); return false; }
+            if (radix < 0 || radix == 1 || radix > 36) { Errno.Set(Errno.EINVAL); return false; }
             byte* s = nptr;
             while (IsSpace(*s)) s++;
             if (*s == '-') { negative = true; s++; }
@@ -106,17 +98,17 @@ namespace Nimbus.Kernel.Libc.Stdlib
         {
             if (negative)
             {
-                if (overflow || magnitude > 1UL << 63) { ReportErrno(ERANGE); return long.MinValue; }
+                if (overflow || magnitude > 1UL << 63) { Errno.Set(Errno.ERANGE); return long.MinValue; }
                 return (long)(0 - magnitude);
             }
-            if (overflow || magnitude > long.MaxValue) { ReportErrno(ERANGE); return long.MaxValue; }
+            if (overflow || magnitude > long.MaxValue) { Errno.Set(Errno.ERANGE); return long.MaxValue; }
             return (long)magnitude;
         }
 
         // strtoul's: a minus sign negates modulo 2^64; only more than 64 bits is out of range.
         public static ulong ClampUnsigned(ulong magnitude, bool negative, bool overflow)
         {
-            if (overflow) { ReportErrno(ERANGE); return ulong.MaxValue; }
+            if (overflow) { Errno.Set(Errno.ERANGE); return ulong.MaxValue; }
             return negative ? 0 - magnitude : magnitude;
         }
 

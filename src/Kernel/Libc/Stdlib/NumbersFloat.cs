@@ -3,6 +3,7 @@
 // big-integer arithmetic in stack memory. Nothing here throws or allocates.
 using System;
 using System.Runtime;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Stdlib
 {
@@ -196,8 +197,8 @@ namespace Nimbus.Kernel.Libc.Stdlib
             long leadingExponent = integerDigits - 1 - first + exponent;   // value is in [10^this, 10^(this+1))
             long lastExponent = integerDigits - 1 - last + exponent;
 
-            if (leadingExponent >= OverflowDecimalExponent(kind)) { ReportErrno(ERANGE); return Infinity(kind, negative); }
-            if (leadingExponent <= UnderflowDecimalExponent(kind)) { ReportErrno(ERANGE); return Zero(kind, negative); }
+            if (leadingExponent >= OverflowDecimalExponent(kind)) { Errno.Set(Errno.ERANGE); return Infinity(kind, negative); }
+            if (leadingExponent <= UnderflowDecimalExponent(kind)) { Errno.Set(Errno.ERANGE); return Zero(kind, negative); }
 
             // Exact shortcuts: a small integer times or over an exactly representable power of ten is
             // one correctly rounded IEEE operation.
@@ -398,12 +399,12 @@ namespace Nimbus.Kernel.Libc.Stdlib
                 ulong allOnes = precision == 64 ? ulong.MaxValue : (1UL << precision) - 1;
                 if (roundsUp && kept2 == allOnes) tiny = false;
             }
-            if (tiny && inexact) ReportErrno(ERANGE);
+            if (tiny && inexact) Errno.Set(Errno.ERANGE);
             if (kept == 0) return Zero(kind, negative);
 
             bool normal = (kept >> (precision - 1)) != 0;
             long exponentOfTop = ulp + precision - 1;
-            if (normal && exponentOfTop > maxExponent) { ReportErrno(ERANGE); return Infinity(kind, negative); }
+            if (normal && exponentOfTop > maxExponent) { Errno.Set(Errno.ERANGE); return Infinity(kind, negative); }
 
             FloatBits r = default;
             switch (kind)

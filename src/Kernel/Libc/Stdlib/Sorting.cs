@@ -1,5 +1,6 @@
 // qsort, qsort_r and bsearch of the kernel's libc (<stdlib.h>).
 using System.Runtime;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Stdlib
 {
@@ -88,7 +89,7 @@ namespace Nimbus.Kernel.Libc.Stdlib
             {
                 int savedErrno = Numbers.CurrentErrno();
                 allocated = (byte*)Numbers.Allocate(half);
-                if (Numbers.CanReadErrno) Numbers.ReportErrno(savedErrno);
+                if (Numbers.CanReadErrno) Errno.Set(savedErrno);
                 if (allocated != null) { c->Buffer = allocated; c->BufferBytes = half; }
             }
 
