@@ -21,7 +21,7 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         var sources = KernelSources();
         var asmFiles = Directory.GetFiles(Path.Combine(Repo.Src, "Kernel", "Arch", "X64"), "*.S").OrderBy(f => f, StringComparer.Ordinal).ToList();
         var linkerScript = Path.Combine(Repo.Src, "Kernel", "kernel.ld");
-        string hash = InputHash(sources.Concat(asmFiles).Append(linkerScript));
+        string hash = InputHash(sources.Concat(asmFiles).Append(linkerScript).Append(AliasesPath));
         string stampPath = Path.Combine(Repo.KernelOut, "inputs.sha256");
         string stripped = Path.Combine(Repo.KernelOut, "nimbus-stripped.elf");
         if (File.Exists(Repo.KernelElf) && File.Exists(stampPath) && File.ReadAllText(stampPath) == hash)
@@ -148,6 +148,7 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
     // .kexports: u64 count, count x { u64 address, u64 name }, sorted by name for binary search. The
     // addresses are relocations the second link fills in, so they are right even if data moves.
     public const string AbiPrefix = "abi_";
+    private static string AliasesPath => Path.Combine(Repo.Src, "Kernel", "Libc", "Aliases.txt");
 
     private int WriteExportObject(string pass1Elf, string obj)
     {
@@ -159,16 +160,32 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
             if (parts.Length == 3 && parts[2].StartsWith(AbiPrefix, StringComparison.Ordinal) && parts[2].Length > AbiPrefix.Length)
                 names.Add(parts[2]);
         }
+        // Exported name -> symbol, sorted by name (the kernel binary-searches the table).
+        var exports = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var n in names) exports.Add(n[AbiPrefix.Length..], n);
+        // Aliases.txt: "ALIAS TARGET" per line (# comments): ALIAS is exported at abi_TARGET's address.
+        int lineNumber = 0;
+        foreach (var raw in File.ReadLines(AliasesPath))
+        {
+            lineNumber++;
+            string line = raw.Split('#')[0].Trim();
+            if (line.Length == 0) continue;
+            var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            string where = $"{Path.GetRelativePath(Repo.Root, AliasesPath)}:{lineNumber}";
+            if (parts.Length != 2) throw new NimbusException($"{where}: expected \"ALIAS TARGET\", got \"{line}\"");
+            if (!names.Contains(AbiPrefix + parts[1])) throw new NimbusException($"{where}: alias {parts[0]}: target {parts[1]} is not exported (no abi_{parts[1]})");
+            if (!exports.TryAdd(parts[0], AbiPrefix + parts[1])) throw new NimbusException($"{where}: alias {parts[0]} is already exported");
+        }
         var asm = new StringBuilder(".section .kexports, \"a\"\n.balign 8\n");
-        asm.Append($".quad {names.Count}\n");
+        asm.Append($".quad {exports.Count}\n");
         int i = 0;
-        foreach (var n in names) asm.Append($".quad {n}, .Lexport_name{i++}\n");
+        foreach (var e in exports) asm.Append($".quad {e.Value}, .Lexport_name{i++}\n");
         i = 0;
-        foreach (var n in names) asm.Append($".Lexport_name{i++}: .asciz \"{n[AbiPrefix.Length..]}\"\n");
+        foreach (var e in exports) asm.Append($".Lexport_name{i++}: .asciz \"{e.Key}\"\n");
         string path = Path.Combine(Repo.KernelOut, "kexports.S");
         File.WriteAllText(path, asm.ToString());
         Run("as", ["--64", "-o", obj, path], "as");
-        return names.Count;
+        return exports.Count;
     }
 
     private ProcessResult Run(string tool, IEnumerable<string> args, string what)

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace Nimbus.Tests;
 
-// The kernel's libm (Libc/MathLib.cs) against the host's glibc libm.so.6, function by function:
+// The kernel's libm (Libc/Math/) against the host's glibc libm.so.6, function by function:
 // hundreds of thousands of deterministic random inputs (uniform bit patterns, log-uniform magnitudes,
 // the interesting ranges of each function, points near multiples of pi/2, near 1, near overflow and
 // underflow thresholds, subnormals) plus hand-picked edge cases, with errno (EDOM/ERANGE/none)
@@ -471,6 +471,13 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
         var names = typeof(MathLib).GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public)
             .Select(m => m.GetCustomAttribute<System.Runtime.RuntimeExportAttribute>()?.Entry)
             .Where(n => n != null).Select(n => n!).ToHashSet();
+        // Names exported as aliases of these (Libc/Aliases.txt) count too; an alias must not also be code.
+        foreach (var (alias, target) in RepoFiles.Aliases())
+        {
+            if (!names.Contains("abi_" + target)) continue;
+            Assert.False(names.Contains("abi_" + alias), $"{alias} is both an alias of {target} and exported by code");
+            names.Add("abi_" + alias);
+        }
         string[] required =
         {
             "sqrt", "sqrtf", "fabs", "fabsf", "floor", "floorf", "ceil", "ceilf", "trunc", "truncf", "round", "roundf", "lround",

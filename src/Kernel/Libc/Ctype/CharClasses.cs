@@ -34,7 +34,9 @@ namespace Nimbus.Kernel.Libc.Ctype
         private static int Is(int c, ushort mask) => c >= -128 && c < 256 ? ClassOf(c & 0xFF) & mask : 0;
 
         // The toupper/tolower tables map -128..-2 to 128..254 (a signed char means its byte) and EOF to EOF.
+        [RuntimeExport("abi_toupper")]
         public static int UpperOf(int c) => c >= 'a' && c <= 'z' ? c - 32 : c >= -128 && c < -1 ? c + 256 : c;
+        [RuntimeExport("abi_tolower")]
         public static int LowerOf(int c) => c >= 'A' && c <= 'Z' ? c + 32 : c >= -128 && c < -1 ? c + 256 : c;
 
         private struct CtypeTables
@@ -91,39 +93,7 @@ namespace Nimbus.Kernel.Libc.Ctype
         [RuntimeExport("abi_isctype")] internal static int Isctype(int c, int mask) => Is(c, (ushort)mask);
         [RuntimeExport("abi_isascii")] internal static int Isascii(int c) => (c & ~0x7F) == 0 ? 1 : 0;
         [RuntimeExport("abi_toascii")] internal static int Toascii(int c) => c & 0x7F;
-        [RuntimeExport("abi_toupper")] internal static int Toupper(int c) => UpperOf(c);
-        [RuntimeExport("abi_tolower")] internal static int Tolower(int c) => LowerOf(c);
-        [RuntimeExport("abi__toupper")] internal static int ToupperRaw(int c) => UpperOf(c);
-        [RuntimeExport("abi__tolower")] internal static int TolowerRaw(int c) => LowerOf(c);
-
-        // The locale_t variants: only the C locale exists, so the locale argument changes nothing.
-        [RuntimeExport("abi_isalnum_l")] internal static int IsalnumL(int c, void* l) => Is(c, ClassAlnum);
-        [RuntimeExport("abi_isalpha_l")] internal static int IsalphaL(int c, void* l) => Is(c, ClassAlpha);
-        [RuntimeExport("abi_isblank_l")] internal static int IsblankL(int c, void* l) => Is(c, ClassBlank);
-        [RuntimeExport("abi_iscntrl_l")] internal static int IscntrlL(int c, void* l) => Is(c, ClassCntrl);
-        [RuntimeExport("abi_isdigit_l")] internal static int IsdigitL(int c, void* l) => Is(c, ClassDigit);
-        [RuntimeExport("abi_isgraph_l")] internal static int IsgraphL(int c, void* l) => Is(c, ClassGraph);
-        [RuntimeExport("abi_islower_l")] internal static int IslowerL(int c, void* l) => Is(c, ClassLower);
-        [RuntimeExport("abi_isprint_l")] internal static int IsprintL(int c, void* l) => Is(c, ClassPrint);
-        [RuntimeExport("abi_ispunct_l")] internal static int IspunctL(int c, void* l) => Is(c, ClassPunct);
-        [RuntimeExport("abi_isspace_l")] internal static int IsspaceL(int c, void* l) => Is(c, ClassSpace);
-        [RuntimeExport("abi_isupper_l")] internal static int IsupperL(int c, void* l) => Is(c, ClassUpper);
-        [RuntimeExport("abi_isxdigit_l")] internal static int IsxdigitL(int c, void* l) => Is(c, ClassXDigit);
-        [RuntimeExport("abi_toupper_l")] internal static int ToupperL(int c, void* l) => UpperOf(c);
-        [RuntimeExport("abi_tolower_l")] internal static int TolowerL(int c, void* l) => LowerOf(c);
-        [RuntimeExport("abi___isalnum_l")] internal static int IsalnumL2(int c, void* l) => Is(c, ClassAlnum);
-        [RuntimeExport("abi___isalpha_l")] internal static int IsalphaL2(int c, void* l) => Is(c, ClassAlpha);
-        [RuntimeExport("abi___isblank_l")] internal static int IsblankL2(int c, void* l) => Is(c, ClassBlank);
-        [RuntimeExport("abi___iscntrl_l")] internal static int IscntrlL2(int c, void* l) => Is(c, ClassCntrl);
-        [RuntimeExport("abi___isdigit_l")] internal static int IsdigitL2(int c, void* l) => Is(c, ClassDigit);
-        [RuntimeExport("abi___isgraph_l")] internal static int IsgraphL2(int c, void* l) => Is(c, ClassGraph);
-        [RuntimeExport("abi___islower_l")] internal static int IslowerL2(int c, void* l) => Is(c, ClassLower);
-        [RuntimeExport("abi___isprint_l")] internal static int IsprintL2(int c, void* l) => Is(c, ClassPrint);
-        [RuntimeExport("abi___ispunct_l")] internal static int IspunctL2(int c, void* l) => Is(c, ClassPunct);
-        [RuntimeExport("abi___isspace_l")] internal static int IsspaceL2(int c, void* l) => Is(c, ClassSpace);
-        [RuntimeExport("abi___isupper_l")] internal static int IsupperL2(int c, void* l) => Is(c, ClassUpper);
-        [RuntimeExport("abi___isxdigit_l")] internal static int IsxdigitL2(int c, void* l) => Is(c, ClassXDigit);
-        [RuntimeExport("abi___toupper_l")] internal static int ToupperL2(int c, void* l) => UpperOf(c);
-        [RuntimeExport("abi___tolower_l")] internal static int TolowerL2(int c, void* l) => LowerOf(c);
+        // The locale_t variants (isalpha_l, __toupper_l, ...) are aliases (Libc/Aliases.txt): only the
+        // C locale exists, so the extra argument changes nothing.
     }
 }

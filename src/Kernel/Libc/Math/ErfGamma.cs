@@ -72,6 +72,7 @@ namespace Nimbus.Kernel.Libc.Math
             return k;
         }
 
+        [RuntimeExport("abi_erf")]
         public static double Erf(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;
@@ -98,6 +99,7 @@ namespace Nimbus.Kernel.Libc.Math
             return (long)b < 0 ? -r : r;
         }
 
+        [RuntimeExport("abi_erfc")]
         public static double Erfc(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;
@@ -191,6 +193,7 @@ namespace Nimbus.Kernel.Libc.Math
             if (x < 0) { h = -h; l = -l; }
         }
 
+        [RuntimeExport("abi_tgamma")]
         public static double Tgamma(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;
@@ -336,6 +339,7 @@ namespace Nimbus.Kernel.Libc.Math
             return r;
         }
 
+        [RuntimeExport("abi_lgamma_r")]
         public static double LgammaR(double x, int* sign)
         {
             *sign = 1;
@@ -376,16 +380,22 @@ namespace Nimbus.Kernel.Libc.Math
             return h + (e + e2 + LnPiLo - ll - gl);
         }
 
+        [RuntimeExport("abi_lgamma")]
         public static double Lgamma(double x)
         {
             int s;
             return LgammaR(x, &s);
         }
 
+        [RuntimeExport("abi_erff")]
         public static float ErfF(float x) => (float)Erf(x);
+        [RuntimeExport("abi_erfcf")]
         public static float ErfcF(float x) => Narrow(Erfc(x));
+        [RuntimeExport("abi_tgammaf")]
         public static float TgammaF(float x) => Narrow(Tgamma(x));
+        [RuntimeExport("abi_lgammaf_r")]
         public static float LgammaRF(float x, int* sign) => Narrow(LgammaR(x, sign));
+        [RuntimeExport("abi_lgammaf")]
         public static float LgammaF(float x)
         {
             int s;

@@ -8,9 +8,12 @@ namespace Nimbus.Kernel.Libc.Math
 {
     internal static unsafe partial class MathLib
     {
+        [RuntimeExport("abi_fabs")]
         public static double Fabs(double x) => FromBits(Bits(x) & AbsMask);
+        [RuntimeExport("abi_copysign")]
         public static double Copysign(double x, double y) => FromBits((Bits(x) & AbsMask) | (Bits(y) & SignMask));
 
+        [RuntimeExport("abi_floor")]
         public static double Floor(double x)
         {
             ulong b = Bits(x);
@@ -27,6 +30,7 @@ namespace Nimbus.Kernel.Libc.Math
             return FromBits(b & ~m);
         }
 
+        [RuntimeExport("abi_ceil")]
         public static double Ceil(double x)
         {
             ulong b = Bits(x);
@@ -43,6 +47,7 @@ namespace Nimbus.Kernel.Libc.Math
             return FromBits(b & ~m);
         }
 
+        [RuntimeExport("abi_trunc")]
         public static double Trunc(double x)
         {
             ulong b = Bits(x);
@@ -53,6 +58,7 @@ namespace Nimbus.Kernel.Libc.Math
         }
 
         // Halfway cases away from zero.
+        [RuntimeExport("abi_round")]
         public static double Round(double x)
         {
             ulong b = Bits(x);
@@ -66,6 +72,7 @@ namespace Nimbus.Kernel.Libc.Math
         }
 
         // Round to nearest, ties to even (the default rounding mode; the kernel never changes it).
+        [RuntimeExport("abi_rint")]
         public static double Rint(double x)
         {
             ulong b = Bits(x);
@@ -93,9 +100,12 @@ namespace Nimbus.Kernel.Libc.Math
             return IntegralToInt64(r);
         }
 
+        [RuntimeExport("abi_lrint")]
         public static long Lrint(double x) => ToInt64OrMin(Rint(x));
+        [RuntimeExport("abi_lround")]
         public static long Lround(double x) => ToInt64OrMin(Round(x));
 
+        [RuntimeExport("abi_modf")]
         public static double Modf(double x, double* ip)
         {
             ulong b = Bits(x);
@@ -110,6 +120,7 @@ namespace Nimbus.Kernel.Libc.Math
             return FromBits((Bits(f) & AbsMask) | (b & SignMask));
         }
 
+        [RuntimeExport("abi_frexp")]
         public static double Frexp(double x, int* ep)
         {
             ulong b = Bits(x);
@@ -121,6 +132,7 @@ namespace Nimbus.Kernel.Libc.Math
         }
 
         // x * 2^n, rounded once (subnormal results included).
+        [RuntimeExport("abi_ldexp")]
         public static double Scalbn(double x, int n)
         {
             ulong a = Bits(x) & AbsMask;
@@ -155,8 +167,10 @@ namespace Nimbus.Kernel.Libc.Math
             return y;
         }
 
+        [RuntimeExport("abi_scalbln")]
         public static double Scalbln(double x, long n) => Scalbn(x, n > 100000 ? 100000 : n < -100000 ? -100000 : (int)n);
 
+        [RuntimeExport("abi_ilogb")]
         public static int Ilogb(double x)
         {
             ulong a = Bits(x) & AbsMask;
@@ -167,6 +181,7 @@ namespace Nimbus.Kernel.Libc.Math
         }
 
         // x / 2^ilogb(x), in [1, 2) for finite nonzero x (0, inf, NaN: EDOM from ilogb, as in glibc).
+        [RuntimeExport("abi_significand")]
         public static double Significand(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;
@@ -175,6 +190,7 @@ namespace Nimbus.Kernel.Libc.Math
             return FromBits((b & SignMask) | OneBits | (m & MantMask));
         }
 
+        [RuntimeExport("abi_logb")]
         public static double Logb(double x)
         {
             ulong a = Bits(x) & AbsMask;
@@ -184,6 +200,7 @@ namespace Nimbus.Kernel.Libc.Math
             return (int)(a >> 52) - 1023;
         }
 
+        [RuntimeExport("abi_nextafter")]
         public static double Nextafter(double x, double y)
         {
             if (IsNaN(x) || IsNaN(y)) return x + y;
@@ -203,6 +220,7 @@ namespace Nimbus.Kernel.Libc.Math
 
         // glibc (maxsd/minsd semantics): a quiet NaN loses, a signaling NaN wins; when equal (+0 and -0),
         // the second argument.
+        [RuntimeExport("abi_fmax")]
         public static double Fmax(double x, double y)
         {
             if (IsSignalingNaN(x) || IsSignalingNaN(y)) return x + y;
@@ -211,6 +229,7 @@ namespace Nimbus.Kernel.Libc.Math
             return x > y ? x : y;
         }
 
+        [RuntimeExport("abi_fmin")]
         public static double Fmin(double x, double y)
         {
             if (IsSignalingNaN(x) || IsSignalingNaN(y)) return x + y;
@@ -219,6 +238,7 @@ namespace Nimbus.Kernel.Libc.Math
             return x < y ? x : y;
         }
 
+        [RuntimeExport("abi_fdim")]
         public static double Fdim(double x, double y)
         {
             if (IsNaN(x) || IsNaN(y)) return x + y;
@@ -247,6 +267,7 @@ namespace Nimbus.Kernel.Libc.Math
             return r;
         }
 
+        [RuntimeExport("abi_fmod")]
         public static double Fmod(double x, double y)
         {
             ulong bx = Bits(x), by = Bits(y), ax = bx & AbsMask, ay = by & AbsMask;
@@ -262,6 +283,7 @@ namespace Nimbus.Kernel.Libc.Math
 
         // IEEE remainder: x - n*y, n the integer nearest x/y (ties to even); quo gets n's low 3 bits and sign.
         // glibc sets no errno in remquo (remainder does).
+        [RuntimeExport("abi_remquo")]
         public static double Remquo(double x, double y, int* quo)
         {
             *quo = 0;
@@ -291,6 +313,7 @@ namespace Nimbus.Kernel.Libc.Math
             return FromBits(Bits(Compose(r, ey)) | sign);
         }
 
+        [RuntimeExport("abi_remainder")]
         public static double Remainder(double x, double y)
         {
             ulong ax = Bits(x) & AbsMask, ay = Bits(y) & AbsMask;
@@ -300,6 +323,7 @@ namespace Nimbus.Kernel.Libc.Math
         }
 
         // x*y + z with one rounding, in 128-bit integer arithmetic.
+        [RuntimeExport("abi_fma")]
         public static double Fma(double x, double y, double z)
         {
             ulong bx = Bits(x), by = Bits(y), bz = Bits(z);
@@ -416,12 +440,14 @@ namespace Nimbus.Kernel.Libc.Math
         }
 
         // sqrtsd (Arch/X64/math.S): correctly rounded; -0 stays -0, x < 0 gives NaN and EDOM.
+        [RuntimeExport("abi_sqrt")]
         public static double Sqrt(double x)
         {
             if (x < 0) Errno.Set(Errno.EDOM);
             return MathHardware.Sqrt(x);
         }
 
+        [RuntimeExport("abi_cbrt")]
         public static double Cbrt(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;
@@ -445,6 +471,7 @@ namespace Nimbus.Kernel.Libc.Math
             return FromBits((Bits(y) + ((ulong)(long)q << 52)) | (b & SignMask));
         }
 
+        [RuntimeExport("abi_hypot")]
         public static double Hypot(double x, double y)
         {
             ulong ax = Bits(x) & AbsMask, ay = Bits(y) & AbsMask;
@@ -469,5 +496,9 @@ namespace Nimbus.Kernel.Libc.Math
             if ((Bits(r) & AbsMask) == ExpMask) Errno.Set(Errno.ERANGE);
             return r;
         }
+
+        // nan("n-char-sequence"): the payload is implementation-defined; glibc's default quiet NaN.
+        [RuntimeExport("abi_nan")] public static double Nan(byte* tag) => FromBits(0x7FF8000000000000UL);
+        [RuntimeExport("abi_nanf")] public static float NanF(byte* tag) => FromBitsF(0x7FC00000u);
     }
 }

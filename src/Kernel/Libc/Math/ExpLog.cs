@@ -33,6 +33,7 @@ namespace Nimbus.Kernel.Libc.Math
             return (int)(n >> 6);
         }
 
+        [RuntimeExport("abi_exp")]
         public static double Exp(double x)
         {
             ulong a = Bits(x) & AbsMask;
@@ -61,6 +62,7 @@ namespace Nimbus.Kernel.Libc.Math
             return 0.0;
         }
 
+        [RuntimeExport("abi_exp2")]
         public static double Exp2(double x)
         {
             ulong a = Bits(x) & AbsMask;
@@ -77,6 +79,7 @@ namespace Nimbus.Kernel.Libc.Math
             return res;
         }
 
+        [RuntimeExport("abi_exp10")]
         public static double Exp10(double x)
         {
             ulong a = Bits(x) & AbsMask;
@@ -117,6 +120,7 @@ namespace Nimbus.Kernel.Libc.Math
             FastTwoSum(h, l, out h, out l);
         }
 
+        [RuntimeExport("abi_expm1")]
         public static double Expm1(double x)
         {
             ulong a = Bits(x) & AbsMask;
@@ -181,6 +185,7 @@ namespace Nimbus.Kernel.Libc.Math
             return true;
         }
 
+        [RuntimeExport("abi_log")]
         public static double Log(double x)
         {
             if (LogSpecial(x, out double r)) return r;
@@ -188,6 +193,7 @@ namespace Nimbus.Kernel.Libc.Math
             return h + l;
         }
 
+        [RuntimeExport("abi_log2")]
         public static double Log2(double x)
         {
             if (LogSpecial(x, out double r)) return r;
@@ -197,6 +203,7 @@ namespace Nimbus.Kernel.Libc.Math
             return a + (ae + pl);
         }
 
+        [RuntimeExport("abi_log10")]
         public static double Log10(double x)
         {
             if (LogSpecial(x, out double r)) return IsNaN(r) && !IsNaN(x) ? PosNaN : r;
@@ -225,6 +232,7 @@ namespace Nimbus.Kernel.Libc.Math
             FastTwoSum(h, l + ul / uh, out hi, out lo);
         }
 
+        [RuntimeExport("abi_log1p")]
         public static double Log1p(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;
@@ -254,6 +262,7 @@ namespace Nimbus.Kernel.Libc.Math
             return (ay & unit) != 0 ? 1 : 2;
         }
 
+        [RuntimeExport("abi_pow")]
         public static double Pow(double x, double y)
         {
             ulong bx = Bits(x), by = Bits(y), ax = bx & AbsMask, ay = by & AbsMask;

@@ -9,6 +9,7 @@ namespace Nimbus.Kernel.Libc.Math
     {
         // ---------------------------------------------------------------- hyperbolic
 
+        [RuntimeExport("abi_sinh")]
         public static double Sinh(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;
@@ -35,6 +36,7 @@ namespace Nimbus.Kernel.Libc.Math
             return (long)b < 0 ? -r : r;
         }
 
+        [RuntimeExport("abi_cosh")]
         public static double Cosh(double x)
         {
             ulong a = Bits(x) & AbsMask;
@@ -60,6 +62,7 @@ namespace Nimbus.Kernel.Libc.Math
             return r;
         }
 
+        [RuntimeExport("abi_tanh")]
         public static double Tanh(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;
@@ -79,6 +82,7 @@ namespace Nimbus.Kernel.Libc.Math
             return (long)b < 0 ? -r : r;
         }
 
+        [RuntimeExport("abi_asinh")]
         public static double Asinh(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;
@@ -109,6 +113,7 @@ namespace Nimbus.Kernel.Libc.Math
             return (long)b < 0 ? -r : r;
         }
 
+        [RuntimeExport("abi_acosh")]
         public static double Acosh(double x)
         {
             if (IsNaN(x)) return x + x;
@@ -136,6 +141,7 @@ namespace Nimbus.Kernel.Libc.Math
             return rh + rl;
         }
 
+        [RuntimeExport("abi_atanh")]
         public static double Atanh(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;

@@ -189,11 +189,16 @@ namespace Nimbus.Kernel.Libc.Math
 
         // ---------------------------------------------------------------- classification
 
+        [RuntimeExport("abi_isnan")]
         public static int IsNan(double x) => (Bits(x) & AbsMask) > ExpMask ? 1 : 0;
+        [RuntimeExport("abi_isinf")]
         public static int IsInf(double x) => (Bits(x) & AbsMask) == ExpMask ? ((long)Bits(x) < 0 ? -1 : 1) : 0;
+        [RuntimeExport("abi_finite")]
         public static int Finite(double x) => (Bits(x) & AbsMask) < ExpMask ? 1 : 0;
+        [RuntimeExport("abi___signbit")]
         public static int SignBit(double x) => (int)(Bits(x) >> 63);
         // glibc's FP_NAN, FP_INFINITE, FP_ZERO, FP_SUBNORMAL, FP_NORMAL = 0..4.
+        [RuntimeExport("abi___fpclassify")]
         public static int FpClassify(double x)
         {
             ulong a = Bits(x) & AbsMask;
@@ -202,10 +207,15 @@ namespace Nimbus.Kernel.Libc.Math
             if (a == 0) return 2;
             return a < Implicit ? 3 : 4;
         }
+        [RuntimeExport("abi_isnanf")]
         public static int IsNanF(float x) => (BitsF(x) & 0x7FFFFFFFu) > 0x7F800000u ? 1 : 0;
+        [RuntimeExport("abi_isinff")]
         public static int IsInfF(float x) => (BitsF(x) & 0x7FFFFFFFu) == 0x7F800000u ? ((int)BitsF(x) < 0 ? -1 : 1) : 0;
+        [RuntimeExport("abi_finitef")]
         public static int FiniteF(float x) => (BitsF(x) & 0x7FFFFFFFu) < 0x7F800000u ? 1 : 0;
+        [RuntimeExport("abi___signbitf")]
         public static int SignBitF(float x) => (int)(BitsF(x) >> 31);
+        [RuntimeExport("abi___fpclassifyf")]
         public static int FpClassifyF(float x)
         {
             uint a = BitsF(x) & 0x7FFFFFFFu;

@@ -115,6 +115,7 @@ namespace Nimbus.Kernel.Libc.Math
             if (neg) { sh = -sh; sl = -sl; }
         }
 
+        [RuntimeExport("abi_sin")]
         public static double Sin(double x)
         {
             ulong a = Bits(x) & AbsMask;
@@ -131,6 +132,7 @@ namespace Nimbus.Kernel.Libc.Math
             }
         }
 
+        [RuntimeExport("abi_cos")]
         public static double Cos(double x)
         {
             ulong a = Bits(x) & AbsMask;
@@ -147,6 +149,7 @@ namespace Nimbus.Kernel.Libc.Math
             }
         }
 
+        [RuntimeExport("abi_sincos")]
         public static void SinCos(double x, double* sp, double* cp)
         {
             ulong a = Bits(x) & AbsMask;
@@ -164,6 +167,7 @@ namespace Nimbus.Kernel.Libc.Math
             }
         }
 
+        [RuntimeExport("abi_tan")]
         public static double Tan(double x)
         {
             ulong a = Bits(x) & AbsMask;
@@ -216,6 +220,7 @@ namespace Nimbus.Kernel.Libc.Math
             }
         }
 
+        [RuntimeExport("abi_atan")]
         public static double Atan(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;
@@ -238,6 +243,7 @@ namespace Nimbus.Kernel.Libc.Math
             return (long)b < 0 ? -r : r;
         }
 
+        [RuntimeExport("abi_atan2")]
         public static double Atan2(double y, double x)
         {
             ulong bx = Bits(x), by = Bits(y), ax = bx & AbsMask, ay = by & AbsMask;
@@ -294,6 +300,7 @@ namespace Nimbus.Kernel.Libc.Math
             SqrtDD(d, de, out sh, out sl);
         }
 
+        [RuntimeExport("abi_asin")]
         public static double Asin(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;
@@ -312,6 +319,7 @@ namespace Nimbus.Kernel.Libc.Math
             return (long)b < 0 ? -r : r;
         }
 
+        [RuntimeExport("abi_acos")]
         public static double Acos(double x)
         {
             ulong b = Bits(x), a = b & AbsMask;

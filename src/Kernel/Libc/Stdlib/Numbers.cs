@@ -119,52 +119,24 @@ namespace Nimbus.Kernel.Libc.Stdlib
             ReadInteger(s, end, radix, binaryPrefix, out ulong m, out bool negative, out bool overflow) ? ClampUnsigned(m, negative, overflow) : 0;
 
         [RuntimeExport("abi_strtol")] internal static long Strtol(byte* s, byte** e, int b) => ToSigned(s, e, b);
-        [RuntimeExport("abi_strtoll")] internal static long Strtoll(byte* s, byte** e, int b) => ToSigned(s, e, b);
-        [RuntimeExport("abi_strtoq")] internal static long Strtoq(byte* s, byte** e, int b) => ToSigned(s, e, b);
-        [RuntimeExport("abi_strtoimax")] internal static long Strtoimax(byte* s, byte** e, int b) => ToSigned(s, e, b);
         [RuntimeExport("abi_strtoul")] internal static ulong Strtoul(byte* s, byte** e, int b) => ToUnsigned(s, e, b);
-        [RuntimeExport("abi_strtoull")] internal static ulong Strtoull(byte* s, byte** e, int b) => ToUnsigned(s, e, b);
-        [RuntimeExport("abi_strtouq")] internal static ulong Strtouq(byte* s, byte** e, int b) => ToUnsigned(s, e, b);
-        [RuntimeExport("abi_strtoumax")] internal static ulong Strtoumax(byte* s, byte** e, int b) => ToUnsigned(s, e, b);
 
         // glibc 2.38 names (C23: "0b" prefixes too) that programs built against newer headers import.
         [RuntimeExport("abi___isoc23_strtol")] internal static long Isoc23Strtol(byte* s, byte** e, int b) => ToSigned(s, e, b, true);
-        [RuntimeExport("abi___isoc23_strtoll")] internal static long Isoc23Strtoll(byte* s, byte** e, int b) => ToSigned(s, e, b, true);
-        [RuntimeExport("abi___isoc23_strtoimax")] internal static long Isoc23Strtoimax(byte* s, byte** e, int b) => ToSigned(s, e, b, true);
         [RuntimeExport("abi___isoc23_strtoul")] internal static ulong Isoc23Strtoul(byte* s, byte** e, int b) => ToUnsigned(s, e, b, true);
-        [RuntimeExport("abi___isoc23_strtoull")] internal static ulong Isoc23Strtoull(byte* s, byte** e, int b) => ToUnsigned(s, e, b, true);
-        [RuntimeExport("abi___isoc23_strtoumax")] internal static ulong Isoc23Strtoumax(byte* s, byte** e, int b) => ToUnsigned(s, e, b, true);
-        [RuntimeExport("abi___isoc23_strtol_l")] internal static long Isoc23StrtolL(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b, true);
-        [RuntimeExport("abi___isoc23_strtoll_l")] internal static long Isoc23StrtollL(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b, true);
-        [RuntimeExport("abi___isoc23_strtoul_l")] internal static ulong Isoc23StrtoulL(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b, true);
-        [RuntimeExport("abi___isoc23_strtoull_l")] internal static ulong Isoc23StrtoullL(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b, true);
 
-        // Locale variants (only the C locale exists) and the internal names old binaries import.
-        [RuntimeExport("abi_strtol_l")] internal static long StrtolL(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b);
-        [RuntimeExport("abi___strtol_l")] internal static long StrtolL2(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b);
-        [RuntimeExport("abi_strtoll_l")] internal static long StrtollL(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b);
-        [RuntimeExport("abi___strtoll_l")] internal static long StrtollL2(byte* s, byte** e, int b, void* l) => ToSigned(s, e, b);
-        [RuntimeExport("abi_strtoul_l")] internal static ulong StrtoulL(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b);
-        [RuntimeExport("abi___strtoul_l")] internal static ulong StrtoulL2(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b);
-        [RuntimeExport("abi_strtoull_l")] internal static ulong StrtoullL(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b);
-        [RuntimeExport("abi___strtoull_l")] internal static ulong StrtoullL2(byte* s, byte** e, int b, void* l) => ToUnsigned(s, e, b);
-        [RuntimeExport("abi___strtol_internal")] internal static long StrtolInternal(byte* s, byte** e, int b, int group) => ToSigned(s, e, b);
-        [RuntimeExport("abi___strtoll_internal")] internal static long StrtollInternal(byte* s, byte** e, int b, int group) => ToSigned(s, e, b);
-        [RuntimeExport("abi___strtoul_internal")] internal static ulong StrtoulInternal(byte* s, byte** e, int b, int group) => ToUnsigned(s, e, b);
-        [RuntimeExport("abi___strtoull_internal")] internal static ulong StrtoullInternal(byte* s, byte** e, int b, int group) => ToUnsigned(s, e, b);
+        // strtoll, strtoimax, the locale variants (only the C locale exists) and the internal names old
+        // binaries import are aliases of these (Libc/Aliases.txt): long long is long on x86-64.
 
         // glibc's atoi is (int) strtol(s, NULL, 10): it truncates, and errno still reports overflow.
         [RuntimeExport("abi_atoi")] internal static int Atoi(byte* s) => (int)ToSigned(s, null, 10);
         [RuntimeExport("abi_atol")] internal static long Atol(byte* s) => ToSigned(s, null, 10);
-        [RuntimeExport("abi_atoll")] internal static long Atoll(byte* s) => ToSigned(s, null, 10);
 
         // =============================================================================================
         // abs and div. Dividing by zero faults as in glibc (SIGFPE); MIN / -1 wraps instead of trapping.
 
         [RuntimeExport("abi_abs")] internal static int Abs(int v) => v < 0 ? -v : v;
         [RuntimeExport("abi_labs")] internal static long Labs(long v) => v < 0 ? -v : v;
-        [RuntimeExport("abi_llabs")] internal static long Llabs(long v) => v < 0 ? -v : v;
-        [RuntimeExport("abi_imaxabs")] internal static long Imaxabs(long v) => v < 0 ? -v : v;
 
         [RuntimeExport("abi_div")]
         internal static IntQuotient Div(int numerator, int denominator)
@@ -175,17 +147,13 @@ namespace Nimbus.Kernel.Libc.Stdlib
             return r;
         }
 
-        private static LongQuotient DivideLong(long numerator, long denominator)
+        [RuntimeExport("abi_ldiv")]
+        internal static LongQuotient Ldiv(long numerator, long denominator)
         {
             LongQuotient r;
             if (denominator == -1) { r.Quot = -numerator; r.Rem = 0; }
             else { r.Quot = numerator / denominator; r.Rem = numerator % denominator; }
             return r;
         }
-
-        [RuntimeExport("abi_ldiv")] internal static LongQuotient Ldiv(long n, long d) => DivideLong(n, d);
-        [RuntimeExport("abi_lldiv")] internal static LongQuotient Lldiv(long n, long d) => DivideLong(n, d);
-        [RuntimeExport("abi_imaxdiv")] internal static LongQuotient Imaxdiv(long n, long d) => DivideLong(n, d);
-
     }
 }

@@ -39,15 +39,6 @@ namespace Nimbus.Kernel.Libc.Stdlib
         [RuntimeExport("abi_strtod")] internal static double Strtod(byte* s, byte** e) => ToDouble(ParseFloat(s, e, FloatKind.Double));
         [RuntimeExport("abi_strtof")] internal static float Strtof(byte* s, byte** e) => ToSingle(ParseFloat(s, e, FloatKind.Single));
         [RuntimeExport("abi_atof")] internal static double Atof(byte* s) => ToDouble(ParseFloat(s, null, FloatKind.Double));
-        [RuntimeExport("abi_strtof32")] internal static float Strtof32(byte* s, byte** e) => ToSingle(ParseFloat(s, e, FloatKind.Single));
-        [RuntimeExport("abi_strtof64")] internal static double Strtof64(byte* s, byte** e) => ToDouble(ParseFloat(s, e, FloatKind.Double));
-        [RuntimeExport("abi_strtof32x")] internal static double Strtof32x(byte* s, byte** e) => ToDouble(ParseFloat(s, e, FloatKind.Double));
-        [RuntimeExport("abi_strtod_l")] internal static double StrtodL(byte* s, byte** e, void* l) => ToDouble(ParseFloat(s, e, FloatKind.Double));
-        [RuntimeExport("abi___strtod_l")] internal static double StrtodL2(byte* s, byte** e, void* l) => ToDouble(ParseFloat(s, e, FloatKind.Double));
-        [RuntimeExport("abi_strtof_l")] internal static float StrtofL(byte* s, byte** e, void* l) => ToSingle(ParseFloat(s, e, FloatKind.Single));
-        [RuntimeExport("abi___strtof_l")] internal static float StrtofL2(byte* s, byte** e, void* l) => ToSingle(ParseFloat(s, e, FloatKind.Single));
-        [RuntimeExport("abi___strtod_internal")] internal static double StrtodInternal(byte* s, byte** e, int group) => ToDouble(ParseFloat(s, e, FloatKind.Double));
-        [RuntimeExport("abi___strtof_internal")] internal static float StrtofInternal(byte* s, byte** e, int group) => ToSingle(ParseFloat(s, e, FloatKind.Single));
         // strtold returns its value in the x87 st(0), which C# cannot do: ParseFloat(..., Extended)
         // has the result, and an assembly trampoline that loads it with fld is all strtold still needs.
 
