@@ -1,7 +1,7 @@
 using System;
 using System.Runtime;
-using Nimbus.Kernel.Abi;
 using System.Runtime.CompilerServices;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Math
 {
@@ -21,9 +21,10 @@ namespace Nimbus.Kernel.Libc.Math
     //    series of log Gamma(2+t) near 1 and 2, and Taylor expansions around the zeros in (-16, -2).
     //  - float variants compute in double and round once more (error <= 0.5 ulp + 2^-29 ulp).
     //  - Rounding mode: round-to-nearest is assumed throughout (rint and lrint use it).
-    // errno: EDOM / ERANGE where glibc sets them, through Abi.Errno.Set; NaN
-    // results carry the sign glibc gives them. Allocation-free, no exceptions, no locks.
-    // The tables at the end were computed with 3000-bit arithmetic (mpmath); each is defined by its
+    // errno: EDOM / ERANGE where glibc sets them, through Abi.Errno.Set; NaN results carry the sign
+    // glibc gives them. Allocation-free, no exceptions, no locks.
+    // The lookup tables: MathTables.Generated.cs (exactly rounded values, each defined by its comment;
+    // tests/Nimbus.Tests/MathTablesTests.cs recomputes them) and FitTables.cs (fits made offline).
     internal static unsafe partial class MathLib
     {
         private const ulong SignMask = 0x8000000000000000UL, AbsMask = 0x7FFFFFFFFFFFFFFFUL;
