@@ -22,13 +22,13 @@ public static class Bench
 {
     public static int Boot(int runs, int linuxRuns, bool json, bool withLinux)
     {
-        if (runs < 10) throw new NimbusException("--runs must be at least 10", Program.UsageError);
+        if (runs < 1) throw new NimbusException("--runs must be at least 1", Program.UsageError);
         if (linuxRuns < 1) throw new NimbusException("--linux-runs must be at least 1", Program.UsageError);
         Program.BuildKernel(verbose: false, quiet: json);
         string accel = Qemu.ResolveAccel("auto", Repo.KernelElf, Program.Info);
         var metrics = new List<Metric>();
         (string Vmlinux, string Initrd)? linux = null;
-        if (withLinux) linux = LinuxGuest.Prepare(Path.Combine(Repo.Cache, "linux-guest"), Program.Info);
+        if (withLinux) linux = LinuxGuest.Prepare(Path.Combine(Repo.Cache, "linux-guest"), json ? Ui.Silent : Program.Info);
 
         foreach (var machine in Qemu.Machines)
         {
@@ -118,13 +118,15 @@ public static class Bench
     public static void PrintMetrics(List<Metric> metrics)
     {
         var ci = CultureInfo.InvariantCulture;
-        Console.WriteLine($"{"metric",-22} {"nimbus min",11} {"median",9} {"max",9} | {"linux min",10} {"median",9} {"max",9} | {"linux/nimbus",12}");
-        foreach (var m in metrics)
-        {
-            string linux = m.Linux == null ? $"{"",10} {"",9} {"",9}" :
-                string.Format(ci, "{0,10:F1} {1,9:F1} {2,9:F1}", m.Linux.Min, m.Linux.Median, m.Linux.Max);
-            string ratio = m.Linux == null ? "" : string.Format(ci, "{0,11:F1}x", m.Linux.Median / m.Nimbus.Median);
-            Console.WriteLine(string.Format(ci, "{0,-22} {1,11:F3} {2,9:F3} {3,9:F3} | {4} | {5}", m.Name, m.Nimbus.Min, m.Nimbus.Median, m.Nimbus.Max, linux, ratio));
-        }
+        string F(double v, string format) => v.ToString(format, ci);
+        bool withLinux = metrics.Any(m => m.Linux != null);      // no empty peer columns under --no-linux
+        Ui.WriteTable(withLinux ? ["metric", "nimbus min", "median", "max", "linux min", "median", "max", "linux/nimbus"] : ["metric", "nimbus min", "median", "max"],
+            metrics.Select(m =>
+            {
+                string[] nimbus = [m.Name, F(m.Nimbus.Min, "F3"), F(m.Nimbus.Median, "F3"), F(m.Nimbus.Max, "F3")];
+                if (!withLinux) return nimbus;
+                return m.Linux == null ? [.. nimbus, "", "", "", ""]
+                    : [.. nimbus, F(m.Linux.Min, "F1"), F(m.Linux.Median, "F1"), F(m.Linux.Max, "F1"), F(m.Linux.Median / m.Nimbus.Median, "F1") + "x"];
+            }));
     }
 }

@@ -49,7 +49,7 @@ public static class BenchApp
     {
         if (runs < 1 || linuxRuns < 1) throw new NimbusException("--runs and --linux-runs must be at least 1", Program.UsageError);
         Program.BuildKernel(verbose: false, quiet: json);
-        var prepared = AppImage.Prepare(app, json ? _ => { } : Program.Info);
+        var prepared = AppImage.Prepare(app, json ? Ui.Silent : Program.Info);
         string accel = Qemu.ResolveAccel("auto", Repo.KernelElf, Program.Info);
         var main = new List<double>();
         var wall = new List<double>();

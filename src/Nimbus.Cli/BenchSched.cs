@@ -40,7 +40,7 @@ public static class BenchSched
         if (linuxRuns < 1) throw new NimbusException("--linux-runs must be at least 1", Program.UsageError);
         if (!withNimbus && !withLinux) throw new NimbusException("--no-nimbus and --no-linux together leave nothing to measure", Program.UsageError);
         if (!withNimbus && json) throw new NimbusException("--json needs the Nimbus side (drop --no-nimbus)", Program.UsageError);
-        Action<string> progress = json ? _ => { } : Program.Info;
+        Action<string> progress = json ? Ui.Silent : Program.Info;
 
         // Everything that can fail fast (compiler, images) before the long runs.
         (string Vmlinux, string Initrd)? linux = null;
@@ -220,16 +220,13 @@ public static class BenchSched
         if (linuxRuns > 0) sides.Add($"{linuxRuns} Linux guest runs (sched_bench, pthreads)");
         Console.WriteLine($"benchmark sched: QEMU {Machine}, accel {Accel}, {Cpus} CPUs; {string.Join(", ", sides)}");
         Console.WriteLine("lower is better for *_ns and *_us, higher is better for *_ops_per_s; ratio = nimbus median / linux median");
-        Console.WriteLine($"{"metric",-32} {"unit",-5} {"better",-6} | {"nimbus min",12} {"median",12} {"max",12} | {"linux min",12} {"median",12} {"max",12} | {"ratio",8}");
         string Num(double v, string unit) => unit switch
         {
             "ops/s" => v.ToString("F0", ci),
             "us" => v.ToString("F2", ci),
             _ => v.ToString("F1", ci),
         };
-        string Cols(Stats? s, string unit) => s == null
-            ? $"{"-",12} {"-",12} {"-",12}"
-            : $"{Num(s.Min, unit),12} {Num(s.Median, unit),12} {Num(s.Max, unit),12}";
+        var rows = new List<string[]>();
         foreach (var m in metrics)
         {
             var info = Metrics.Single(x => x.Name == (m.Name.StartsWith(AppPrefix, StringComparison.Ordinal) ? m.Name[AppPrefix.Length..] : m.Name));
@@ -240,9 +237,11 @@ public static class BenchSched
                 double r = nimbus.Median / m.Linux.Median;
                 ratio = r.ToString("F3", ci) + "x";
                 bool nimbusBetter = info.HigherIsBetter ? r > 1 : r < 1;
-                verdict = r == 1 ? "" : nimbusBetter ? "  nimbus better" : "  linux better";
+                verdict = r == 1 ? "" : nimbusBetter ? "nimbus" : "linux";
             }
-            Console.WriteLine($"{m.Name,-32} {m.Unit,-5} {(info.HigherIsBetter ? "higher" : "lower"),-6} | {Cols(nimbus, m.Unit)} | {Cols(m.Linux, m.Unit)} | {ratio,8}{verdict}");
+            string[] Cols(Stats? s) => s == null ? ["-", "-", "-"] : [Num(s.Min, m.Unit), Num(s.Median, m.Unit), Num(s.Max, m.Unit)];
+            rows.Add([m.Name, m.Unit, info.HigherIsBetter ? "higher" : "lower", .. Cols(nimbus), .. Cols(m.Linux), ratio, verdict]);
         }
+        Ui.WriteTable(["metric", "unit", "better", "nimbus min", "median", "max", "linux min", "median", "max", "ratio", "better side"], rows, leftAligned: 3);
     }
 }

@@ -9,6 +9,81 @@ public static class CliTests
     private static ProcessResult Nimbus(params string[] args) =>
         ProcessRunner.Run(Path.Combine(Repo.Root, "nimbus"), args, Repo.Root, TimeSpan.FromMinutes(5));
 
+    // A failure as the user must see it: one line "nimbus: ..." on stderr, the status, no stack trace.
+    // progress: lines that report progress may come before it.
+    private static string? OneLineFailure(ProcessResult r, int status, string pattern, bool progress = false)
+    {
+        var problems = new List<string>();
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (r.ExitCode != status) problems.Add($"exit status {r.ExitCode}, expected {status}");
+        if (lines.Length == 0) problems.Add("nothing on stderr");
+        else if (!progress && lines.Length != 1) problems.Add($"{lines.Length} lines on stderr, expected 1");
+        else if (!lines[^1].StartsWith("nimbus: ", StringComparison.Ordinal) || lines.Count(l => l.StartsWith("nimbus: ", StringComparison.Ordinal)) != 1)
+            problems.Add("not exactly one line, the last, starting with 'nimbus: '");
+        if (!Regex.IsMatch(r.Stderr, pattern)) problems.Add($"stderr does not match /{pattern}/");
+        if (Regex.IsMatch(r.Stderr, @"^\s+at \S+\(", RegexOptions.Multiline)) problems.Add("a stack trace");
+        return problems.Count == 0 ? null : string.Join("\n", problems) + "\n--- stderr ---\n" + r.Stderr.Trim();
+    }
+
+    // The Linux guest harness when its packages cannot be fetched: apt-get and apt-cache that fail,
+    // and an empty cache so that nothing is there already.
+    private static string? HarnessFailure() => InTempDir(dir =>
+    {
+        string bin = Path.Combine(dir, "bin");
+        Directory.CreateDirectory(bin);
+        foreach (var tool in new[] { "apt-get", "apt-cache" })
+        {
+            string path = Path.Combine(bin, tool);
+            File.WriteAllText(path, "#!/bin/sh\necho 'E: no package source here (nimbus test)' >&2\nexit 100\n");
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        var env = new Dictionary<string, string>
+        {
+            ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"),
+            ["NIMBUS_CACHE"] = Path.Combine(dir, "cache"),
+        };
+        var r = ProcessRunner.Run(Path.Combine(Repo.Root, "nimbus"), ["bench", "boot", "--runs", "1", "--linux-runs", "1"], Repo.Root,
+            TimeSpan.FromMinutes(5), environment: env);
+        return OneLineFailure(r, 1, @"(Linux guest|apt-get|apt-cache).*no package source here", progress: true);
+    });
+
+    // LZ4 legacy frames as the kernel's bzImage carries them: a real file, compressed block by block
+    // with K4os.Compression.LZ4, framed, wrapped in a minimal bzImage header and decoded by LinuxGuest.
+    private static string? Lz4LegacyRoundTrip()
+    {
+        byte[] file = File.ReadAllBytes(Repo.KernelElf);
+        byte[] data = [.. file, .. file];
+        var blocks = data.Chunk(1 << 20).Select(chunk =>            // the kernel's blocks are 8 MiB; the frame allows any size
+        {
+            var target = new byte[K4os.Compression.LZ4.LZ4Codec.MaximumOutputSize(chunk.Length)];
+            return target[..K4os.Compression.LZ4.LZ4Codec.Encode(chunk, target)];
+        }).ToList();
+        byte[] Frame(IEnumerable<byte[]> bs) =>
+            [.. BitConverter.GetBytes(Lz4Legacy.Magic), .. bs.SelectMany(b => BitConverter.GetBytes(b.Length).Concat(b))];
+        byte[] BzImage(byte[] frame)
+        {
+            var image = new byte[1024];                         // boot sector + 1 setup sector; the payload follows
+            image[0x1F1] = 1;
+            BitConverter.GetBytes(0x53726448u).CopyTo(image, 0x202);     // "HdrS"
+            BitConverter.GetBytes((ushort)0x20F).CopyTo(image, 0x206);   // boot protocol 2.15
+            BitConverter.GetBytes(0u).CopyTo(image, 0x248);              // payload_offset
+            BitConverter.GetBytes(frame.Length + 4).CopyTo(image, 0x24C); // payload_length (+ the size word)
+            return [.. image, .. frame, .. BitConverter.GetBytes(data.Length)];
+        }
+        if (blocks.Count < 2) return $"{data.Length} bytes made {blocks.Count} block";
+        if (!LinuxGuest.DecompressBzImage(BzImage(Frame(blocks)), "test").AsSpan().SequenceEqual(data)) return "the decoded payload differs";
+        string? Rejects(byte[] frame, string pattern)
+        {
+            try { LinuxGuest.DecompressBzImage(BzImage(frame), "test"); return $"a bad frame was accepted (/{pattern}/)"; }
+            catch (NimbusException e) { return Regex.IsMatch(e.Message, pattern) ? null : $"message does not match /{pattern}/: {e.Message}"; }
+        }
+        var corrupt = blocks.Select(b => b.ToArray()).ToList();
+        corrupt[0][^1] ^= 0xFF;                                 // the last sequence's literal count no longer fits
+        return Rejects(Frame(blocks.Take(blocks.Count - 1)), @"corrupt LZ4 payload: decoded \d+ bytes, expected \d+")
+            ?? Rejects(Frame(corrupt.Take(1)).Concat(new byte[3]).ToArray(), @"corrupt LZ4 payload")
+            ?? Rejects(Frame(blocks.Select((b, i) => i == 0 ? b[..^40] : b)), @"corrupt LZ4 payload");
+    }
+
     private static string? Expect(ProcessResult r, int status, params string[] patterns)
     {
         var problems = new List<string>();
@@ -127,7 +202,7 @@ public static class CliTests
         });
         yield return new("cli.bench_sched_bad_options", () =>
             Expect(Nimbus("bench", "sched", "--no-nimbus", "--json"), 2, @"--json needs the Nimbus side")
-            ?? Expect(Nimbus("bench", "boot", "--no-nimbus"), 2, @"--no-nimbus is only for bench sched")
+            ?? Expect(Nimbus("bench", "boot", "--no-nimbus"), 2, @"Unrecognized command or argument '--no-nimbus' \(see 'nimbus bench boot --help'\)")
             ?? Expect(Nimbus("bench", "sched", "--runs", "0"), 2, @"--runs must be at least 1"));
         yield return new("cli.image_build_and_run", () => InTempDir(dir =>
         {
@@ -144,6 +219,49 @@ public static class CliTests
             return Expect(Nimbus("run", image), 1, @"corrupt image");
         }));
         yield return new("cli.run_missing_app", () => Expect(Nimbus("run", "no/such/app"), 2, @"no/such/app: no such file or folder"));
+        // Each kind of failure a user meets: one line, a non-zero status, no stack trace.
+        yield return new("cli.fail_bad_command_line", () => OneLineFailure(Nimbus("test", "--frob"), 2, @"Unrecognized command or argument '--frob' \(see 'nimbus test --help'\)")
+            ?? OneLineFailure(Nimbus("run", "--cpus", "many"), 2, @"'many'.*\(see 'nimbus run --help'\)")
+            ?? OneLineFailure(Nimbus("frobnicate"), 2, @"'frobnicate'"));
+        yield return new("cli.fail_missing_app", () => OneLineFailure(Nimbus("run", "no/such/app"), 2, @"no/such/app: no such file or folder")
+            ?? OneLineFailure(Nimbus("bench", "app", "no/such/app", "--no-linux"), 2, @"no/such/app: no such file or folder")
+            ?? OneLineFailure(Nimbus("trace", "no/such.log"), 1, @"cannot read no/such\.log"));
+        yield return new("cli.fail_corrupt_image", () => InTempDir(dir =>
+        {
+            string image = Path.Combine(dir, "broken.img");
+            File.WriteAllText(image, "NIMBUS-IMAGE 1\n{\"Kernel\": 999999, \"Archive\": 5, \"CommandLine\": \"/app/x\", \"Program\": \"/app/x\"}\nshort");
+            var sizes = OneLineFailure(Nimbus("run", image), 1, @"broken\.img: corrupt image");
+            File.WriteAllText(image, "NIMBUS-IMAGE 1\n{not json\n");
+            return sizes ?? OneLineFailure(Nimbus("run", image), 1, @"broken\.img: corrupt image header");
+        }));
+        yield return new("cli.fail_bad_memory", () => OneLineFailure(Nimbus("run", "--memory", "lots"), 2, @"bad --memory 'lots'")
+            ?? OneLineFailure(Nimbus("run", "--memory", "0"), 2, @"bad --memory '0'"));
+        yield return new("cli.fail_unknown_bench", () => OneLineFailure(Nimbus("bench", "frob"), 2, @"Unrecognized command or argument 'frob' \(see 'nimbus bench --help'\)")
+            ?? OneLineFailure(Nimbus("bench"), 2, @"Required command was not provided"));
+        yield return new("cli.fail_linux_guest_harness", HarnessFailure);
+        // An exception nimbus does not expect: one line naming it and pointing at --verbose, which adds the trace.
+        yield return new("cli.fail_unexpected_exception", () =>
+        {
+            Exception boom;
+            try { throw new InvalidOperationException("boom\nsecond line"); }
+            catch (InvalidOperationException e) { boom = e; }
+            var quiet = new StringWriter();
+            var verbose = new StringWriter();
+            int status = Program.Report(boom, quiet, verbose: false), verboseStatus = Program.Report(boom, verbose, verbose: true);
+            if (status != Program.InternalError || verboseStatus != Program.InternalError) return $"status {status}, {verboseStatus}";
+            if (quiet.ToString() != "nimbus: internal error: InvalidOperationException: boom (run with --verbose for details)\n") return $"reported: {quiet}";
+            return verbose.ToString().StartsWith("nimbus: internal error: InvalidOperationException: boom\n") && verbose.ToString().Contains("   at ")
+                ? null : $"with --verbose: {verbose}";
+        });
+        yield return new("cli.bench_has_subcommands", () =>
+            Expect(Nimbus("bench", "--help"), 0, @"^\s+boot\s", @"^\s+sched\s", @"^\s+app <APP>\s")
+            ?? Expect(Nimbus("bench", "sched", "--help"), 0, @"--no-nimbus", @"--linux-runs")
+            ?? Expect(Nimbus("bench", "app", "--help"), 0, @"Usage:\s+nimbus bench app <APP> \[options\]"));
+        yield return new("cli.lz4_legacy_frame", Lz4LegacyRoundTrip);
+        yield return new("cli.glibc_version_check", () =>
+            HostGlibc.Describe("2.36", "2.36") is string same ? $"equal versions reported: {same}"
+            : HostGlibc.Describe("2.39", "2.36") is not string m || !m.Contains("glibc 2.39") || !m.Contains("glibc 2.36") ? "the message must name both versions"
+            : null);
         yield return new("cli.run_echo", () => Expect(Nimbus("run", "-e", "echo hello from nimbus"), 0, @"^hello from nimbus\r?$"));
         // --kernel-options also applies to an --exec command line; program-only options need a program.
         yield return new("cli.run_kernel_options_with_exec", () =>
@@ -219,5 +337,7 @@ public static class CliTests
             var fail = Expect(r, 0, @"\.debug_info", @"\.debug_line", @"Xen\s+0x00000004\s+.*(0x12|Unknown note type: \(0x00000012\)|PHYS32_ENTRY)");
             return fail;
         });
+        yield return new("cli.abi_doc_matches_exports", () =>
+            AbiDoc.Problems(Path.Combine(Repo.Root, "docs", "abi.md"), Path.Combine(Repo.KernelOut, "kexports.S")));
     }
 }

@@ -10,12 +10,15 @@ public static class DotnetPublish
     {
         string name = AssemblyName(csproj);
         string outDir = Path.Combine(AppImage.OutputFolder(csproj, name), "publish");
-        log($"dotnet publish {Path.GetRelativePath(Environment.CurrentDirectory, csproj)} (NativeAOT, linux-x64)");
+        string title = $"dotnet publish {Path.GetRelativePath(Environment.CurrentDirectory, csproj)} (NativeAOT, linux-x64)";
         var args = new List<string> { "publish", csproj, "-r", "linux-x64", "-c", "Release", "-p:PublishAot=true", "-o", outDir, "--nologo" };
-        int lines = 0;
-        var r = ProcessRunner.Run("dotnet", args, Path.GetDirectoryName(csproj), TimeSpan.FromMinutes(20));
-        foreach (var line in r.Stdout.Split('\n'))
-            if (line.Contains(" -> ") && ++lines <= 4) log("  " + line.Trim());
+        var r = Ui.Step(title, log, stepLog =>
+        {
+            stepLog(title);
+            var result = ProcessRunner.Run("dotnet", args, Path.GetDirectoryName(csproj), TimeSpan.FromMinutes(20));
+            foreach (var line in result.Stdout.Split('\n').Where(l => l.Contains(" -> ")).Take(4)) stepLog("  " + line.Trim());
+            return result;
+        });
         if (r.ExitCode != 0) throw new NimbusException($"dotnet publish failed:\n{Tail(r.Output, 40)}");
         string elf = Path.Combine(outDir, name);
         if (!File.Exists(elf) || !AppImage.IsElf(elf))

@@ -24,6 +24,39 @@ public static class GuestTests
         return problems.Count == 0 ? null : string.Join("\n", problems) + "\n--- output ---\n" + r.Output.Trim();
     }
 
+    public sealed record ExpectedSelftest(string Name, bool NeedsTwoCpus);
+
+    // tests/guest/selftests.txt: every selftest the kernel registers, one per line ("NAME [needs-2-cpus]").
+    public static List<ExpectedSelftest> ExpectedSelftests()
+    {
+        string file = Path.Combine(Repo.Root, "tests", "guest", "selftests.txt");
+        return File.ReadAllLines(file)
+            .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(w => new ExpectedSelftest(w[0], w.Length > 1 && w[1] == "needs-2-cpus")).ToList();
+    }
+
+    // A full `selftest` run must report exactly the expected tests: each PASS, or SKIP with a reason
+    // where it needs two CPUs and the VM has one. Returns null, or every problem by name.
+    public static string? CheckSelftestRun(string output, int cpus, IReadOnlyList<ExpectedSelftest> expected)
+    {
+        var reported = new Dictionary<string, (string Verdict, string Detail)>();
+        var problems = new List<string>();
+        foreach (Match m in Regex.Matches(output, @"^(PASS|FAIL|SKIP) (\S+) ?(.*?)\r?$", RegexOptions.Multiline))
+            if (!reported.TryAdd(m.Groups[2].Value, (m.Groups[1].Value, m.Groups[3].Value))) problems.Add($"reported twice: {m.Groups[2].Value}");
+        var names = expected.Select(e => e.Name).ToHashSet();
+        var missing = expected.Where(e => !reported.ContainsKey(e.Name)).Select(e => e.Name).ToList();
+        var unexpected = reported.Keys.Where(n => !names.Contains(n)).ToList();
+        var failed = reported.Where(kv => kv.Value.Verdict == "FAIL").Select(kv => kv.Key).ToList();
+        var badSkips = expected.Where(e => reported.TryGetValue(e.Name, out var v) && v.Verdict == "SKIP"
+            && !(e.NeedsTwoCpus && cpus < 2 && Regex.IsMatch(v.Detail, @"^\(.+\)$"))).Select(e => e.Name).ToList();
+        if (missing.Count > 0) problems.Add($"expected but not run: {string.Join(", ", missing)} (no longer registered?)");
+        if (unexpected.Count > 0) problems.Add($"not in tests/guest/selftests.txt: {string.Join(", ", unexpected)}");
+        if (failed.Count > 0) problems.Add($"failed: {string.Join(", ", failed)}");
+        if (badSkips.Count > 0) problems.Add($"skipped: {string.Join(", ", badSkips)} (only needs-2-cpus tests may skip, on one CPU)");
+        return problems.Count == 0 ? null : string.Join("\n", problems) + "\n--- output ---\n" + output.Trim();
+    }
+
     public static IEnumerable<TestCase> All()
     {
         foreach (var machine in Qemu.Machines)
@@ -31,12 +64,7 @@ public static class GuestTests
             yield return new($"guest.{machine}.selftest", () =>
             {
                 var r = Boot("selftest", machine);
-                var fail = Expect(r, 0, @"^selftest: (\d+) passed, 0 failed, 2 skipped\r?$",
-                    @"^SKIP smp\.cross_cpu_wake \(needs two CPUs\)", @"^Booted in \d+\.\d{3} ms\r?$");
-                if (fail != null) return fail;
-                int passes = Regex.Matches(r.Output, @"^PASS ", RegexOptions.Multiline).Count;
-                if (Regex.IsMatch(r.Output, @"^FAIL ", RegexOptions.Multiline)) return "a selftest failed:\n" + r.Output;
-                return passes >= 15 ? null : $"only {passes} selftests passed; expected at least 15\n{r.Output}";
+                return CheckSelftestRun(r.Output, cpus: 1, ExpectedSelftests()) ?? Expect(r, 0, @"^Booted in \d+\.\d{3} ms\r?$");
             });
             yield return new($"guest.{machine}.echo", () =>
                 Expect(Boot("echo hello from nimbus", machine), 0, @"^hello from nimbus\r?$"));
@@ -52,10 +80,23 @@ public static class GuestTests
             yield return new($"guest.smp{cpus}.selftest", () =>
             {
                 var r = Qemu.Run(new VmOptions { CommandLine = "selftest; cpus", Cpus = cpus, Timeout = TimeSpan.FromSeconds(90) }, false);
-                var fail = Expect(r, 0, @"^selftest: (\d+) passed, 0 failed\r?$", $@"^cpus: {cpus} online\r?$");
-                if (fail != null) return fail;
-                return Regex.IsMatch(r.Output, @"^FAIL ", RegexOptions.Multiline) ? "a selftest failed:\n" + r.Output : null;
+                return CheckSelftestRun(r.Output, cpus, ExpectedSelftests()) ?? Expect(r, 0, $@"^cpus: {cpus} online\r?$");
             });
+        // The checker itself, on made-up runs: it must name what is missing, unexpected or skipped.
+        yield return new("guest.selftest_checker", () =>
+        {
+            var expected = new List<ExpectedSelftest> { new("a.one", false), new("a.two", false), new("smp.x", true) };
+            string run = "PASS a.one (1.0 ms, 2 checks)\nPASS a.two (1.0 ms, 1 checks)\nSKIP smp.x (needs two CPUs)\nselftest: 2 passed, 0 failed, 1 skipped\n";
+            string? Rejects(string output, int cpus, string pattern) =>
+                CheckSelftestRun(output, cpus, expected) is string m ? (Regex.IsMatch(m, pattern) ? null : $"message does not match /{pattern}/:\n{m}") : $"accepted:\n{output}";
+            return (CheckSelftestRun(run, 1, expected) is string unexpectedFailure ? "a complete run was rejected: " + unexpectedFailure : null)
+                ?? Rejects(run.Replace("PASS a.two (1.0 ms, 1 checks)\n", ""), 1, @"not run: a\.two")
+                ?? Rejects(run + "PASS a.three (1 ms, 1 checks)\n", 1, @"not in tests/guest/selftests\.txt: a\.three")
+                ?? Rejects(run.Replace("PASS a.one", "FAIL a.one"), 1, @"failed: a\.one")
+                ?? Rejects(run.Replace("PASS a.one", "SKIP a.one"), 1, @"skipped: a\.one")
+                ?? Rejects(run, 2, @"skipped: smp\.x")
+                ?? Rejects(run + "PASS a.one (1 ms, 1 checks)\n", 1, @"reported twice: a\.one");
+        });
         yield return new("guest.smp_from_mp_table", () =>
         {
             // microvm without ACPI: the CPUs come from the MultiProcessor table instead of the MADT.

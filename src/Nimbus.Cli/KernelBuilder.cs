@@ -21,7 +21,7 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         var sources = KernelSources();
         var asmFiles = Directory.GetFiles(Path.Combine(Repo.Src, "Kernel", "Arch", "X64"), "*.S").OrderBy(f => f, StringComparer.Ordinal).ToList();
         var linkerScript = Path.Combine(Repo.Src, "Kernel", "kernel.ld");
-        string hash = InputHash(sources.Concat(asmFiles).Append(linkerScript).Append(AliasesPath));
+        string hash = InputHash(sources.Concat(asmFiles).Append(linkerScript).Append(AliasesFile));
         string stampPath = Path.Combine(Repo.KernelOut, "inputs.sha256");
         string stripped = Path.Combine(Repo.KernelOut, "nimbus-stripped.elf");
         if (File.Exists(Repo.KernelElf) && File.Exists(stampPath) && File.ReadAllText(stampPath) == hash)
@@ -143,45 +143,44 @@ public sealed class KernelBuilder(Action<string> log, bool verbose)
         Run("as", ["--64", "-o", obj, asm], "as");
     }
 
-    // The application ABI: every kernel symbol named abi_NAME (C# [UnmanagedCallersOnly(EntryPoint =
-    // "abi_NAME")] functions, asm trampolines and data) is what an application importing NAME gets.
+    // The application ABI: every kernel symbol named abi_NAME (C# [RuntimeExport("abi_NAME")]
+    // functions, asm trampolines and data) is what an application importing NAME gets, and so is
+    // every ALIAS of src/Kernel/Libc/Aliases.txt ("ALIAS TARGET" lines: ALIAS at abi_TARGET).
     // .kexports: u64 count, count x { u64 address, u64 name }, sorted by name for binary search. The
     // addresses are relocations the second link fills in, so they are right even if data moves.
     public const string AbiPrefix = "abi_";
-    private static string AliasesPath => Path.Combine(Repo.Src, "Kernel", "Libc", "Aliases.txt");
+    public static string AliasesFile => Path.Combine(Repo.Src, "Kernel", "Libc", "Aliases.txt");
 
     private int WriteExportObject(string pass1Elf, string obj)
     {
         var r = Run("nm", ["--defined-only", pass1Elf], "nm");
-        var names = new SortedSet<string>(StringComparer.Ordinal);
+        var exports = new SortedDictionary<string, string>(StringComparer.Ordinal);   // C name -> symbol
         foreach (var line in r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.Split(' ', 3);
             if (parts.Length == 3 && parts[2].StartsWith(AbiPrefix, StringComparison.Ordinal) && parts[2].Length > AbiPrefix.Length)
-                names.Add(parts[2]);
+                exports[parts[2][AbiPrefix.Length..]] = parts[2];
         }
-        // Exported name -> symbol, sorted by name (the kernel binary-searches the table).
-        var exports = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var n in names) exports.Add(n[AbiPrefix.Length..], n);
-        // Aliases.txt: "ALIAS TARGET" per line (# comments): ALIAS is exported at abi_TARGET's address.
-        int lineNumber = 0;
-        foreach (var raw in File.ReadLines(AliasesPath))
+        var code = new HashSet<string>(exports.Keys, StringComparer.Ordinal);
+        int number = 0;
+        foreach (var raw in File.ReadLines(AliasesFile))
         {
-            lineNumber++;
-            string line = raw.Split('#')[0].Trim();
-            if (line.Length == 0) continue;
-            var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            string where = $"{Path.GetRelativePath(Repo.Root, AliasesPath)}:{lineNumber}";
-            if (parts.Length != 2) throw new NimbusException($"{where}: expected \"ALIAS TARGET\", got \"{line}\"");
-            if (!names.Contains(AbiPrefix + parts[1])) throw new NimbusException($"{where}: alias {parts[0]}: target {parts[1]} is not exported (no abi_{parts[1]})");
-            if (!exports.TryAdd(parts[0], AbiPrefix + parts[1])) throw new NimbusException($"{where}: alias {parts[0]} is already exported");
+            number++;
+            var fields = raw.Split('#')[0].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 0) continue;
+            string where = $"{Path.GetRelativePath(Repo.Root, AliasesFile)}:{number}";
+            if (fields.Length != 2) throw new NimbusException($"{where}: expected 'ALIAS TARGET', found '{raw.Trim()}'");
+            var (alias, target) = (fields[0], fields[1]);
+            if (!code.Contains(target)) throw new NimbusException($"{where}: {alias} -> {target}, but the kernel exports no {target} (no {AbiPrefix}{target} symbol)");
+            if (!exports.TryAdd(alias, AbiPrefix + target))
+                throw new NimbusException($"{where}: {alias} is already exported ({(code.Contains(alias) ? "by code, " + AbiPrefix + alias : "by an earlier line")})");
         }
         var asm = new StringBuilder(".section .kexports, \"a\"\n.balign 8\n");
         asm.Append($".quad {exports.Count}\n");
         int i = 0;
-        foreach (var e in exports) asm.Append($".quad {e.Value}, .Lexport_name{i++}\n");
+        foreach (var symbol in exports.Values) asm.Append($".quad {symbol}, .Lexport_name{i++}\n");
         i = 0;
-        foreach (var e in exports) asm.Append($".Lexport_name{i++}: .asciz \"{e.Key}\"\n");
+        foreach (var name in exports.Keys) asm.Append($".Lexport_name{i++}: .asciz \"{name}\"\n");
         string path = Path.Combine(Repo.KernelOut, "kexports.S");
         File.WriteAllText(path, asm.ToString());
         Run("as", ["--64", "-o", obj, path], "as");

@@ -49,26 +49,7 @@ public static class LinuxGuest
         Directory.CreateDirectory(work);
         try
         {
-            DownloadPackages(work, needKernel, needInitrd, log);
-
-            if (needKernel)
-            {
-                string deb = FindDeb(work, "linux-image-");
-                var (name, bzImage) = ExtractFromDeb(deb, path => path.StartsWith("boot/vmlinuz-", StringComparison.Ordinal));
-                byte[] elf = DecompressBzImage(bzImage, name);
-                CheckPvhElf(elf, name);
-                WriteAtomically(vmlinux, elf);
-                log($"linux-guest: extracted {Path.GetFileName(vmlinux)} ({elf.Length / (1024 * 1024)} MiB) from {name}");
-            }
-
-            if (needInitrd)
-            {
-                string deb = FindDeb(work, BusyboxPackage + "_");
-                var (_, busybox) = ExtractFromDeb(deb, path => path is "bin/busybox" or "usr/bin/busybox");
-                byte[] image = BuildInitramfs(busybox);
-                WriteAtomically(initrd, image);
-                log($"linux-guest: built {Path.GetFileName(initrd)} ({image.Length / 1024} KiB)");
-            }
+            Ui.Step("fetching and building the Linux guest", log, stepLog => BuildImages(work, vmlinux, initrd, needKernel, needInitrd, stepLog));
         }
         finally
         {
@@ -76,6 +57,31 @@ public static class LinuxGuest
             catch (IOException) { } // best effort; must not hide the real error
         }
         return (vmlinux, initrd);
+    }
+
+    static bool BuildImages(string work, string vmlinux, string initrd, bool needKernel, bool needInitrd, Action<string> log)
+    {
+        DownloadPackages(work, needKernel, needInitrd, log);
+
+        if (needKernel)
+        {
+            string deb = FindDeb(work, "linux-image-");
+            var (name, bzImage) = ExtractFromDeb(deb, path => path.StartsWith("boot/vmlinuz-", StringComparison.Ordinal));
+            byte[] elf = DecompressBzImage(bzImage, name);
+            CheckPvhElf(elf, name);
+            WriteAtomically(vmlinux, elf);
+            log($"linux-guest: extracted {Path.GetFileName(vmlinux)} ({elf.Length / (1024 * 1024)} MiB) from {name}");
+        }
+
+        if (needInitrd)
+        {
+            string deb = FindDeb(work, BusyboxPackage + "_");
+            var (_, busybox) = ExtractFromDeb(deb, path => path is "bin/busybox" or "usr/bin/busybox");
+            byte[] image = BuildInitramfs(busybox);
+            WriteAtomically(initrd, image);
+            log($"linux-guest: built {Path.GetFileName(initrd)} ({image.Length / 1024} KiB)");
+        }
+        return true;
     }
 
     /// <summary>
@@ -103,9 +109,9 @@ public static class LinuxGuest
         byte[] program = File.ReadAllBytes(programPath);
         string name = Path.GetFileName(programPath);
         if (name.Length == 0 || name is "busybox" or "." or ".." || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')))
-            throw new ArgumentException($"program file name '{name}' must be ASCII letters, digits, '_', '-' or '.'", nameof(programPath));
+            throw new NimbusException($"program file name '{name}' must be ASCII letters, digits, '_', '-' or '.' (the Linux guest's /init runs it by name)");
         if (program.Length < 4 || !program.AsSpan(0, 4).SequenceEqual("\u007FELF"u8))
-            throw new InvalidOperationException($"{programPath} is not an ELF executable");
+            throw new NimbusException($"{programPath} is not an ELF executable");
 
         Directory.CreateDirectory(cacheDir);
         byte[] busybox = CachedBusybox(cacheDir, log);
@@ -288,16 +294,20 @@ public static class LinuxGuest
         {
             Download();
         }
-        catch (InvalidOperationException first)
+        catch (NimbusException first)
         {
             // Most likely empty or stale package lists; refreshing them needs root.
             if (!Environment.IsPrivilegedProcess)
-                throw new InvalidOperationException(
+                throw new NimbusException(
                     $"Linux guest images are not cached in {Path.GetDirectoryName(work)} and downloading them failed " +
-                    $"({first.Message}). Run once as root so that `apt-get update` can refresh the package lists.", first);
+                    $"({first.Message}). Run once as root so that `apt-get update` can refresh the package lists.");
             log($"linux-guest: {first.Message}; running apt-get update and retrying");
-            RunTool("apt-get", ["update"], work);
-            Download();
+            try
+            {
+                RunTool("apt-get", ["update"], work);
+                Download();
+            }
+            catch (NimbusException again) { throw new NimbusException($"cannot fetch the Linux guest's packages: {again.Message}"); }
         }
     }
 
@@ -317,24 +327,21 @@ public static class LinuxGuest
                 return target;
             }
         }
-        throw new InvalidOperationException($"apt-cache found no linux-image-* dependency of {KernelMetaPackage}");
+        throw new NimbusException($"apt-cache found no linux-image-* dependency of {KernelMetaPackage}");
     }
 
     static string FindDeb(string dir, string prefix) =>
         Directory.GetFiles(dir, prefix + "*.deb").SingleOrDefault()
-        ?? throw new InvalidOperationException($"apt-get download produced no {prefix}*.deb in {dir}");
+        ?? throw new NimbusException($"apt-get download produced no {prefix}*.deb in {dir}");
 
     // Streams the package's data tarball through dpkg-deb and returns the first regular file matching `want`
     // (paths without the leading "./"); streaming avoids unpacking the kernel's modules to disk.
     static (string Name, byte[] Data) ExtractFromDeb(string deb, Func<string, bool> want)
     {
-        using Process process = StartTool("dpkg-deb", ["--fsys-tarfile", deb], null);
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-
         (string, byte[])? found = null;
-        using (var tar = new TarReader(process.StandardOutput.BaseStream))
+        var r = ProcessRunner.Run("dpkg-deb", ["--fsys-tarfile", deb], environment: UntranslatedOutput, readStdout: stdout =>
         {
-            // Read to the end even after a match so dpkg-deb exits cleanly rather than on SIGPIPE.
+            using var tar = new TarReader(stdout, leaveOpen: true);
             while (tar.GetNextEntry() is { } entry)
             {
                 string path = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
@@ -346,45 +353,23 @@ public static class LinuxGuest
                     found = (Path.GetFileName(path), data.ToArray());
                 }
             }
-        }
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"dpkg-deb --fsys-tarfile {deb} failed: {stderr.Result.Trim()}");
-        return found ?? throw new InvalidOperationException($"{Path.GetFileName(deb)} contains no matching file");
+        });
+        if (r.ExitCode != 0)
+            throw new NimbusException($"dpkg-deb --fsys-tarfile {deb} failed: {FirstLine(r.Stderr)}");
+        return found ?? throw new NimbusException($"{Path.GetFileName(deb)} contains no matching file");
     }
+
+    static readonly Dictionary<string, string> UntranslatedOutput = new() { ["LC_ALL"] = "C" };   // apt-cache output is parsed
 
     static string RunTool(string tool, IReadOnlyList<string> args, string? workDir)
     {
-        using Process process = StartTool(tool, args, workDir);
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException(
-                $"`{tool} {string.Join(' ', args)}` exited with {process.ExitCode}: {stderr.Result.Trim()}");
-        return stdout;
+        var r = ProcessRunner.Run(tool, args, workDir, environment: UntranslatedOutput);
+        if (r.ExitCode != 0)
+            throw new NimbusException($"`{tool} {string.Join(' ', args)}` exited with {r.ExitCode}: {FirstLine(r.Stderr)}");
+        return r.Stdout;
     }
 
-    static Process StartTool(string tool, IReadOnlyList<string> args, string? workDir)
-    {
-        var info = new ProcessStartInfo(tool)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workDir ?? "",
-        };
-        foreach (string arg in args)
-            info.ArgumentList.Add(arg);
-        info.Environment["LC_ALL"] = "C"; // apt-cache output is parsed; keep it untranslated
-        try
-        {
-            return Process.Start(info) ?? throw new InvalidOperationException($"could not start {tool}");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"{tool} is required to build the Linux guest (Debian/Ubuntu host): {e.Message}", e);
-        }
-    }
+    static string FirstLine(string text) => text.Trim().Split('\n')[0].Trim();
 
     static void WriteAtomically(string path, byte[] contents)
     {
@@ -396,118 +381,35 @@ public static class LinuxGuest
 
     // ---- bzImage -> vmlinux ------------------------------------------------------------------
 
-    const uint Lz4LegacyMagic = 0x184C2102;
-
     // The x86 boot header (boot protocol >= 2.08) locates the compressed payload exactly, and mkpiggy appends
     // the uncompressed size as its last 4 bytes, so no scanning or guessing where the stream ends is needed.
-    static byte[] DecompressBzImage(byte[] image, string name)
+    public static byte[] DecompressBzImage(byte[] image, string name)
     {
         if (image.Length < 0x250 || BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(0x202)) != 0x53726448) // "HdrS"
-            throw new InvalidOperationException($"{name} is not an x86 bzImage");
+            throw new NimbusException($"{name} is not an x86 bzImage");
         if (BinaryPrimitives.ReadUInt16LittleEndian(image.AsSpan(0x206)) < 0x208)
-            throw new InvalidOperationException($"{name} uses a boot protocol older than 2.08 (no payload fields)");
+            throw new NimbusException($"{name} uses a boot protocol older than 2.08 (no payload fields)");
 
         int setupSectors = image[0x1F1] == 0 ? 4 : image[0x1F1];
         long start = (setupSectors + 1) * 512L + BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(0x248));
         long length = BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(0x24C));
         if (length < 8 || start + length > image.Length)
-            throw new InvalidOperationException($"{name}: payload lies outside the file");
+            throw new NimbusException($"{name}: payload lies outside the file");
 
         ReadOnlySpan<byte> payload = image.AsSpan((int)start, (int)length);
-        if (BinaryPrimitives.ReadUInt32LittleEndian(payload) != Lz4LegacyMagic)
-            throw new InvalidOperationException(
+        if (BinaryPrimitives.ReadUInt32LittleEndian(payload) != Lz4Legacy.Magic)
+            throw new NimbusException(
                 $"{name}: payload is not legacy-LZ4 (magic {BinaryPrimitives.ReadUInt32LittleEndian(payload):X8})");
 
         int size = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(payload[^4..]));
         try
         {
-            return DecompressLz4Legacy(payload[..^4], size);
+            return Lz4Legacy.Decode(payload[..^4], size);
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidOperationException($"{name}: corrupt LZ4 payload: {e.Message}", e);
+            throw new NimbusException($"{name}: corrupt LZ4 payload: {e.Message}");
         }
-    }
-
-    // Legacy LZ4 frame: magic, then blocks of [u32 LE compressed size][independent LZ4 block].
-    static byte[] DecompressLz4Legacy(ReadOnlySpan<byte> stream, int size)
-    {
-        var output = new byte[size];
-        int written = 0;
-        int pos = 4;
-        while (pos < stream.Length)
-        {
-            if (stream.Length - pos < 4)
-                throw new InvalidDataException("truncated block header");
-            uint blockSize = BinaryPrimitives.ReadUInt32LittleEndian(stream[pos..]);
-            pos += 4;
-            if (blockSize == Lz4LegacyMagic) // concatenated frames are allowed
-                continue;
-            if (blockSize > stream.Length - pos)
-                throw new InvalidDataException($"block at {pos - 4} overruns the stream");
-            written = DecodeLz4Block(stream.Slice(pos, (int)blockSize), output, written);
-            pos += (int)blockSize;
-        }
-        if (written != size)
-            throw new InvalidDataException($"decompressed {written} bytes, header says {size}");
-        return output;
-    }
-
-    // One LZ4 block: sequences of [token][literal-length ext][literals][u16 offset][match-length ext];
-    // the last sequence carries literals only. Returns the new output position.
-    static int DecodeLz4Block(ReadOnlySpan<byte> src, Span<byte> dst, int outPos)
-    {
-        int blockStart = outPos;
-        int ip = 0;
-        while (true)
-        {
-            if (ip >= src.Length)
-                throw new InvalidDataException("block ends inside a sequence");
-            int token = src[ip++];
-
-            int literals = ReadLength(src, ref ip, token >> 4);
-            if (literals > src.Length - ip || literals > dst.Length - outPos)
-                throw new InvalidDataException("literal run out of bounds");
-            src.Slice(ip, literals).CopyTo(dst[outPos..]);
-            ip += literals;
-            outPos += literals;
-            if (ip == src.Length)
-                return outPos;
-
-            if (src.Length - ip < 2)
-                throw new InvalidDataException("truncated match offset");
-            int offset = src[ip] | src[ip + 1] << 8;
-            ip += 2;
-            if (offset == 0 || offset > outPos - blockStart)
-                throw new InvalidDataException("match offset out of bounds");
-
-            int match = ReadLength(src, ref ip, token & 0xF) + 4;
-            if (match > dst.Length - outPos)
-                throw new InvalidDataException("match out of bounds");
-            if (offset >= match)
-                dst.Slice(outPos - offset, match).CopyTo(dst[outPos..]);
-            else
-                for (int i = 0; i < match; i++) // overlapping copy repeats the last `offset` bytes
-                    dst[outPos + i] = dst[outPos - offset + i];
-            outPos += match;
-        }
-    }
-
-    // A 4-bit length of 15 continues with bytes that are added until one is below 255.
-    static int ReadLength(ReadOnlySpan<byte> src, ref int ip, int nibble)
-    {
-        int length = nibble;
-        if (nibble != 15)
-            return length;
-        byte b;
-        do
-        {
-            if (ip >= src.Length)
-                throw new InvalidDataException("truncated length");
-            b = src[ip++];
-            length = checked(length + b);
-        } while (b == 255);
-        return length;
     }
 
     // QEMU can boot an ELF kernel directly only through its Xen PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY = 18);
@@ -516,7 +418,7 @@ public static class LinuxGuest
     {
         ReadOnlySpan<byte> span = elf;
         if (span.Length < 64 || !span[..4].SequenceEqual("\u007FELF"u8) || span[4] != 2)
-            throw new InvalidOperationException($"{name}: decompressed payload is not a 64-bit ELF");
+            throw new NimbusException($"{name}: decompressed payload is not a 64-bit ELF");
 
         long phOff = (long)BinaryPrimitives.ReadUInt64LittleEndian(span[0x20..]);
         int phEntSize = BinaryPrimitives.ReadUInt16LittleEndian(span[0x36..]);
@@ -541,7 +443,7 @@ public static class LinuxGuest
                 notes = notes[next..];
             }
         }
-        throw new InvalidOperationException($"{name}: vmlinux has no PVH entry note; QEMU cannot boot it with -kernel");
+        throw new NimbusException($"{name}: vmlinux has no PVH entry note; QEMU cannot boot it with -kernel");
     }
 
     static int Align4(int n) => (n + 3) & ~3;

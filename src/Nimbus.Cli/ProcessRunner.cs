@@ -8,12 +8,16 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr, T
     public string Output => Stdout + Stderr;
 }
 
-// Runs external tools (csc, ilc, as, ld, qemu) and captures what they say.
+// The one way the CLI runs external tools (csc, ilc, as, ld, gcc, qemu, apt-get, dpkg-deb, dotnet)
+// and captures what they say.
 public static class ProcessRunner
 {
+    // readStdout: stdout is handed over as a stream and read by that function (e.g. a tar archive
+    // that dpkg-deb writes); what it does not read is drained so the tool never blocks.
     public static ProcessResult Run(string file, IEnumerable<string> args, string? workingDirectory = null,
         TimeSpan? timeout = null, bool inheritOutput = false, IDictionary<string, string>? environment = null,
-        Func<string, bool>? passStderrLine = null, Action<string>? onStdoutLine = null, Stream? rawStdout = null)
+        Func<string, bool>? passStderrLine = null, Action<string>? onStdoutLine = null, Stream? rawStdout = null,
+        Action<Stream>? readStdout = null)
     {
         // With inheritOutput and a stderr filter, stdout goes straight to ours and stderr lines the
         // filter accepts are forwarded. With inheritOutput and onStdoutLine, stdout is read line by
@@ -21,7 +25,7 @@ public static class ProcessRunner
         // shows once its newline arrives).
         bool filterStderr = inheritOutput && passStderrLine != null;
         bool teeStdout = inheritOutput && onStdoutLine != null;
-        bool pumpStdout = rawStdout != null;
+        bool pumpStdout = rawStdout != null || readStdout != null;
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = !inheritOutput || teeStdout || pumpStdout,
@@ -40,10 +44,19 @@ public static class ProcessRunner
         try { p.Start(); }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new ToolMissingException($"cannot run '{file}': {e.Message}");
+            throw new NimbusException($"cannot run '{file}': {e.Message}");
         }
         Task? pump = null;
-        if (pumpStdout)
+        if (readStdout != null)
+        {
+            pump = Task.Run(() =>
+            {
+                var source = p.StandardOutput.BaseStream;
+                try { readStdout(source); }
+                finally { source.CopyTo(Stream.Null); }
+            });
+        }
+        else if (pumpStdout)
         {
             // Bytes as they come (an application's output), serial line endings (CR LF) made LF.
             pump = Task.Run(() =>
@@ -99,7 +112,8 @@ public static class ProcessRunner
             p.WaitForExit();
         }
         p.WaitForExit();   // drain async readers
-        pump?.Wait();
+        try { pump?.Wait(); }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1) { throw e.InnerExceptions[0]; }
         sw.Stop();
         return new ProcessResult(timedOut ? -1 : p.ExitCode, stdout.ToString(), stderr.ToString(), sw.Elapsed, timedOut);
     }
@@ -114,8 +128,6 @@ public static class ProcessRunner
         return null;
     }
 }
-
-public sealed class ToolMissingException(string message) : Exception(message);
 
 // A failure the user must see as one clear message (no stack trace).
 public sealed class NimbusException(string message, int exitCode = 1) : Exception(message)

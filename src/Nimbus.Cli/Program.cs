@@ -7,41 +7,84 @@ public static class Program
 {
     public const int UsageError = 2;
 
+    public const int InternalError = 70;      // a bug in nimbus itself (EX_SOFTWARE)
+
+    private static bool s_verbose;
+
     public static int Main(string[] args)
     {
-        var root = new RootCommand("Nimbus: a unikernel in C#. Build the kernel, boot it under QEMU, test and benchmark it.");
-        root.Subcommands.Add(BuildCommand());
-        root.Subcommands.Add(RunCommand());
-        root.Subcommands.Add(TestCommand());
-        root.Subcommands.Add(BenchCommand());
-        root.Subcommands.Add(TraceCommand());
-
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        s_verbose = args.Contains("--verbose") || args.Contains("-v");
+        try
         {
-            foreach (var e in parse.Errors) Console.Error.WriteLine($"nimbus: {e.Message}");
-            Console.Error.WriteLine("Try 'nimbus --help'.");
-            return UsageError;
+            var root = new RootCommand("Nimbus: a unikernel in C#. Build the kernel, boot it under QEMU, test and benchmark it.");
+            root.Subcommands.Add(BuildCommand());
+            root.Subcommands.Add(RunCommand());
+            root.Subcommands.Add(TestCommand());
+            root.Subcommands.Add(BenchCommands.Create());
+            root.Subcommands.Add(TraceCommand());
+
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // One line: every problem, then where help for this (sub)command is.
+                var messages = parse.Errors.Select(e => e.Message.TrimEnd('.')).ToList();
+                if (messages.Count > 1) messages.RemoveAll(m => m.StartsWith("Required command was not provided"));   // an unknown one was
+                string problems = string.Join("; ", messages);
+                return Fail($"{problems} (see '{CommandPath(parse.CommandResult.Command)} --help')", UsageError);
+            }
+            return parse.Invoke();
         }
-        return parse.Invoke();
+        catch (Exception e) { return Report(e); }
     }
 
-    // Every command's action goes through here: our own errors print one clear line, no stack trace.
-    private static void SetAction(Command command, Func<ParseResult, int> action) =>
+    private static string CommandPath(Command c)
+    {
+        var names = new List<string>();
+        for (Symbol? s = c; s != null; s = s.Parents.FirstOrDefault())
+            names.Insert(0, s is RootCommand ? "nimbus" : s.Name);
+        return string.Join(' ', names);
+    }
+
+    // A failure the user sees: one line "nimbus: ...", a non-zero status, never a stack trace (unless --verbose).
+    public static int Fail(string message, int status)
+    {
+        Console.Error.WriteLine($"nimbus: {message}");
+        return status;
+    }
+
+    private static int Report(Exception e) => Report(e, Console.Error, s_verbose);
+
+    public static int Report(Exception e, TextWriter error, bool verbose)
+    {
+        if (e is NimbusException n)
+        {
+            // The first line is the message; what a tool printed follows it, indented.
+            var lines = n.Message.Split('\n');
+            error.WriteLine($"nimbus: {lines[0].TrimEnd('\r')}");
+            foreach (var line in lines.Skip(1)) error.WriteLine("  " + line.TrimEnd('\r'));
+            return n.ExitCode;
+        }
+        error.WriteLine($"nimbus: internal error: {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}" + (verbose ? "" : " (run with --verbose for details)"));
+        if (verbose) error.WriteLine(e);
+        return InternalError;
+    }
+
+    // Every command's action goes through here, so each failure is reported the same way.
+    public static void SetAction(Command command, Func<ParseResult, int> action) =>
         command.SetAction(p =>
         {
             try { return action(p); }
-            catch (NimbusException e) { Console.Error.WriteLine($"nimbus: {e.Message}"); return e.ExitCode; }
-            catch (ToolMissingException e) { Console.Error.WriteLine($"nimbus: {e.Message}"); return 1; }
+            catch (Exception e) { return Report(e); }
         });
 
     public static void Info(string message) => Console.Error.WriteLine(message);
 
     public static KernelBuilder.Result BuildKernel(bool verbose, bool quiet = false)
     {
-        var builder = new KernelBuilder(quiet && !verbose ? _ => { } : Info, verbose);
         var sw = Stopwatch.StartNew();
-        var r = builder.Build();
+        // -v lists every tool invocation: plain lines, no spinner.
+        var r = verbose ? new KernelBuilder(Info, verbose).Build()
+            : Ui.Step("building the kernel", quiet ? Ui.Silent : Info, log => new KernelBuilder(log, verbose).Build());
         if (r.Rebuilt && !quiet) Info($"built {Path.GetRelativePath(Environment.CurrentDirectory, r.Elf)} in {sw.Elapsed.TotalSeconds:F1} s ({r.StrippedBytes / 1024} KiB stripped)");
         return r;
     }
@@ -198,27 +241,6 @@ public static class Program
         var guestOnly = new Option<bool>("--guest-only") { Description = "only the tests that boot the kernel" };
         var cmd = new Command("test", "Run all tests; the last line is 'N passed, N failed'") { filter, hostedOnly, guestOnly };
         SetAction(cmd, p => TestRunner.RunAll(p.GetValue(filter), p.GetValue(hostedOnly), p.GetValue(guestOnly)));
-        return cmd;
-    }
-
-    private static Command BenchCommand()
-    {
-        var name = new Argument<string>("benchmark") { Description = "boot, sched, or app (then the program to measure)" };
-        name.AcceptOnlyFromAmong("boot", "sched", "app");
-        var app = new Argument<string?>("APP") { Description = "for bench app: a program, as for run", Arity = ArgumentArity.ZeroOrOne };
-        var runs = new Option<int?>("--runs") { Description = "Nimbus runs: boot: boots per machine type (at least 10, default 10); sched: default 5" };
-        var linuxRuns = new Option<int>("--linux-runs") { Description = "Linux guest runs (boot: per machine type)", DefaultValueFactory = _ => 5 };
-        var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
-        var noLinux = new Option<bool>("--no-linux") { Description = "skip the Linux guest peer" };
-        var noNimbus = new Option<bool>("--no-nimbus") { Description = "sched only: measure only the Linux guest peer" };
-        var cmd = new Command("bench", "Benchmarks, with a Linux guest peer measured in the same invocation") { name, app, runs, linuxRuns, json, noLinux, noNimbus };
-        SetAction(cmd, p => p.GetValue(name) == "app"
-            ? BenchApp.Run(p.GetValue(app) ?? throw new NimbusException("bench app needs the program to measure", UsageError), p.GetValue(runs) ?? 5, p.GetValue(linuxRuns), p.GetValue(json), !p.GetValue(noLinux))
-            : p.GetValue(app) != null ? throw new NimbusException("only bench app takes a program", UsageError)
-            : p.GetValue(name) == "sched"
-            ? BenchSched.Run(p.GetValue(runs) ?? 5, p.GetValue(linuxRuns), p.GetValue(json), !p.GetValue(noLinux), !p.GetValue(noNimbus))
-            : p.GetValue(noNimbus) ? throw new NimbusException("--no-nimbus is only for bench sched", UsageError)
-            : Bench.Boot(p.GetValue(runs) ?? 10, p.GetValue(linuxRuns), p.GetValue(json), !p.GetValue(noLinux)));
         return cmd;
     }
 }

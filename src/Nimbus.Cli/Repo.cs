@@ -27,5 +27,6 @@ public static class Repo
     public static string Out => Path.Combine(Root, "out");
     public static string KernelOut => Path.Combine(Out, "kernel");
     public static string KernelElf => Path.Combine(KernelOut, "nimbus.elf");
-    public static string Cache => Path.Combine(Out, "cache");
+    // Downloads and probes kept between runs (the Linux guest, the KVM probe); NIMBUS_CACHE moves them.
+    public static string Cache => Environment.GetEnvironmentVariable("NIMBUS_CACHE") is { Length: > 0 } dir ? Path.GetFullPath(dir) : Path.Combine(Out, "cache");
 }

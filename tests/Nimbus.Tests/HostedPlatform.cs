@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Nimbus.Kernel
+namespace Nimbus.Kernel.Diagnostics
 {
     // Hosted stand-in for the kernel's panic: a test sees it as an exception.
     public sealed class KernelPanicException(string message) : Exception(message);

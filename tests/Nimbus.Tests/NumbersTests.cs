@@ -254,9 +254,10 @@ public unsafe class NumbersTests
         public bool TableOnly;
     }
 
-    [Fact]
+    [Fact, Trait("needs", "host-glibc")]
     public void IntegersMatchHostGlibc()
     {
+        GlibcVersion.RequireAssumed();
         UseCLocale();
         var strtol = (delegate* unmanaged<byte*, int, long*, int*, long>)Export("host_strtol");
         var strtoll = (delegate* unmanaged<byte*, int, long*, int*, long>)Export("host_strtoll");
@@ -525,9 +526,10 @@ public unsafe class NumbersTests
 
     private static string Hex(byte[] b) => Convert.ToHexString(b);
 
-    [Fact]
+    [Fact, Trait("needs", "host-glibc")]
     public void FloatsMatchHostGlibc()
     {
+        GlibcVersion.RequireAssumed();
         UseCLocale();
         var strtod = (delegate* unmanaged<byte*, long*, int*, ulong>)Export("host_strtod");
         var strtof = (delegate* unmanaged<byte*, long*, int*, uint>)Export("host_strtof");
@@ -571,9 +573,10 @@ public unsafe class NumbersTests
         Assert.True(failures.Count == 0, $"{failures.Count} mismatches:\n" + string.Join("\n", failures.Take(40)));
     }
 
-    [Fact]
+    [Fact, Trait("needs", "host-glibc")]
     public void ExtendedMatchesHostStrtold()
     {
+        GlibcVersion.RequireAssumed();
         UseCLocale();
         var strtold = (delegate* unmanaged<byte*, long*, int*, byte*, void>)Export("host_strtold");
         var failures = new List<string>();
@@ -613,9 +616,10 @@ public unsafe class NumbersTests
     // ---------------------------------------------------------------------------------------------
     // <ctype.h>
 
-    [Fact]
+    [Fact, Trait("needs", "host-glibc")]
     public void CtypeMatchesHostGlibc()
     {
+        GlibcVersion.RequireAssumed();
         UseCLocale();
         ushort* hostClasses = ((delegate* unmanaged<ushort*>)Export("host_ctype_b"))();
         int* hostUpper = ((delegate* unmanaged<int*>)Export("host_ctype_toupper"))();
@@ -663,9 +667,10 @@ public unsafe class NumbersTests
     // ---------------------------------------------------------------------------------------------
     // abs and div: called from C through function pointers, so the structs travel as SysV says.
 
-    [Fact]
+    [Fact, Trait("needs", "host-glibc")]
     public void DivAndAbsMatchHostGlibcThroughCFunctionPointers()
     {
+        GlibcVersion.RequireAssumed();
         var checkDiv = (delegate* unmanaged<void*, int, int, int*, int*, int>)Export("check_div");
         var checkLdiv = (delegate* unmanaged<void*, long, long, long*, long*, int>)Export("check_ldiv");
         var checkLldiv = (delegate* unmanaged<void*, long, long, int>)Export("check_lldiv");
@@ -729,9 +734,10 @@ public unsafe class NumbersTests
         return data;
     }
 
-    [Fact]
+    [Fact, Trait("needs", "host-glibc")]
     public void QsortSortsLikeHostGlibc()
     {
+        GlibcVersion.RequireAssumed();
         var hostQsort = (delegate* unmanaged<byte*, ulong, ulong, ulong, void>)Export("host_qsort");
         var setLength = (delegate* unmanaged<ulong, void>)Export("set_compare_length");
         var compareBytes = (delegate* unmanaged<void*, void*, int>)Export("compare_bytes");
@@ -822,9 +828,10 @@ public unsafe class NumbersTests
         _log.WriteLine($"{arrays} arrays sorted and compared with glibc's qsort");
     }
 
-    [Fact]
+    [Fact, Trait("needs", "host-glibc")]
     public void BsearchFindsWhatHostGlibcFinds()
     {
+        GlibcVersion.RequireAssumed();
         var hostBsearch = (delegate* unmanaged<byte*, byte*, ulong, ulong, byte*>)Export("host_bsearch");
         var setLength = (delegate* unmanaged<ulong, void>)Export("set_compare_length");
         var compareBytes = (delegate* unmanaged<void*, void*, int>)Export("compare_bytes");

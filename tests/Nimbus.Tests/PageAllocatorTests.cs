@@ -1,4 +1,4 @@
-using Nimbus.Kernel;
+using Nimbus.Kernel.Diagnostics;
 using Nimbus.Kernel.Memory;
 using Xunit;
 

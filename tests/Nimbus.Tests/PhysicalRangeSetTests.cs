@@ -51,7 +51,7 @@ public class PhysicalRangeSetTests
     [Fact]
     public void FullSetPanicsInsteadOfCorrupting()
     {
-        Assert.Throws<Nimbus.Kernel.KernelPanicException>(() =>
+        Assert.Throws<Nimbus.Kernel.Diagnostics.KernelPanicException>(() =>
         {
             var s = new PhysicalRangeSet(new PhysicalRange[2]);
             s.Add(0, 10);

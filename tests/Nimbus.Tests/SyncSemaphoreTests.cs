@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Nimbus.Kernel;
+using Nimbus.Kernel.Diagnostics;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Sync;
 using Xunit;

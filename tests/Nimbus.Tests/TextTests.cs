@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Nimbus.Kernel.Shell;
-using Nimbus.Kernel.Text;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Console;
 using Xunit;
 
 namespace Nimbus.Tests;

@@ -24,7 +24,7 @@ namespace System
         // No type names at run time in the kernel: fail loudly rather than return something wrong.
         public virtual string? ToString()
         {
-            Nimbus.Kernel.Panic.Fail("Object.ToString is not supported in the kernel");
+            Internal.Runtime.CompilerHelpers.KernelImports.Fail("Object.ToString is not supported in the kernel");
             return null;
         }
     }
@@ -78,7 +78,7 @@ namespace System
         {
             get
             {
-                if (!hasValue) Nimbus.Kernel.Panic.Fail("Nullable<T>.Value of a null value");
+                if (!hasValue) Internal.Runtime.CompilerHelpers.KernelImports.Fail("Nullable<T>.Value of a null value");
                 return value;
             }
         }

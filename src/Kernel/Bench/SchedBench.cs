@@ -3,6 +3,7 @@ using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Sync;
 using Nimbus.Kernel.Time;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Bench
 {

@@ -1,5 +1,6 @@
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Time;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Boot
 {

@@ -5,6 +5,8 @@ using Nimbus.Kernel.Diagnostics;
 using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Time;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Power;
 
 namespace Nimbus.Kernel.Boot
 {
@@ -15,6 +17,7 @@ namespace Nimbus.Kernel.Boot
         private static void Main(ulong startInfoPhys, ulong bootTsc)
         {
             Pit.Begin();                       // the clock calibration window spans the boot
+            Hooks.Install();
             SerialPort.Initialize();
             KernelLayout layout;
             Cpu.GetKernelLayout(&layout);
@@ -32,37 +35,48 @@ namespace Nimbus.Kernel.Boot
             BootChart.Mark(BootChart.Phase.Acpi);
             uint* apicIds = stackalloc uint[PerCpu.MaxCpus];
             int cpus = Smp.Discover(apicIds, PerCpu.MaxCpus);
-            LocalApic.Initialize();            // its timer calibrates in the background from here
+            LocalApic.Initialize(KernelMemory.MapMmio(LocalApic.PhysicalBase, 0x1000));
+            LocalApic.StartCalibration();      // its timer calibrates in the background from here
+            Pit.NoteLapicStart();
             PerCpu.Initialize(cpus, LocalApic.Id);
             BootChart.Mark(BootChart.Phase.Apic);
 
-            Descriptors.Initialize(layout.InterruptStubTable);
+            Descriptors.Initialize(layout.InterruptStubTable, &KernelMemory.AllocateStack);
             BootChart.Mark(BootChart.Phase.Interrupts);
             Clock.Initialize(bootTsc);
-            LocalApic.FinishCalibration(Pit.LapicTicksPerMs);
+            ulong lapicTicksPerMs = Pit.LapicTicksPerMs;
+            if (lapicTicksPerMs == 0)
+            {
+                // The clock came from CPUID, not the PIT: measure the LAPIC timer against the TSC.
+                LocalApic.StartCalibration();
+                Clock.SpinNs(500_000);
+                lapicTicksPerMs = LocalApic.StopCalibration() * 2;
+            }
+            LocalApic.FinishCalibration(lapicTicksPerMs);
             BootChart.Mark(BootChart.Phase.Clock);
             Trace.RegisterCore();
+            Sync.SyncTrace.Register();
             Sched.Scheduler.Initialize(layout.BootStackGuard + 4096 + 65536);
-            TlbShootdown.Initialize();
+            Sched.TlbShootdown.Initialize();
             Cpu.EnableInterrupts();
             BootChart.Mark(BootChart.Phase.Threads);
             Smp.StartApplicationProcessors(apicIds, cpus);
             BootChart.Mark(BootChart.Phase.Smp);
 
             var cmdline = CommandLineOf(info);
-            if (!Shell.Shell.ParseOptions(cmdline, out int status)) Power.Exit(status);
+            if (!Shell.KernelShell.ParseOptions(cmdline, out int status)) PowerOff.Exit(status);
             // The root file system matters only to a program: built-in commands boot without it
             // (unpacking it and stamping its nodes reads the RTC, ~0.4 ms under emulation).
-            bool runsProgram = Shell.Shell.RunsProgram;
-            if (runsProgram && !MountBootArchive(info)) Power.Exit(Shell.Shell.UsageError);
+            bool runsProgram = Shell.KernelShell.RunsProgram;
+            if (runsProgram && !MountBootArchive(info)) PowerOff.Exit(Shell.KernelShell.UsageError);
             BootChart.Mark(BootChart.Phase.CommandLine);
-            if (Shell.Shell.BootChart) BootChart.Print();
+            if (Shell.KernelShell.BootChart) BootChart.Print();
             ulong bootedUs = Clock.NowNs() / 1000;
             // An application's output is its own: the boot line only when asked for.
-            if (!runsProgram || Shell.Shell.Verbose || Shell.Shell.BootChart) Log.Line($"Booted in {bootedUs:f3} ms");
-            status = Shell.Shell.Run(cmdline);
-            Shell.Shell.BeforeExit();
-            Power.Exit(status);
+            if (!runsProgram || Log.Verbose || Shell.KernelShell.BootChart) Log.Line($"Booted in {bootedUs:f3} ms");
+            status = Shell.KernelShell.Run(cmdline);
+            Shell.KernelShell.BeforeExit();
+            PowerOff.Exit(status);
         }
 
         // The root file system: the boot archive (PVH module 0, QEMU's -initrd) if there is one.

@@ -1,7 +1,6 @@
 using System;
-using Nimbus.Kernel.Text;
 
-namespace Nimbus.Kernel
+namespace Nimbus.Kernel.Console
 {
     // The kernel console: a fan-out to output sinks (the serial port now; virtio-console and the
     // management API later join with AddSink). Lines are written whole.
@@ -52,6 +51,9 @@ namespace Nimbus.Kernel
     // (whole on its CPU; lines printed by two CPUs at once may interleave), allocating nothing.
     internal static unsafe class Log
     {
+        // --verbose: the kernel says what it does for a program (loaded, linked, started, ended).
+        public static bool Verbose;
+
         public static void Line(ref KernelText text)
         {
             text.AppendByte((byte)'\n');
@@ -72,8 +74,8 @@ namespace Nimbus.Kernel
         public static void Error(ref KernelText text)
         {
             text.AppendByte((byte)'\n');
-            if (!Drivers.SerialPort.HasSecondPort) { using (new Arch.X64.InterruptsDisabled()) KernelConsole.Write(text.Bytes); return; }
-            fixed (byte* p = text.Bytes) Drivers.SerialPort.WriteSecond(p, text.Bytes.Length);
+            if (!SerialPort.HasSecondPort) { using (new Arch.X64.InterruptsDisabled()) KernelConsole.Write(text.Bytes); return; }
+            fixed (byte* p = text.Bytes) SerialPort.WriteSecond(p, text.Bytes.Length);
         }
 
         public static void Text(ref KernelText text)

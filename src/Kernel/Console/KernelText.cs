@@ -1,7 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 
-namespace Nimbus.Kernel.Text
+namespace Nimbus.Kernel.Console
 {
     // Allocation-free text building for kernel messages: `Log.Line($"x={x}")` formats into a fixed
     // buffer inside this struct. Overflowing text is truncated with a trailing "...".

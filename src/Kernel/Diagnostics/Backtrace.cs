@@ -1,4 +1,4 @@
-using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Diagnostics
 {
@@ -36,14 +36,20 @@ namespace Nimbus.Kernel.Diagnostics
                 Log.Line($"  #{index} 0x{address:x16} ?");
         }
 
+        // Whether a kernel page is mapped: Memory installs it at boot. Until then only the stack's
+        // current page is read.
+        public static delegate*<ulong, bool> IsMapped;
+
         // How far up we may read: the end of the mapped stack page run, capped.
         private static ulong StackTop(ulong rsp)
         {
             ulong limit = rsp + MaxScanBytes;
             ulong page = rsp & ~0xFFFUL;
+            var isMapped = IsMapped;
+            if (isMapped == null) return page + 0x1000;
             while (page < limit)
             {
-                if (!KernelMemory.IsMapped(page)) return page;
+                if (!isMapped(page)) return page;
                 page += 0x1000;
             }
             return limit;

@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Diagnostics;
-using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Power;
 
-namespace Nimbus.Kernel
+namespace Nimbus.Kernel.Diagnostics
 {
     // A kernel panic prints the cause, the registers and a symbolized backtrace, then powers the VM
     // off with PanicExitStatus so the host sees the failure.
@@ -11,6 +11,11 @@ namespace Nimbus.Kernel
     {
         public const int PanicExitStatus = 70;   // EX_SOFTWARE
         private static int s_depth;
+
+        // Hooks the layers above install at boot, so a report can say more than this layer knows:
+        // the current thread's name and id (Sched), and whether an address is a stack guard page (Memory).
+        public static delegate*<void> DescribeThread;
+        public static delegate*<ulong, bool> IsStackGuard;
 
         public static void Fail(string cause)
         {
@@ -21,19 +26,21 @@ namespace Nimbus.Kernel
                 delegate*<string, void> self = &Fail;     // frame #0 names the panic call itself
                 Backtrace.Print((ulong)self, Cpu.ReadFramePointer(), Cpu.ReadStackPointer());
             }
-            Power.Exit(PanicExitStatus);
+            PowerOff.Exit(PanicExitStatus);
         }
 
-        public static void OutOfMemory(ulong request)
+        // For a report with more to say than a string (formatted without allocating): Begin, then
+        // print the cause if it returned true, then End with the reporting function's address.
+        public static bool Begin()
         {
             Cpu.DisableInterrupts();
-            if (Enter())
-            {
-                Log.Line($"PANIC: out of memory: a heap request of {request} bytes could not be met ({KernelMemory.Pages.FreePages} pages free of {KernelMemory.Pages.TotalPages}, {KernelMemory.KernelHeap.BytesInUse} heap bytes in use)");
-                delegate*<ulong, void> self = &OutOfMemory;
-                Backtrace.Print((ulong)self, Cpu.ReadFramePointer(), Cpu.ReadStackPointer());
-            }
-            Power.Exit(PanicExitStatus);
+            return Enter();
+        }
+
+        public static void End(ulong reporter)
+        {
+            if (s_depth == 1) Backtrace.Print(reporter, Cpu.ReadFramePointer(), Cpu.ReadStackPointer());
+            PowerOff.Exit(PanicExitStatus);
         }
 
         [UnmanagedCallersOnly(EntryPoint = "PanicFromAsm")]
@@ -45,10 +52,17 @@ namespace Nimbus.Kernel
                 Log.Line($"PANIC: {new System.ReadOnlySpan<byte>(message, Strlen(message))}");
                 Backtrace.Print(0, Cpu.ReadFramePointer(), Cpu.ReadStackPointer());
             }
-            Power.Exit(PanicExitStatus);
+            PowerOff.Exit(PanicExitStatus);
         }
 
         private static int Strlen(byte* s) { int n = 0; while (s[n] != 0) n++; return n; }
+
+        // Interrupts.Fatal: an exception nothing handled, or no room for an interrupt frame.
+        public static void UnhandledException(InterruptFrame* f, bool entryStackOverflow)
+        {
+            if (entryStackOverflow) s_entryOverflow = true;
+            CpuException(f);
+        }
 
         public static void CpuException(InterruptFrame* f)
         {
@@ -65,33 +79,29 @@ namespace Nimbus.Kernel
                 Log.Line($"  r13 {f->R13:x16}  r14 {f->R14:x16}  r15 {f->R15:x16}");
                 Backtrace.Print(f->Rip, f->Rbp, f->Rsp);
             }
-            Power.Exit(PanicExitStatus);
+            PowerOff.Exit(PanicExitStatus);
         }
 
         // The interrupted stack had no room for the interrupt frame (interrupts.S): report the
         // original interrupt or fault, naming the overflow.
-        public static void EntryStackOverflow(InterruptFrame* f)
-        {
-            s_entryOverflow = true;
-            CpuException(f);
-        }
-
         private static bool s_entryOverflow;
 
         private static string Detail(InterruptFrame* f, ulong cr2)
         {
             if (s_entryOverflow)
-                return KernelMemory.IsStackGuard(cr2) ? ": kernel stack overflow (guard page hit)" : ": stack overflow (no room for the interrupt frame)";
+                return GuardPage(cr2) ? ": kernel stack overflow (guard page hit)" : ": stack overflow (no room for the interrupt frame)";
             if (f->Vector == 14)
             {
                 if (cr2 < 4096) return ": null pointer dereference";
-                if (KernelMemory.IsStackGuard(cr2)) return ": kernel stack overflow (guard page hit)";
+                if (GuardPage(cr2)) return ": kernel stack overflow (guard page hit)";
                 return (f->ErrorCode & 1) != 0 ? ": protection violation" : ": access to unmapped memory";
             }
             if (f->Vector == 8)
-                return KernelMemory.IsStackGuard(cr2) ? ": kernel stack overflow (guard page hit)" : ": probably a kernel stack overflow";
+                return GuardPage(cr2) ? ": kernel stack overflow (guard page hit)" : ": probably a kernel stack overflow";
             return "";
         }
+
+        private static bool GuardPage(ulong address) => IsStackGuard != null && IsStackGuard(address);
 
         // Returns false when already panicking (a fault inside the panic handler).
         private static bool Enter()
@@ -99,8 +109,8 @@ namespace Nimbus.Kernel
             s_depth++;
             if (s_depth == 1)
             {
-                var t = Sched.Scheduler.Current;
-                if (t != null) Log.Line($"PANIC in thread '{Sched.Scheduler.NameOf(t)}' (id {t->Id}):");
+                var describe = DescribeThread;
+                if (describe != null) describe();
                 return true;
             }
             if (s_depth == 2) Log.Line("PANIC: nested panic while reporting a panic");

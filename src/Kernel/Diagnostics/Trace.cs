@@ -2,9 +2,9 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
 
-namespace Nimbus.Kernel
+namespace Nimbus.Kernel.Diagnostics
 {
     // A tracepoint, declared as a static field next to the code it observes and registered by name at
     // initialisation. Disabled, Hit() costs one load and one predictable branch. Enabled, it counts
@@ -54,6 +54,11 @@ namespace Nimbus.Kernel
             get { ulong n = 0; for (int i = 0; i < s_ringCount; i++) n += s_next[i]; return n; }
         }
 
+        // Hooks the layers above install at boot: the current thread's id for records (Sched), and
+        // zeroed memory for the rings (Memory).
+        public static delegate*<ulong> CurrentThreadId;
+        public static delegate*<ulong, void*> AllocateZeroed;
+
         // Tracepoints of subsystems that have no initialisation of their own.
         public static Tracepoint TimerFire, Irq;
 
@@ -78,7 +83,6 @@ namespace Nimbus.Kernel
         {
             Register(ref TimerFire, "timer_fire");
             Register(ref Irq, "irq");
-            Sync.SyncTrace.Register();
         }
 
         // --trace=PATTERN: '*' is a wildcard; several patterns separated by ','. Returns how many matched.
@@ -96,9 +100,9 @@ namespace Nimbus.Kernel
             if (record && matched > 0 && s_rings == null)
             {
                 int cpus = PerCpu.Count < 1 ? 1 : PerCpu.Count;
-                s_next = (ulong*)KernelHeap.AllocZeroed((ulong)(cpus * 8));
-                var rings = (TraceRecord**)KernelHeap.AllocZeroed((ulong)(cpus * 8));
-                for (int i = 0; i < cpus; i++) rings[i] = (TraceRecord*)KernelHeap.AllocZeroed((ulong)(RingRecords * sizeof(TraceRecord)));
+                s_next = (ulong*)AllocateZeroed((ulong)(cpus * 8));
+                var rings = (TraceRecord**)AllocateZeroed((ulong)(cpus * 8));
+                for (int i = 0; i < cpus; i++) rings[i] = (TraceRecord*)AllocateZeroed((ulong)(RingRecords * sizeof(TraceRecord)));
                 s_ringCount = cpus;
                 System.Threading.Interlocked.MemoryBarrier();   // rings complete before they are published
                 s_rings = rings;
@@ -141,7 +145,8 @@ namespace Nimbus.Kernel
             r->Tsc = Cpu.ReadTsc();
             r->Tracepoint = tp.Id;
             r->Cpu = (ushort)PerCpu.CurrentIndex;
-            r->Thread = (uint)Sched.Scheduler.CurrentId;
+            var threadId = CurrentThreadId;
+            r->Thread = threadId == null ? 0 : (uint)threadId();
             r->A = a;
             r->B = b;
             Cpu.RestoreInterrupts(irq);
@@ -149,7 +154,7 @@ namespace Nimbus.Kernel
 
         // Writes the rings to the console between markers, for `nimbus trace`: a header line with the
         // TSC rate and tracepoint names, then one hex line per record, all CPUs merged by time.
-        public static void Dump()
+        public static void Dump(ulong tscHz, ulong bootTsc)
         {
             if (s_rings == null) return;
             ulong* pos = stackalloc ulong[s_ringCount];
@@ -160,7 +165,7 @@ namespace Nimbus.Kernel
                 lost += pos[c];
                 total += s_next[c] - pos[c];
             }
-            Log.Line($"nimbus-trace-begin tsc_hz={Time.Clock.TscHz} boot_tsc={Time.Clock.BootTsc} records={total} lost={lost}");
+            Log.Line($"nimbus-trace-begin tsc_hz={tscHz} boot_tsc={bootTsc} records={total} lost={lost}");
             for (int i = 0; i < s_count; i++) Log.Line($"nimbus-trace-point {i} {NameOf(i)}");
             for (ulong k = 0; k < total; k++)
             {

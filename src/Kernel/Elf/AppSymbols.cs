@@ -1,3 +1,4 @@
+using Nimbus.Kernel.Console;
 namespace Nimbus.Kernel.Elf
 {
     // Names for application addresses: which loaded object, and the nearest dynamic symbol below

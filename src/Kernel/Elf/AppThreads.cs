@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Elf
 {
@@ -47,7 +48,7 @@ namespace Nimbus.Kernel.Elf
         {
             var info = (StartInfo*)arg;
             ulong entry = info->Entry, stack = info->Stack;
-            Libc.Threads.AdoptMain(info->StackLow, info->StackSize);
+            ProgramRuntime.AdoptMainThread(info->StackLow, info->StackSize);
             KernelHeap.Free(info);
             EnterApplication(entry, stack);
         }
@@ -72,6 +73,8 @@ namespace Nimbus.Kernel.Elf
 
         // Linux's initial process stack: argc, argv[], NULL, envp[], NULL, auxv pairs, then the
         // strings and AT_RANDOM's 16 bytes above. Returns the stack pointer (16-byte aligned).
+        private static byte* Platform() { fixed (byte* p = "x86_64"u8) return p; }    // u8 literals end in a NUL
+
         private static ulong BuildInitialStack(ulong top, ElfImage* exe, int argc, byte** argv, int envc, byte** envp)
         {
             byte* p = (byte*)top;
@@ -79,7 +82,7 @@ namespace Nimbus.Kernel.Elf
             ulong* envOut = stackalloc ulong[envc];
             for (int i = 0; i < argc; i++) argvOut[i] = (ulong)PushString(ref p, argv[i]);
             for (int i = 0; i < envc; i++) envOut[i] = (ulong)PushString(ref p, envp[i]);
-            byte* platform = PushString(ref p, Libc.String.Strings.Literal("x86_64"u8));
+            byte* platform = PushString(ref p, Platform());
             p -= 16;
             byte* random = p;
             Fs.Vfs.Random(random, 16);

@@ -2,6 +2,7 @@ using System.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Elf
 {
@@ -26,8 +27,8 @@ namespace Nimbus.Kernel.Elf
             if (s_count == MaxStubs) return 0;
             if (s_page == null)
             {
-                ulong area = AddressSpace.Map(0, MaxStubs * StubSize, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindImage, false, out _);
-                if (area == 0 || !AddressSpace.Populate(area, area + MaxStubs * StubSize)) return 0;
+                long area = AddressSpace.Map(0, MaxStubs * StubSize, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindImage, false);
+                if (area < 0 || !AddressSpace.Populate((ulong)area, (ulong)area + MaxStubs * StubSize)) return 0;
                 s_page = (byte*)area;
             }
             Log.Error($"nimbus: warning: {Fs.Vfs.Span(name)} is missing; calling it will end the program (--allow-missing)");
@@ -52,9 +53,9 @@ namespace Nimbus.Kernel.Elf
         private static void Called(int index)
         {
             byte* name = NameOf(index);
-            Libc.Stdio.FlushAll();
+            ProgramRuntime.FlushOutput();
             Log.Error($"nimbus: the application called {Fs.Vfs.Span(name)}, which Nimbus does not provide (started with --allow-missing)");
-            Libc.Process.QuickExit(127);
+            ProgramRuntime.QuickExit(127);
         }
     }
 }

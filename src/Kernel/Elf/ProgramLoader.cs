@@ -3,6 +3,7 @@ using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Elf
 {
@@ -35,8 +36,8 @@ namespace Nimbus.Kernel.Elf
             if (!LoadDependencies(0, out status)) return status;
             Phase("loaded");
             Tls.Layout();
-            Libc.Stdio.Initialize();      // before relocation: copy relocations copy stdin/stdout/stderr
-            var resolver = new SymbolResolver { Resolve = &Resolve, Missing = &ReportMissing, CopiedKernelData = &Libc.LibcData.Redirect };
+            ProgramRuntime.Prepare();      // before relocation: copy relocations copy stdin/stdout/stderr
+            var resolver = new SymbolResolver { Resolve = &Resolve, Missing = &ReportMissing, CopiedKernelData = ProgramRuntime.CopiedKernelData };
             if (AllowMissing) resolver.StubFor = &MissingStubs.For;
             // Libraries first (in reverse), so a copy relocation in the executable copies initialised data.
             for (int i = ObjectCount - 1; i >= 0; i--) Get(i)->Relocate(&resolver);
@@ -54,7 +55,7 @@ namespace Nimbus.Kernel.Elf
         // --verbose: when each step of starting a program ended.
         private static void Phase(string what)
         {
-            if (Shell.Shell.Verbose) Log.Error($"nimbus: {ObjectCount} object(s) {what} at {Time.Clock.NowNs() / 1000} us");
+            if (Log.Verbose) Log.Error($"nimbus: {ObjectCount} object(s) {what} at {Time.Clock.NowNs() / 1000} us");
         }
 
         // Breadth-first over DT_NEEDED from object `first` on, as the glibc loader orders its global scope.
@@ -98,7 +99,7 @@ namespace Nimbus.Kernel.Elf
                 for (int i = first; i < ObjectCount; i++) ApplyFinalProtection(Get(i));
                 int last = ObjectCount;
                 m->Unlock();
-                for (int i = last - 1; i >= first; i--) Libc.Process.RunInitialisers(Get(i));
+                for (int i = last - 1; i >= first; i--) ProgramRuntime.RunInitialisers(Get(i));
                 return lib;
             }
         }
@@ -179,13 +180,14 @@ namespace Nimbus.Kernel.Elf
                 return null;
             }
             ulong span = file.MaxVAddr - file.MinVAddr;
-            ulong start = AddressSpace.Map(file.IsPositionIndependent ? 0 : file.MinVAddr, span,
-                VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindImage, !file.IsPositionIndependent, out int errno);
-            if (start == 0)
+            long mapped = AddressSpace.Map(file.IsPositionIndependent ? 0 : file.MinVAddr, span,
+                VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindImage, !file.IsPositionIndependent);
+            if (mapped < 0)
             {
-                Log.Error($"nimbus: {Span(path)}: no room for its {span / 1024} KiB image (errno {errno})");
+                Log.Error($"nimbus: {Span(path)}: no room for its {span / 1024} KiB image (errno {-mapped})");
                 return null;
             }
+            ulong start = (ulong)mapped;
             var img = (ElfImage*)KernelHeap.AllocZeroed((ulong)sizeof(ElfImage));
             img->Bias = (byte*)(start - file.MinVAddr);
             img->Start = start;

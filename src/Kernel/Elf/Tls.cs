@@ -1,4 +1,5 @@
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Elf
 {

@@ -1,3 +1,5 @@
+using Nimbus.Kernel.Abi;
+
 namespace Nimbus.Kernel.Fs
 {
     // One directory entry as readdir and getdents64 report it.
@@ -29,7 +31,7 @@ namespace Nimbus.Kernel.Fs
         public static int Next(OpenFile* f, DirEntry* e)
         {
             FsNode* d = f->Node;
-            if (!RamFs.IsDirectory(d)) return -RamFs.ENOTDIR;
+            if (!RamFs.IsDirectory(d)) return -Errno.ENOTDIR;
             RamFs.Lock();
             int r = NextLocked(f, d, e);
             RamFs.Unlock();

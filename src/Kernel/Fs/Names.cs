@@ -1,5 +1,6 @@
 using System;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Fs
 {
@@ -25,7 +26,7 @@ namespace Nimbus.Kernel.Fs
                 Path = path == null ? default : Vfs.Span(path);
                 RamFs.Lock();
                 Dir = null;
-                if (path == null) return RamFs.EINVAL;
+                if (path == null) return -Errno.EINVAL;
                 return Vfs.StartDirectory(dirFd, Path, ref Dir, out Start);
             }
 
@@ -33,7 +34,7 @@ namespace Nimbus.Kernel.Fs
             {
                 RamFs.Unlock();
                 if (Dir != null) Vfs.Put(Dir);
-                return r > 0 ? -r : r;
+                return r;
             }
         }
 
@@ -47,7 +48,7 @@ namespace Nimbus.Kernel.Fs
             {
                 held = Vfs.Acquire(dirFd);
                 if (held == null && dirFd == Vfs.AtFdCwd) { RamFs.Lock(); node = Vfs.Cwd; return 0; }
-                if (held == null) return -Vfs.EBADF;
+                if (held == null) return -Errno.EBADF;
                 RamFs.Lock();
                 node = held->Node;
                 return 0;
@@ -79,8 +80,8 @@ namespace Nimbus.Kernel.Fs
             int r = RamFs.LookupParent(p, start, out FsNode* parent, out int s, out int len);
             if (r != 0) return r;
             var name = p.Slice(s, len);
-            if (RamFs.IsDot(name) || RamFs.IsDotDot(name) || RamFs.Child(parent, name) != null) return RamFs.EEXIST;
-            if (parent->Links == 0) return RamFs.ENOENT;
+            if (RamFs.IsDot(name) || RamFs.IsDotDot(name) || RamFs.Child(parent, name) != null) return -Errno.EEXIST;
+            if (parent->Links == 0) return -Errno.ENOENT;
             RamFs.Create(parent, name, RamFs.TypeDirectory | (mode & 0x3FF & ~Vfs.Umask));
             Touch(parent);
             return 0;
@@ -88,7 +89,7 @@ namespace Nimbus.Kernel.Fs
 
         public static int Unlink(int dirFd, byte* path, int flags)
         {
-            if ((flags & ~AtRemoveDir) != 0) return -RamFs.EINVAL;
+            if ((flags & ~AtRemoveDir) != 0) return -Errno.EINVAL;
             var at = new At();
             int r = at.Begin(dirFd, path);
             if (r == 0) r = (flags & AtRemoveDir) != 0 ? RmdirLocked(at.Path, at.Start) : UnlinkLocked(at.Path, at.Start);
@@ -98,15 +99,15 @@ namespace Nimbus.Kernel.Fs
         private static int UnlinkLocked(ReadOnlySpan<byte> p, FsNode* start)
         {
             int r = RamFs.LookupParent(p, start, out FsNode* parent, out int s, out int len);
-            if (r == RamFs.EEXIST) return RamFs.EISDIR;
+            if (r == -Errno.EEXIST) return -Errno.EISDIR;
             if (r != 0) return r;
             var name = p.Slice(s, len);
-            if (RamFs.IsDot(name) || RamFs.IsDotDot(name)) return RamFs.EISDIR;
+            if (RamFs.IsDot(name) || RamFs.IsDotDot(name)) return -Errno.EISDIR;
             FsNode* n = RamFs.Child(parent, name);
-            if (n == null) return RamFs.ENOENT;
-            if (RamFs.IsDirectory(n)) return RamFs.EISDIR;
-            if (p[p.Length - 1] == (byte)'/') return RamFs.ENOTDIR;
-            if (n->Generator != 0) return RamFs.EPERM;
+            if (n == null) return -Errno.ENOENT;
+            if (RamFs.IsDirectory(n)) return -Errno.EISDIR;
+            if (p[p.Length - 1] == (byte)'/') return -Errno.ENOTDIR;
+            if (n->Generator != 0) return -Errno.EPERM;
             Remove(n);
             return 0;
         }
@@ -114,16 +115,16 @@ namespace Nimbus.Kernel.Fs
         private static int RmdirLocked(ReadOnlySpan<byte> p, FsNode* start)
         {
             int r = RamFs.LookupParent(p, start, out FsNode* parent, out int s, out int len);
-            if (r == RamFs.EEXIST) return RamFs.EBUSY;
+            if (r == -Errno.EEXIST) return -Errno.EBUSY;
             if (r != 0) return r;
             var name = p.Slice(s, len);
-            if (RamFs.IsDot(name)) return RamFs.EINVAL;
-            if (RamFs.IsDotDot(name)) return RamFs.ENOTEMPTY;
+            if (RamFs.IsDot(name)) return -Errno.EINVAL;
+            if (RamFs.IsDotDot(name)) return -Errno.ENOTEMPTY;
             FsNode* n = RamFs.Child(parent, name);
-            if (n == null) return RamFs.ENOENT;
-            if (!RamFs.IsDirectory(n)) return RamFs.ENOTDIR;
-            if (n->FirstChild != null) return RamFs.ENOTEMPTY;
-            if (n == RamFs.Root) return RamFs.EBUSY;
+            if (n == null) return -Errno.ENOENT;
+            if (!RamFs.IsDirectory(n)) return -Errno.ENOTDIR;
+            if (n->FirstChild != null) return -Errno.ENOTEMPTY;
+            if (n == RamFs.Root) return -Errno.EBUSY;
             Remove(n);
             return 0;
         }
@@ -143,11 +144,11 @@ namespace Nimbus.Kernel.Fs
 
         public static int Rename(int oldFd, byte* oldPath, int newFd, byte* newPath, int flags)
         {
-            if ((flags & ~RenameNoReplace) != 0) return -RamFs.EINVAL;      // RENAME_EXCHANGE, WHITEOUT: not here
+            if ((flags & ~RenameNoReplace) != 0) return -Errno.EINVAL;      // RENAME_EXCHANGE, WHITEOUT: not here
             OpenFile* newDir = null;
             var at = new At();
             int r = at.Begin(oldFd, oldPath);
-            if (r == 0 && newPath == null) r = RamFs.EINVAL;
+            if (r == 0 && newPath == null) r = -Errno.EINVAL;
             FsNode* newStart = null;
             ReadOnlySpan<byte> np = newPath == null ? default : Vfs.Span(newPath);
             if (r == 0) r = Vfs.StartDirectory(newFd, np, ref newDir, out newStart);
@@ -163,13 +164,13 @@ namespace Nimbus.Kernel.Fs
             int s2 = 0, l2 = 0;
             int r = RamFs.LookupParent(op, os, out FsNode* oldParent, out int s1, out int l1);
             if (r == 0) r = RamFs.LookupParent(np, ns, out newParent, out s2, out l2);
-            if (r == RamFs.EEXIST) return RamFs.EBUSY;
+            if (r == -Errno.EEXIST) return -Errno.EBUSY;
             if (r != 0) return r;
             var oldName = op.Slice(s1, l1);
             var newName = np.Slice(s2, l2);
-            if (RamFs.IsDot(oldName) || RamFs.IsDotDot(oldName) || RamFs.IsDot(newName) || RamFs.IsDotDot(newName)) return RamFs.EBUSY;
+            if (RamFs.IsDot(oldName) || RamFs.IsDotDot(oldName) || RamFs.IsDot(newName) || RamFs.IsDotDot(newName)) return -Errno.EBUSY;
             FsNode* src = RamFs.Child(oldParent, oldName);
-            if (src == null) return RamFs.ENOENT;
+            if (src == null) return -Errno.ENOENT;
             FsNode* dst = RamFs.Child(newParent, newName);
             r = CheckRename(src, dst, newParent, op, np, noReplace);
             if (r != 0 || src == dst) return r;
@@ -193,22 +194,22 @@ namespace Nimbus.Kernel.Fs
         private static int CheckRename(FsNode* src, FsNode* dst, FsNode* newParent, ReadOnlySpan<byte> op, ReadOnlySpan<byte> np, bool noReplace)
         {
             bool srcDir = RamFs.IsDirectory(src);
-            if (!srcDir && (op[op.Length - 1] == (byte)'/' || np[np.Length - 1] == (byte)'/')) return RamFs.ENOTDIR;
+            if (!srcDir && (op[op.Length - 1] == (byte)'/' || np[np.Length - 1] == (byte)'/')) return -Errno.ENOTDIR;
             if (dst == src) return 0;
-            if (dst != null && noReplace) return RamFs.EEXIST;
-            if (srcDir && RamFs.IsWithin(newParent, src)) return RamFs.EINVAL;
-            if (src->Generator != 0 || newParent->Links == 0) return src->Generator != 0 ? RamFs.EPERM : RamFs.ENOENT;
+            if (dst != null && noReplace) return -Errno.EEXIST;
+            if (srcDir && RamFs.IsWithin(newParent, src)) return -Errno.EINVAL;
+            if (src->Generator != 0 || newParent->Links == 0) return src->Generator != 0 ? -Errno.EPERM : -Errno.ENOENT;
             if (dst == null) return 0;
-            if (srcDir && !RamFs.IsDirectory(dst)) return RamFs.ENOTDIR;
-            if (!srcDir && RamFs.IsDirectory(dst)) return RamFs.EISDIR;
-            if (srcDir && dst->FirstChild != null) return RamFs.ENOTEMPTY;
-            return dst == RamFs.Root ? RamFs.EBUSY : 0;
+            if (srcDir && !RamFs.IsDirectory(dst)) return -Errno.ENOTDIR;
+            if (!srcDir && RamFs.IsDirectory(dst)) return -Errno.EISDIR;
+            if (srcDir && dst->FirstChild != null) return -Errno.ENOTEMPTY;
+            return dst == RamFs.Root ? -Errno.EBUSY : 0;
         }
 
         // link(2): the names are checked as Linux would, then refused (no hard links, see above).
         public static int Link(int oldFd, byte* oldPath, int newFd, byte* newPath, int flags)
         {
-            if ((flags & ~(AtSymlinkFollow | AtEmptyPath)) != 0) return -RamFs.EINVAL;
+            if ((flags & ~(AtSymlinkFollow | AtEmptyPath)) != 0) return -Errno.EINVAL;
             int r = Find(oldFd, oldPath, (flags & AtSymlinkFollow) != 0 ? 0 : AtSymlinkNoFollow, out FsNode* node, out OpenFile* held);
             if (r != 0) return r;
             Done(held);
@@ -217,16 +218,16 @@ namespace Nimbus.Kernel.Fs
             FsNode* parent = null;
             int s = 0, len = 0;
             if (r == 0) r = RamFs.LookupParent(at.Path, at.Start, out parent, out s, out len);
-            if (r == 0 && RamFs.Child(parent, at.Path.Slice(s, len)) != null) r = RamFs.EEXIST;
-            return at.End(r != 0 ? r : RamFs.EPERM);
+            if (r == 0 && RamFs.Child(parent, at.Path.Slice(s, len)) != null) r = -Errno.EEXIST;
+            return at.End(r != 0 ? r : -Errno.EPERM);
         }
 
         public static int Symlink(byte* target, int dirFd, byte* path)
         {
-            if (target == null) return -RamFs.EINVAL;
+            if (target == null) return -Errno.EINVAL;
             var t = Vfs.Span(target);
-            if (t.Length == 0) return -RamFs.ENOENT;
-            if (t.Length >= 4096) return -RamFs.ENAMETOOLONG;
+            if (t.Length == 0) return -Errno.ENOENT;
+            if (t.Length >= 4096) return -Errno.ENAMETOOLONG;
             var at = new At();
             int r = at.Begin(dirFd, path);
             if (r == 0) r = SymlinkLocked(t, at.Path, at.Start);
@@ -238,8 +239,8 @@ namespace Nimbus.Kernel.Fs
             int r = RamFs.LookupParent(p, start, out FsNode* parent, out int s, out int len);
             if (r != 0) return r;
             var name = p.Slice(s, len);
-            if (RamFs.IsDot(name) || RamFs.IsDotDot(name) || RamFs.Child(parent, name) != null) return RamFs.EEXIST;
-            if (parent->Links == 0) return RamFs.ENOENT;
+            if (RamFs.IsDot(name) || RamFs.IsDotDot(name) || RamFs.Child(parent, name) != null) return -Errno.EEXIST;
+            if (parent->Links == 0) return -Errno.ENOENT;
             FsNode* n = RamFs.Create(parent, name, RamFs.TypeSymlink | 0x1FF);
             n->Data = (byte*)KernelHeap.Alloc((ulong)target.Length);
             for (int i = 0; i < target.Length; i++) n->Data[i] = target[i];
@@ -250,10 +251,10 @@ namespace Nimbus.Kernel.Fs
 
         public static long Readlink(int dirFd, byte* path, byte* buffer, long size)
         {
-            if (size <= 0) return -RamFs.EINVAL;
+            if (size <= 0) return -Errno.EINVAL;
             int r = Find(dirFd, path, AtSymlinkNoFollow, out FsNode* n, out OpenFile* held);
             if (r != 0) return r;
-            long length = -RamFs.EINVAL;
+            long length = -Errno.EINVAL;
             if (RamFs.TypeOf(n) == RamFs.TypeSymlink)
             {
                 var target = RamFs.LinkTarget(n);
@@ -269,7 +270,7 @@ namespace Nimbus.Kernel.Fs
         {
             int r = Find(dirFd, path, flags, out FsNode* n, out OpenFile* held);
             if (r != 0) return r;
-            if (!RamFs.IsDirectory(n)) r = -RamFs.ENOTDIR;
+            if (!RamFs.IsDirectory(n)) r = -Errno.ENOTDIR;
             else
             {
                 FsNode* old = Vfs.Cwd;
@@ -298,14 +299,14 @@ namespace Nimbus.Kernel.Fs
             if (r != 0) return r;
             r = RamFs.PathOf(n, buffer, size);
             Done(held);
-            return r == -RamFs.ERANGE ? -RamFs.ENAMETOOLONG : r;
+            return r == -Errno.ERANGE ? -Errno.ENAMETOOLONG : r;
         }
 
         public static int Chmod(int dirFd, byte* path, uint mode, int flags)
         {
             int r = Find(dirFd, path, flags, out FsNode* n, out OpenFile* held);
             if (r != 0) return r;
-            if (RamFs.TypeOf(n) == RamFs.TypeSymlink) r = -95;              // EOPNOTSUPP, as Linux for links
+            if (RamFs.TypeOf(n) == RamFs.TypeSymlink) r = -Errno.EOPNOTSUPP;      // as Linux for links
             else
             {
                 n->Mode = (n->Mode & RamFs.TypeMask) | (mode & 0xFFF);
@@ -323,7 +324,7 @@ namespace Nimbus.Kernel.Fs
                 for (int i = 0; i < 2; i++)
                 {
                     long ns = times[i * 2 + 1];
-                    if (ns != UtimeNow && ns != UtimeOmit && (ns < 0 || ns > 999_999_999)) return -RamFs.EINVAL;
+                    if (ns != UtimeNow && ns != UtimeOmit && (ns < 0 || ns > 999_999_999)) return -Errno.EINVAL;
                 }
             int r = Find(dirFd, path, flags | (path == null ? AtEmptyPath : 0), out FsNode* n, out OpenFile* held);
             if (r != 0) return r;
@@ -342,19 +343,19 @@ namespace Nimbus.Kernel.Fs
 
         public static int Truncate(int dirFd, byte* path, long length)
         {
-            if (length < 0) return -RamFs.EINVAL;
+            if (length < 0) return -Errno.EINVAL;
             int r = Find(dirFd, path, 0, out FsNode* n, out OpenFile* held);
             if (r != 0) return r;
-            r = -TruncateNode(n, length);
+            r = TruncateNode(n, length);
             Done(held);
             return r;
         }
 
-        // Caller holds the RamFs lock; returns 0 or a positive errno.
+        // Caller holds the RamFs lock; returns 0 or a negative errno.
         public static int TruncateNode(FsNode* n, long length)
         {
-            if (RamFs.IsDirectory(n)) return RamFs.EISDIR;
-            if (RamFs.TypeOf(n) != RamFs.TypeRegular || n->Generator != 0) return RamFs.EINVAL;
+            if (RamFs.IsDirectory(n)) return -Errno.EISDIR;
+            if (RamFs.TypeOf(n) != RamFs.TypeRegular || n->Generator != 0) return -Errno.EINVAL;
             return RamFs.Truncate(n, (ulong)length);
         }
     }

@@ -1,4 +1,5 @@
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Fs
 {
@@ -65,7 +66,7 @@ namespace Nimbus.Kernel.Fs
             fixed (Sync.Mutex* m = &s_lock)
             {
                 m->Lock();
-                if (!Readable(p) && nonBlocking) { m->Unlock(); return -Vfs.EAGAIN; }
+                if (!Readable(p) && nonBlocking) { m->Unlock(); return -Errno.EAGAIN; }
                 p->CanRead.WaitUntil(m, &Readable, p);
                 int take = p->Count < (long)count ? p->Count : (int)count;
                 for (int done = 0; done < take;)
@@ -107,7 +108,7 @@ namespace Nimbus.Kernel.Fs
                     var wait = new WriteWait { Pipe = p, Needed = left <= AtomicSize ? (int)left : 1 };
                     if (!Writable(&wait) && nonBlocking) break;
                     p->CanWrite.WaitUntil(m, &Writable, &wait);
-                    if (p->Readers == 0) { m->Unlock(); return done > 0 ? done : -Vfs.EPIPE; }
+                    if (p->Readers == 0) { m->Unlock(); return done > 0 ? done : -Errno.EPIPE; }
                     int space = Capacity - p->Count;
                     int put = left < (ulong)space ? (int)left : space;
                     Append(p, buffer + done, put);
@@ -117,7 +118,7 @@ namespace Nimbus.Kernel.Fs
                 }
                 m->Unlock();
             }
-            return done > 0 || count == 0 ? done : -Vfs.EAGAIN;
+            return done > 0 || count == 0 ? done : -Errno.EAGAIN;
         }
 
         private static void Append(Pipe* p, byte* data, int length)

@@ -1,5 +1,6 @@
 using System;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Fs
 {
@@ -9,10 +10,12 @@ namespace Nimbus.Kernel.Fs
     // /proc/self points to /proc/1. Stat reports size 0, as for Linux's proc files.
     internal static unsafe class ProcFs
     {
-        private const uint Maps = 1, Cmdline = 2, Environ = 3, Status = 4, MountInfo = 5, Mounts = 6, Cgroup = 7,
-            MemInfo = 8, CpuInfo = 9, Stat = 10, OsRelease = 11, CpuRange = 12, Uptime = 13, ProcessStat = 14,
-            Statm = 15, OsType = 16, Hostname = 17, BootId = 18, Uuid = 19, Version = 20, CacheFile = 21,
-            PidMax = 22, Comm = 23, LinkExe = 100, LinkCwd = 101;
+        // The files of the process itself (/proc/self/...), which the libc layer generates.
+        public const uint Maps = 1, Cmdline = 2, Environ = 3, Status = 4, ProcessStat = 14, Statm = 15, Comm = 23;
+        private const uint MountInfo = 5, Mounts = 6, Cgroup = 7,
+            MemInfo = 8, CpuInfo = 9, Stat = 10, OsRelease = 11, CpuRange = 12, Uptime = 13,
+            OsType = 16, Hostname = 17, BootId = 18, Uuid = 19, Version = 20, CacheFile = 21,
+            PidMax = 22, LinkExe = 100, LinkCwd = 101;
         public const int MaxCaches = 8;
 
         private static byte* s_linkBuffer;                              // link targets (built under the RamFs lock)
@@ -88,7 +91,7 @@ namespace Nimbus.Kernel.Fs
         {
             int len = 0;
             for (int i = 0; i < prefix.Length; i++) buffer[len++] = prefix[i];
-            len += Text.NumberFormat.Unsigned(new Span<byte>(buffer + len, 12), (ulong)n);
+            len += NumberFormat.Unsigned(new Span<byte>(buffer + len, 12), (ulong)n);
             return new ReadOnlySpan<byte>(buffer, len);
         }
 
@@ -113,15 +116,20 @@ namespace Nimbus.Kernel.Fs
             n->Size = (ulong)target.Length;
         }
 
+        // Hooks the libc layer installs at boot: the contents of a process file (Maps ... Comm), and the
+        // program's path for /proc/self/exe (null before a program is loaded).
+        public static delegate*<uint, TextBuffer*, void> ProcessFile;
+        public static delegate*<byte*> ExecutablePath;
+
         // The target of a generated symlink. Caller holds the RamFs lock (the buffer is shared).
         public static ReadOnlySpan<byte> LinkTarget(FsNode* n)
         {
             byte* b = s_linkBuffer;
             int len = 0;
             if (n->Generator == LinkCwd) len = RamFs.PathOf(Vfs.Cwd, b, 4096);
-            else if (Elf.ProgramLoader.Executable != null)
+            else if (ExecutablePath != null && ExecutablePath() != null)
             {
-                byte* path = Elf.ProgramLoader.Executable->Path;
+                byte* path = ExecutablePath();
                 if (path[0] != (byte)'/') b[len++] = (byte)'/';
                 for (; *path != 0 && len < 4095; path++) b[len++] = *path;
             }
@@ -135,13 +143,9 @@ namespace Nimbus.Kernel.Fs
             var t = new TextBuffer();
             switch (n->Generator)
             {
-                case Maps: ProcessFiles.Maps(ref t); break;
-                case Cmdline: ProcessFiles.Cmdline(ref t); break;
-                case Environ: ProcessFiles.Environment(ref t); break;
-                case Status: ProcessFiles.Status(ref t); break;
-                case ProcessStat: ProcessFiles.Stat(ref t); break;
-                case Statm: ProcessFiles.Statm(ref t); break;
-                case Comm: ProcessFiles.Comm(ref t); break;
+                case Maps or Cmdline or Environ or Status or ProcessStat or Statm or Comm:
+                    if (ProcessFile != null) ProcessFile(n->Generator, &t);
+                    break;
                 case MountInfo: t.Add("20 1 0:19 / / rw,relatime shared:1 - tmpfs rootfs rw\n"u8); break;
                 case Mounts: t.Add("rootfs / tmpfs rw,relatime 0 0\n"u8); break;
                 case Cgroup: t.Add("0::/\n"u8); break;

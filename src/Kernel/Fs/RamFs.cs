@@ -1,5 +1,7 @@
 using System;
+using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Fs
 {
@@ -33,8 +35,6 @@ namespace Nimbus.Kernel.Fs
     {
         public const uint TypeMask = 0xF000, TypeDirectory = 0x4000, TypeRegular = 0x8000, TypeSymlink = 0xA000,
             TypeCharDevice = 0x2000, TypeFifo = 0x1000;
-        public const int EPERM = 1, ENOENT = 2, EBUSY = 16, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22,
-            ENOSPC = 28, ERANGE = 34, ENAMETOOLONG = 36, ENOTEMPTY = 39, ELOOP = 40;
         private const int MaxSymlinkDepth = 40;           // Linux's limit on links followed in one lookup
 
         public static FsNode* Root;
@@ -109,7 +109,7 @@ namespace Nimbus.Kernel.Fs
             n->Generator != 0 ? ProcFs.LinkTarget(n) : new ReadOnlySpan<byte>(n->Data, (int)n->Size);
 
         // Resolves `path` (absolute, or relative to `cwd`). followLast: resolve a final symlink.
-        // Caller holds the lock. Returns 0 or an errno.
+        // Caller holds the lock. Returns 0 or a negative errno.
         public static int Lookup(ReadOnlySpan<byte> path, FsNode* cwd, bool followLast, out FsNode* node)
         {
             int links = 0;
@@ -123,22 +123,22 @@ namespace Nimbus.Kernel.Fs
         {
             parent = null;
             nameStart = nameLength = 0;
-            if (path.Length == 0) return ENOENT;
+            if (path.Length == 0) return -Errno.ENOENT;
             int end = path.Length;
             while (end > 1 && path[end - 1] == (byte)'/') end--;
             int slash = end - 1;
             while (slash >= 0 && path[slash] != (byte)'/') slash--;
             nameStart = slash + 1;
             nameLength = end - nameStart;
-            if (nameLength == 0) return EEXIST;                            // "/" itself
-            if (nameLength > 255) return ENAMETOOLONG;
+            if (nameLength == 0) return -Errno.EEXIST;                            // "/" itself
+            if (nameLength > 255) return -Errno.ENAMETOOLONG;
             if (slash < 0) parent = cwd;
             else
             {
                 int r = Lookup(path.Slice(0, slash == 0 ? 1 : slash), cwd, true, out parent);
                 if (r != 0) return r;
             }
-            return IsDirectory(parent) ? 0 : ENOTDIR;
+            return IsDirectory(parent) ? 0 : -Errno.ENOTDIR;
         }
 
         public static bool IsDot(ReadOnlySpan<byte> name) => name.Length == 1 && name[0] == (byte)'.';
@@ -147,28 +147,28 @@ namespace Nimbus.Kernel.Fs
         private static int Walk(ReadOnlySpan<byte> path, FsNode* cwd, bool followLast, ref int links, out FsNode* node)
         {
             node = null;
-            if (path.Length == 0) return ENOENT;
+            if (path.Length == 0) return -Errno.ENOENT;
             FsNode* at = path[0] == (byte)'/' ? Root : cwd;
             int i = 0;
             while (NextComponent(path, ref i, out var name))
             {
-                if (!IsDirectory(at)) return ENOTDIR;
+                if (!IsDirectory(at)) return -Errno.ENOTDIR;
                 if (IsDot(name)) continue;
-                if (at->Links == 0) return ENOENT;                  // a removed directory (its parent may be gone too)
+                if (at->Links == 0) return -Errno.ENOENT;                  // a removed directory (its parent may be gone too)
                 if (IsDotDot(name)) { at = at->Parent; continue; }
-                if (name.Length > 255) return ENAMETOOLONG;
+                if (name.Length > 255) return -Errno.ENAMETOOLONG;
                 FsNode* next = Child(at, name);
-                if (next == null) return ENOENT;
+                if (next == null) return -Errno.ENOENT;
                 bool last = i >= path.Length;           // a trailing slash makes the last component followed
                 if (TypeOf(next) == TypeSymlink && (!last || followLast))
                 {
-                    if (++links > MaxSymlinkDepth) return ELOOP;
+                    if (++links > MaxSymlinkDepth) return -Errno.ELOOP;
                     int r = Walk(LinkTarget(next), at, true, ref links, out next);
                     if (r != 0) return r;
                 }
                 at = next;
             }
-            if (path[path.Length - 1] == (byte)'/' && !IsDirectory(at)) return ENOTDIR;
+            if (path[path.Length - 1] == (byte)'/' && !IsDirectory(at)) return -Errno.ENOTDIR;
             node = at;
             return 0;
         }
@@ -187,13 +187,13 @@ namespace Nimbus.Kernel.Fs
         // length, -ENOENT for a removed node or -ERANGE when it does not fit. Caller holds the lock.
         public static int PathOf(FsNode* n, byte* buffer, int size)
         {
-            if (size < 2) return -ERANGE;
+            if (size < 2) return -Errno.ERANGE;
             int end = size - 1, at = end;
             buffer[end] = 0;
             for (FsNode* c = n; c != Root; c = c->Parent)
             {
-                if (c->Links == 0 || c->Parent == null) return -ENOENT;
-                if (at - c->NameLength - 1 < 0) return -ERANGE;
+                if (c->Links == 0 || c->Parent == null) return -Errno.ENOENT;
+                if (at - c->NameLength - 1 < 0) return -Errno.ERANGE;
                 at -= c->NameLength;
                 Mem.Move(buffer + at, c->Name, (nuint)c->NameLength);
                 buffer[--at] = (byte)'/';
@@ -341,7 +341,7 @@ namespace Nimbus.Kernel.Fs
 
         public static long Write(FsNode* n, ulong offset, byte* buffer, ulong count)
         {
-            if (!EnsureCapacity(n, offset + count)) return -ENOSPC;
+            if (!EnsureCapacity(n, offset + count)) return -Errno.ENOSPC;
             if (offset > n->Size) Mem.Set(n->Data + n->Size, 0, (nuint)(offset - n->Size));
             Mem.Move(n->Data + offset, buffer, (nuint)count);
             if (offset + count > n->Size) n->Size = offset + count;
@@ -351,9 +351,9 @@ namespace Nimbus.Kernel.Fs
 
         public static int Truncate(FsNode* n, ulong size)
         {
-            if (size > n->Size && !EnsureCapacity(n, size)) return ENOSPC;
+            if (size > n->Size && !EnsureCapacity(n, size)) return -Errno.ENOSPC;
             if (size > n->Size) Mem.Set(n->Data + n->Size, 0, (nuint)(size - n->Size));
-            else if (n->Capacity == 0 && size < n->Size && size > 0 && !EnsureCapacity(n, size)) return ENOSPC;
+            else if (n->Capacity == 0 && size < n->Size && size > 0 && !EnsureCapacity(n, size)) return -Errno.ENOSPC;
             n->Size = size;
             n->MtimeNs = n->CtimeNs = Time.Clock.WallNs();
             return 0;

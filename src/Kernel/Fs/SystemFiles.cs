@@ -6,7 +6,7 @@ namespace Nimbus.Kernel.Fs
     // System-wide /proc files: memory from the page allocator, time since boot, the kernel release.
     internal static unsafe class SystemFiles
     {
-        // The release /proc/sys/kernel/osrelease reports: the same as uname (Libc/SystemInfo.cs).
+        // The release /proc/sys/kernel/osrelease reports: the same as uname (Libc/Unistd/Identity.cs).
         public static ReadOnlySpan<byte> Release => "5.15.0-nimbus"u8;
 
         public static ulong TotalBytes => KernelMemory.Pages.TotalPages * 4096;

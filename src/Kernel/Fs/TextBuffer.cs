@@ -1,6 +1,6 @@
 using System;
 using Nimbus.Kernel.Memory;
-using Nimbus.Kernel.Text;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Fs
 {

@@ -1,5 +1,7 @@
 using System;
 using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Fs
 {
@@ -30,7 +32,6 @@ namespace Nimbus.Kernel.Fs
         // What F_SETFL may change (the rest of the status flags are fixed at open, as on Linux).
         public const int SettableFlags = OAppend | ONonBlock | 0x2000 | 0x4000 | 0x40000;
         public const uint DeviceNull = 1, DeviceZero = 2, DeviceRandom = 3, DeviceConsole = 4, DeviceStderr = 5;
-        public const int EBADF = 9, EAGAIN = 11, EACCES = 13, EMFILE = 24, ESPIPE = 29, EPIPE = 32, ENOSYS = 38;
 
         private struct Table { public fixed ulong Files[MaxFiles]; public fixed byte CloseOnExec[MaxFiles]; }
         private static Table s_table;
@@ -116,7 +117,7 @@ namespace Nimbus.Kernel.Fs
         // Puts f at the lowest free descriptor >= from. Takes over the caller's reference.
         public static int Allocate(OpenFile* f, int from, bool closeOnExec)
         {
-            int fd = -EMFILE;
+            int fd = -Errno.EMFILE;
             fixed (Sync.Mutex* m = &s_tableLock)
             {
                 m->Lock();
@@ -132,13 +133,13 @@ namespace Nimbus.Kernel.Fs
 
         public static int GetCloseOnExec(int fd)
         {
-            if (Get(fd) == null) return -EBADF;
+            if (Get(fd) == null) return -Errno.EBADF;
             fixed (Table* t = &s_table) return t->CloseOnExec[fd];
         }
 
         public static int SetCloseOnExec(int fd, bool on)
         {
-            if (Get(fd) == null) return -EBADF;
+            if (Get(fd) == null) return -Errno.EBADF;
             fixed (Table* t = &s_table) t->CloseOnExec[fd] = (byte)(on ? 1 : 0);
             return 0;
         }
@@ -148,8 +149,8 @@ namespace Nimbus.Kernel.Fs
         public static int OpenAt(int dirFd, byte* path, int flags, uint mode)
         {
             var p = Span(path);
-            if (p.Length == 0) return -RamFs.ENOENT;
-            if ((flags & OTmpFile) == OTmpFile) return -95;                 // EOPNOTSUPP: O_TMPFILE is not here
+            if (p.Length == 0) return -Errno.ENOENT;
+            if ((flags & OTmpFile) == OTmpFile) return -Errno.EOPNOTSUPP;                 // O_TMPFILE is not here
             RamFs.Lock();
             OpenFile* dir = null;
             int r = StartDirectory(dirFd, p, ref dir, out FsNode* start);
@@ -157,7 +158,7 @@ namespace Nimbus.Kernel.Fs
             if (r == 0) r = OpenLocked(p, start, flags, mode, out f);
             RamFs.Unlock();
             if (dir != null) Put(dir);
-            if (r != 0) return -r;
+            if (r != 0) return r;
             if (f->Node->Generator != 0 && RamFs.TypeOf(f->Node) == RamFs.TypeRegular && (flags & OPath) == 0) ProcFs.Generate(f->Node, &f->Snapshot, &f->SnapshotSize);
             return Allocate(f, 0, (flags & OCloExec) != 0);
         }
@@ -169,9 +170,9 @@ namespace Nimbus.Kernel.Fs
             start = Cwd;
             if (dirFd == AtFdCwd || (path.Length > 0 && path[0] == (byte)'/')) return 0;
             dir = Acquire(dirFd);
-            if (dir == null) return EBADF;
+            if (dir == null) return -Errno.EBADF;
             start = dir->Node;
-            return RamFs.IsDirectory(start) ? 0 : RamFs.ENOTDIR;
+            return RamFs.IsDirectory(start) ? 0 : -Errno.ENOTDIR;
         }
 
         private static int OpenLocked(ReadOnlySpan<byte> p, FsNode* start, int flags, uint mode, out OpenFile* f)
@@ -192,10 +193,10 @@ namespace Nimbus.Kernel.Fs
             uint type = RamFs.TypeOf(node);
             int access = flags & OAccMode;
             if ((flags & OPath) != 0) { f = NewOpenFile(node, flags & (OPath | ODirectory | ONoFollow | OAccMode)); return 0; }
-            if (type == RamFs.TypeSymlink) return RamFs.ELOOP;               // O_NOFOLLOW on a link
-            if ((flags & ODirectory) != 0 && type != RamFs.TypeDirectory) return RamFs.ENOTDIR;
-            if (type == RamFs.TypeDirectory && (access != ORdOnly || (flags & OCreat) != 0)) return RamFs.EISDIR;
-            if (type == RamFs.TypeFifo) return 6;                              // ENXIO: no named pipes
+            if (type == RamFs.TypeSymlink) return -Errno.ELOOP;               // O_NOFOLLOW on a link
+            if ((flags & ODirectory) != 0 && type != RamFs.TypeDirectory) return -Errno.ENOTDIR;
+            if (type == RamFs.TypeDirectory && (access != ORdOnly || (flags & OCreat) != 0)) return -Errno.EISDIR;
+            if (type == RamFs.TypeFifo) return -Errno.ENXIO;                              // no named pipes
             if ((flags & OTrunc) != 0 && access != ORdOnly && type == RamFs.TypeRegular && node->Generator == 0)
             {
                 r = RamFs.Truncate(node, 0);
@@ -209,18 +210,18 @@ namespace Nimbus.Kernel.Fs
         {
             node = null;
             int r = RamFs.LookupParent(p, start, out FsNode* parent, out int nameStart, out int nameLength);
-            if (r == RamFs.EEXIST) return RamFs.EISDIR;                      // "/"
+            if (r == -Errno.EEXIST) return -Errno.EISDIR;                      // "/"
             if (r != 0) return r;
             var name = p.Slice(nameStart, nameLength);
-            if (RamFs.IsDot(name) || RamFs.IsDotDot(name) || p[p.Length - 1] == (byte)'/') return RamFs.EISDIR;
+            if (RamFs.IsDot(name) || RamFs.IsDotDot(name) || p[p.Length - 1] == (byte)'/') return -Errno.EISDIR;
             FsNode* existing = RamFs.Child(parent, name);
             if (existing == null)
             {
-                if (parent->Generator != 0 || parent->Links == 0) return parent->Links == 0 ? RamFs.ENOENT : EACCES;
+                if (parent->Generator != 0 || parent->Links == 0) return parent->Links == 0 ? -Errno.ENOENT : -Errno.EACCES;
                 node = RamFs.Create(parent, name, RamFs.TypeRegular | (mode & 0xFFF & ~Umask));
                 return 0;
             }
-            if ((flags & OExcl) != 0) return RamFs.EEXIST;
+            if ((flags & OExcl) != 0) return -Errno.EEXIST;
             if (RamFs.TypeOf(existing) == RamFs.TypeSymlink && (flags & ONoFollow) == 0)
                 return RamFs.Lookup(p, start, true, out node);
             node = existing;
@@ -229,7 +230,7 @@ namespace Nimbus.Kernel.Fs
 
         public static int Close(int fd)
         {
-            if ((uint)fd >= MaxFiles) return -EBADF;
+            if ((uint)fd >= MaxFiles) return -Errno.EBADF;
             OpenFile* f;
             fixed (Sync.Mutex* m = &s_tableLock)
             {
@@ -242,7 +243,7 @@ namespace Nimbus.Kernel.Fs
                 }
                 m->Unlock();
             }
-            if (f == null) return -EBADF;
+            if (f == null) return -Errno.EBADF;
             Release(f);
             return 0;
         }
@@ -265,13 +266,13 @@ namespace Nimbus.Kernel.Fs
         public static int Dup(int fd, int target, bool exactTarget, bool closeOnExec = false)
         {
             OpenFile* f = Acquire(fd);
-            if (f == null) return -EBADF;
+            if (f == null) return -Errno.EBADF;
             if (!exactTarget)
             {
-                if ((uint)target >= MaxFiles) { Put(f); return -RamFs.EINVAL; }
+                if ((uint)target >= MaxFiles) { Put(f); return -Errno.EINVAL; }
                 return Allocate(f, target, closeOnExec);
             }
-            if ((uint)target >= MaxFiles) { Put(f); return -EBADF; }
+            if ((uint)target >= MaxFiles) { Put(f); return -Errno.EBADF; }
             if (target == fd) { Put(f); return target; }
             OpenFile* old;
             fixed (Sync.Mutex* m = &s_tableLock)
@@ -291,7 +292,7 @@ namespace Nimbus.Kernel.Fs
         public static long ReadAt(int fd, byte* buffer, ulong count, ulong position, bool positioned)
         {
             OpenFile* f = Acquire(fd);
-            if (f == null) return -EBADF;
+            if (f == null) return -Errno.EBADF;
             long r = ReadFile(f, buffer, count, position, positioned);
             Put(f);
             return r;
@@ -299,8 +300,8 @@ namespace Nimbus.Kernel.Fs
 
         public static long ReadFile(OpenFile* f, byte* buffer, ulong count, ulong position, bool positioned)
         {
-            if ((f->Flags & OAccMode) == OWrOnly || (f->Flags & OPath) != 0) return -EBADF;
-            if (positioned && (long)position < 0) return -RamFs.EINVAL;
+            if ((f->Flags & OAccMode) == OWrOnly || (f->Flags & OPath) != 0) return -Errno.EBADF;
+            if (positioned && (long)position < 0) return -Errno.EINVAL;
             FsNode* n = f->Node;
             switch (RamFs.TypeOf(n))
             {
@@ -308,8 +309,8 @@ namespace Nimbus.Kernel.Fs
                     if (n->Device == DeviceZero) { Mem.Set(buffer, 0, (nuint)count); return (long)count; }
                     if (n->Device == DeviceRandom) { FillRandom(buffer, count); return (long)count; }
                     return 0;                                  // null, and the console has no input
-                case RamFs.TypeDirectory: return -RamFs.EISDIR;
-                case RamFs.TypeFifo: return positioned ? -ESPIPE : Pipes.Read(n, buffer, count, (f->Flags & ONonBlock) != 0);
+                case RamFs.TypeDirectory: return -Errno.EISDIR;
+                case RamFs.TypeFifo: return positioned ? -Errno.ESPIPE : Pipes.Read(n, buffer, count, (f->Flags & ONonBlock) != 0);
             }
             RamFs.Lock();
             ulong at = positioned ? position : f->Offset;
@@ -332,7 +333,7 @@ namespace Nimbus.Kernel.Fs
         public static long WriteAt(int fd, byte* buffer, ulong count, ulong position, bool positioned)
         {
             OpenFile* f = Acquire(fd);
-            if (f == null) return -EBADF;
+            if (f == null) return -Errno.EBADF;
             long r = WriteFile(f, buffer, count, position, positioned);
             Put(f);
             return r;
@@ -340,8 +341,8 @@ namespace Nimbus.Kernel.Fs
 
         public static long WriteFile(OpenFile* f, byte* buffer, ulong count, ulong position, bool positioned)
         {
-            if ((f->Flags & OAccMode) == ORdOnly || (f->Flags & OPath) != 0) return -EBADF;
-            if (positioned && (long)position < 0) return -RamFs.EINVAL;
+            if ((f->Flags & OAccMode) == ORdOnly || (f->Flags & OPath) != 0) return -Errno.EBADF;
+            if (positioned && (long)position < 0) return -Errno.EINVAL;
             FsNode* n = f->Node;
             switch (RamFs.TypeOf(n))
             {
@@ -349,9 +350,9 @@ namespace Nimbus.Kernel.Fs
                     if (n->Device == DeviceConsole) ConsoleWrite(buffer, count);
                     else if (n->Device == DeviceStderr) StderrWrite(buffer, count);
                     return (long)count;
-                case RamFs.TypeFifo: return positioned ? -ESPIPE : Pipes.Write(n, buffer, count, (f->Flags & ONonBlock) != 0);
+                case RamFs.TypeFifo: return positioned ? -Errno.ESPIPE : Pipes.Write(n, buffer, count, (f->Flags & ONonBlock) != 0);
             }
-            if (n->Generator != 0) return -RamFs.EINVAL;                   // /proc files take no writes
+            if (n->Generator != 0) return -Errno.EINVAL;                   // /proc files take no writes
             RamFs.Lock();
             ulong at = positioned ? position : (f->Flags & OAppend) != 0 ? n->Size : f->Offset;
             long r = count == 0 ? 0 : RamFs.Write(n, at, buffer, count);
@@ -378,7 +379,7 @@ namespace Nimbus.Kernel.Fs
             while (count > 0)
             {
                 int n = count > 1 << 20 ? 1 << 20 : (int)count;
-                Drivers.SerialPort.WriteSecond(buffer, n);
+                SerialPort.WriteSecond(buffer, n);
                 buffer += n;
                 count -= (ulong)n;
             }
@@ -387,7 +388,7 @@ namespace Nimbus.Kernel.Fs
         public static long Seek(int fd, long offset, int whence)
         {
             OpenFile* f = Acquire(fd);
-            if (f == null) return -EBADF;
+            if (f == null) return -Errno.EBADF;
             long r = SeekFile(f, offset, whence);
             Put(f);
             return r;
@@ -397,7 +398,7 @@ namespace Nimbus.Kernel.Fs
         {
             FsNode* n = f->Node;
             uint type = RamFs.TypeOf(n);
-            if (type == RamFs.TypeFifo || (type == RamFs.TypeCharDevice && n->Device >= DeviceConsole)) return -ESPIPE;
+            if (type == RamFs.TypeFifo || (type == RamFs.TypeCharDevice && n->Device >= DeviceConsole)) return -Errno.ESPIPE;
             if (type == RamFs.TypeCharDevice) return 0;                      // /dev/null and friends: always at 0
             RamFs.Lock();
             long size = f->Snapshot != null ? (long)f->SnapshotSize : (long)n->Size;
@@ -405,7 +406,7 @@ namespace Nimbus.Kernel.Fs
             long basePos = whence == 0 ? 0 : whence == 1 ? current : whence == 2 ? size : -1;
             long to = basePos + offset;
             long r;
-            if (basePos < 0 || (offset > 0 && to < basePos) || to < 0) r = -RamFs.EINVAL;
+            if (basePos < 0 || (offset > 0 && to < basePos) || to < 0) r = -Errno.EINVAL;
             else if (type == RamFs.TypeDirectory) { Directories.Seek(f, to); r = to; }
             else { f->Offset = (ulong)to; r = to; }
             RamFs.Unlock();

@@ -1,6 +1,7 @@
 using System.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Nimbus.Kernel.Libc.Stdio;
 using Nimbus.Kernel.Libc.String;
 
 namespace Nimbus.Kernel.Libc
@@ -42,6 +43,5 @@ namespace Nimbus.Kernel.Libc
             // stdin/stdout/stderr copies hold the same FILE pointers and nobody reassigns them in
             // practice; optind and friends are only read by getopt, which is not here yet.
         }
-
     }
 }

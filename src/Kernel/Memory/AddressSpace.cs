@@ -1,4 +1,6 @@
 using Nimbus.Kernel.Arch.X64;
+using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Memory
 {
@@ -10,10 +12,9 @@ namespace Nimbus.Kernel.Memory
     internal static unsafe class AddressSpace
     {
         public const ulong Floor = 0x10000;                      // nothing at or near address 0
-        public const ulong Ceiling = 0x00007fffff000000UL;
+        public const ulong Ceiling = Interrupts.ApplicationCeiling;
         public const ulong PageSize = 4096;
         public const uint KindAnonymous = 0, KindImage = 1, KindStack = 2, KindGuard = 3, KindTls = 4;
-        public const int ENOMEM = 12, EINVAL = 22, EEXIST = 17, EACCES = 13;
 
         private static VmaSet s_vmas;
         private static bool s_ready;
@@ -54,13 +55,12 @@ namespace Nimbus.Kernel.Memory
         public static ulong RoundUp(ulong n) => (n + PageSize - 1) & ~(PageSize - 1);
 
         // Reserves [address, address + length) (fixed) or a free range (address 0 or taken, not
-        // fixed; top-down, like Linux's mmap). Returns the start, or 0 with errno set.
-        public static ulong Map(ulong address, ulong length, uint prot, uint kind, bool fixedAddress, out int errno)
+        // fixed; top-down, like Linux's mmap). Returns the start, or a negative errno.
+        public static long Map(ulong address, ulong length, uint prot, uint kind, bool fixedAddress)
         {
-            errno = 0;
-            if (length == 0 || (address & (PageSize - 1)) != 0) { errno = EINVAL; return 0; }
+            if (length == 0 || (address & (PageSize - 1)) != 0) return -Errno.EINVAL;
             length = RoundUp(length);
-            if (length == 0 || length > Ceiling) { errno = ENOMEM; return 0; }
+            if (length == 0 || length > Ceiling) return -Errno.ENOMEM;
             using (new MemoryLock())
             {
                 EnsureReady();
@@ -70,25 +70,25 @@ namespace Nimbus.Kernel.Memory
                     bool inRange = address >= Floor && address <= Ceiling - length;
                     if (fixedAddress)
                     {
-                        if (!inRange) { errno = EINVAL; return 0; }
+                        if (!inRange) return -Errno.EINVAL;
                         UnmapLocked(v, address, address + length);
                     }
                     else if (!inRange || !v->IsFree(address, address + length))
                     {
                         address = v->FindFreeTopDown(length, Floor, Ceiling);
-                        if (address == 0) { errno = ENOMEM; return 0; }
+                        if (address == 0) return -Errno.ENOMEM;
                     }
                     v->Add(address, address + length, prot, kind);
                 }
             }
-            return address;
+            return (long)address;
         }
 
         public static int Unmap(ulong address, ulong length)
         {
-            if ((address & (PageSize - 1)) != 0 || length == 0) return EINVAL;
+            if ((address & (PageSize - 1)) != 0 || length == 0) return -Errno.EINVAL;
             ulong end = address + RoundUp(length);
-            if (end > Ceiling || end < address) return EINVAL;
+            if (end > Ceiling || end < address) return -Errno.EINVAL;
             using (new MemoryLock())
             {
                 EnsureReady();
@@ -119,16 +119,16 @@ namespace Nimbus.Kernel.Memory
 
         public static int Protect(ulong address, ulong length, uint prot)
         {
-            if ((address & (PageSize - 1)) != 0) return EINVAL;
+            if ((address & (PageSize - 1)) != 0) return -Errno.EINVAL;
             if (length == 0) return 0;
             ulong end = address + RoundUp(length);
-            if (end > Ceiling || end < address) return ENOMEM;
+            if (end > Ceiling || end < address) return -Errno.ENOMEM;
             using (new MemoryLock())
             {
                 EnsureReady();
                 EnsureSpare();
                 fixed (VmaSet* v = &s_vmas)
-                    if (!v->Protect(address, end, prot)) return ENOMEM;
+                    if (!v->Protect(address, end, prot)) return -Errno.ENOMEM;
                 ulong changed;
                 fixed (PageTables* t = &KernelMemory.Tables)
                 {
@@ -145,7 +145,7 @@ namespace Nimbus.Kernel.Memory
         public static int Discard(ulong address, ulong length)
         {
             ulong end = address + RoundUp(length);
-            if (end > Ceiling || end < address) return EINVAL;
+            if (end > Ceiling || end < address) return -Errno.EINVAL;
             using (new MemoryLock()) ReleasePagesLocked(address, end);
             return 0;
         }
@@ -259,7 +259,7 @@ namespace Nimbus.Kernel.Memory
             if ((end - start) / PageSize <= InvalidatePagesUpTo)
                 for (ulong p = start; p < end; p += PageSize) Cpu.InvalidatePage(p);
             else Cpu.WriteCr3(Cpu.ReadCr3());      // application mappings are not global
-            TlbShootdown.FlushOthers();
+            KernelMemory.FlushOthers();
         }
     }
 }

@@ -31,16 +31,16 @@ namespace Nimbus.Kernel.Memory
         // The thread that runs on the application stack `sp` (null when sp is not in a stack slot or
         // the slot has no owner yet).
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Sched.KThread* OwnerOfStack(ulong sp)
+        public static void* OwnerOfStack(ulong sp)
         {
             if (sp - WindowBase >= WindowSize) return null;
-            return *(Sched.KThread**)((sp | (SlotSize - 1)) - TopGap - 7);
+            return *(void**)((sp | (SlotSize - 1)) - TopGap - 7);
         }
 
         // Records the thread that will run on the stack whose top Map returned.
-        public static void SetOwner(ulong top, Sched.KThread* owner)
+        public static void SetOwner(ulong top, void* owner)
         {
-            if (top - WindowBase < WindowSize) *(Sched.KThread**)(top + 8) = owner;
+            if (top - WindowBase < WindowSize) *(void**)(top + 8) = owner;
         }
 
         private static int TakeSlot()
@@ -69,7 +69,7 @@ namespace Nimbus.Kernel.Memory
                 if (slot >= 0)
                 {
                     ulong end = WindowBase + (ulong)(slot + 1) * SlotSize - TopGap;
-                    if (AddressSpace.Map(end - size, size, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindStack, true, out _) == end - size)
+                    if (AddressSpace.Map(end - size, size, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindStack, true) == (long)(end - size))
                     {
                         low = end - size;
                         return end - SlotReserve;
@@ -77,16 +77,16 @@ namespace Nimbus.Kernel.Memory
                     ReleaseSlot(slot);
                 }
             }
-            ulong guard = AddressSpace.Map(0, size + GuardSize, 0, AddressSpace.KindGuard, false, out _);
-            if (guard == 0) return 0;
-            ulong stack = AddressSpace.Map(guard + GuardSize, size, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindStack, true, out _);
-            if (stack == 0)
+            long guard = AddressSpace.Map(0, size + GuardSize, 0, AddressSpace.KindGuard, false);
+            if (guard < 0) return 0;
+            long stack = AddressSpace.Map((ulong)guard + GuardSize, size, VmaSet.ProtRead | VmaSet.ProtWrite, AddressSpace.KindStack, true);
+            if (stack < 0)
             {
-                AddressSpace.Unmap(guard, size + GuardSize);
+                AddressSpace.Unmap((ulong)guard, size + GuardSize);
                 return 0;
             }
-            low = stack;
-            return stack + size;
+            low = (ulong)stack;
+            return low + size;
         }
 
         // Frees a stack Map made (its thread has left it for good).
@@ -96,7 +96,7 @@ namespace Nimbus.Kernel.Memory
             {
                 if (Cache(low, size)) return;
                 // Back to reserved address space: the slot's pages are freed, its guard stays.
-                AddressSpace.Map(low, size, 0, AddressSpace.KindGuard, true, out _);
+                AddressSpace.Map(low, size, 0, AddressSpace.KindGuard, true);
                 ReleaseSlot((int)((low - WindowBase) / SlotSize));
             }
             else AddressSpace.Unmap(low - GuardSize, size + GuardSize);

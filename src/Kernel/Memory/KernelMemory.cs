@@ -1,7 +1,8 @@
 using System;
 using System.Threading;
 using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Boot;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Memory
 {
@@ -78,16 +79,26 @@ namespace Nimbus.Kernel.Memory
             return top - 16;
         }
 
-        // The thread that owns the stack `sp` is on, found by masking (no call, no GS load: this is
-        // the mutex fast path's identity); null when sp is not on a thread's kernel stack.
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static Sched.KThread* OwnerOfStack(ulong sp)
+        // After unmapping kernel pages: the other CPUs drop their cached translations (Sched's TLB
+        // shootdown installs this once it can send IPIs and sleep; until then there are no others).
+        public static delegate*<void> FlushOtherCpus;
+        public static void FlushOthers()
         {
-            if (sp - StackWindowBase >= StackWindowSize) return null;
-            return *(Sched.KThread**)((sp | (StackSlotSize - 1)) - 7);
+            var flush = FlushOtherCpus;
+            if (flush != null) flush();
         }
 
-        public static void SetStackOwner(ulong usableTop, Sched.KThread* owner) => *(Sched.KThread**)(usableTop + 8) = owner;
+        // The thread that owns the stack `sp` is on, found by masking (no call, no GS load: this is
+        // the mutex fast path's identity); null when sp is not on a thread's kernel stack. The owner
+        // is the scheduler's thread record; Memory only keeps the pointer.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void* OwnerOfStack(ulong sp)
+        {
+            if (sp - StackWindowBase >= StackWindowSize) return null;
+            return *(void**)((sp | (StackSlotSize - 1)) - 7);
+        }
+
+        public static void SetStackOwner(ulong usableTop, void* owner) => *(void**)(usableTop + 8) = owner;
 
         private static StackCache s_stackCache;
 
@@ -126,7 +137,7 @@ namespace Nimbus.Kernel.Memory
             }
             // Other CPUs may still cache the old translations: flush them before the pages or the
             // slot can be reused.
-            TlbShootdown.FlushOthers();
+            FlushOthers();
             using (new MemoryLock())
             {
                 int slot = (int)((top - StackWindowBase) / StackSlotSize) - 1;
@@ -271,7 +282,7 @@ namespace Nimbus.Kernel.Memory
             using (new MemoryLock())
                 fixed (PageTables* t = &Tables)
                     for (ulong p = phys; p < phys + size; p += PageTables.Page4K) { t->Unmap(p); Cpu.InvalidatePage(p); }
-            TlbShootdown.FlushOthers();
+            FlushOthers();
         }
 
         // Maps device registers uncached into the MMIO window; returns their virtual address.
@@ -316,8 +327,16 @@ namespace Nimbus.Kernel.Memory
             void* p;
             using (new MemoryLock())
                 fixed (Heap* heap = &KernelMemory.KernelHeap) p = heap->Allocate(size);
-            if (p == null) Panic.OutOfMemory(size);
+            if (p == null) OutOfMemory(size);
             return p;
+        }
+
+        private static void OutOfMemory(ulong request)
+        {
+            if (Panic.Begin())
+                Log.Line($"PANIC: out of memory: a heap request of {request} bytes could not be met ({KernelMemory.Pages.FreePages} pages free of {KernelMemory.Pages.TotalPages}, {KernelMemory.KernelHeap.BytesInUse} heap bytes in use)");
+            delegate*<ulong, void> self = &OutOfMemory;
+            Panic.End((ulong)self);
         }
 
         public static void* AllocZeroed(ulong size)

@@ -1,4 +1,5 @@
 using System;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Memory
 {

@@ -2,6 +2,7 @@ using System.Threading;
 using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Time;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Sched
 {

@@ -3,9 +3,10 @@ using System.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Arch.X64;
-using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Time;
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Sched
 {
@@ -55,10 +56,11 @@ namespace Nimbus.Kernel.Sched
         public static KThread* OnThreadStack()
         {
             byte onStack;
-            KThread* t = KernelMemory.OwnerOfStack((ulong)&onStack);
-            return t != null ? t : AppStacks.OwnerOfStack((ulong)&onStack);
+            KThread* t = (KThread*)KernelMemory.OwnerOfStack((ulong)&onStack);
+            return t != null ? t : (KThread*)AppStacks.OwnerOfStack((ulong)&onStack);
         }
         public static int CurrentId => Current == null ? 0 : Current->Id;
+        public static ulong CurrentThreadId() => (ulong)CurrentId;
         public static int LiveThreads => s_liveThreads;
         public static int RunnableCount => PerCpu.Current->Runnable;
 
@@ -71,6 +73,7 @@ namespace Nimbus.Kernel.Sched
         public static void Initialize(ulong bootStackTop)
         {
             ComputeWeights();
+            Interrupts.Register(LocalApic.TimerVector, &OnTimer);
             Trace.Register(ref SwitchTrace, "sched_switch");
             Trace.Register(ref WakeTrace, "sched_wake");
             Trace.Register(ref IdleTrace, "sched_idle");
@@ -111,12 +114,12 @@ namespace Nimbus.Kernel.Sched
         // context becomes this idle thread, so the AP allocates nothing and never blocks on its own.
         public static KThread* PrepareIdle(CpuData* cpu, ulong stackTop)
         {
-            var name = new Text.KernelText(0, 0);
+            var name = new KernelText(0, 0);
             name.AppendLiteral("idle");
             name.AppendFormatted(cpu->Index);
             KThread* idle = NewThread(name.Bytes, -1);
             idle->StackTop = stackTop;
-            idle->StackLow = stackTop + 16 - (PageAllocator.PageSize << Smp.ApStackOrder);
+            idle->StackLow = stackTop + 16 - (PageAllocator.PageSize << IdleStackOrder);
             idle->EntryStackTop = stackTop;
             KernelMemory.SetStackOwner(stackTop, idle);
             idle->Nice = 19;
@@ -590,11 +593,26 @@ namespace Nimbus.Kernel.Sched
             CpuData* cpu = PerCpu.Current;
             cpu->Ipis++;
             DrainIncoming(cpu);
-            if (Diagnostics.Profiler.Enabled) ReprogramTimer();     // a CPU asleep without a timer starts sampling
+            if (Profiler.Enabled) ReprogramTimer();     // a CPU asleep without a timer starts sampling
         }
 
         // Called at the end of interrupt dispatch (interrupts off): switch if a wake-up or the end of
         // the slice asked for it.
+        // Interrupts.AfterDeviceInterrupt: the handler (which only wakes threads) ran and the APIC
+        // was acknowledged; switch now if it woke a thread that should run.
+        public static void AfterDeviceInterrupt(ulong vector)
+        {
+            Trace.Irq.Hit(vector);
+            PreemptIfNeeded();
+        }
+
+        // Panic.DescribeThread: which thread panicked.
+        public static void DescribeCurrentThread()
+        {
+            var t = Current;
+            if (t != null) Log.Line($"PANIC in thread '{NameOf(t)}' (id {t->Id}):");
+        }
+
         public static void PreemptIfNeeded()
         {
             if (!s_ready) return;
@@ -605,6 +623,20 @@ namespace Nimbus.Kernel.Sched
         }
 
         // From the timer interrupt.
+        // Each application processor's idle thread runs on the stack it booted on (Boot/Smp.cs).
+        public const int IdleStackOrder = 4;
+
+        private static ulong s_timerInterrupts;
+        public static ulong TimerInterrupts => s_timerInterrupts;
+
+        // The local APIC's one-shot: the profiler's sample, due timers, the end of a slice.
+        private static void OnTimer(InterruptFrame* frame)
+        {
+            s_timerInterrupts++;
+            if (Profiler.Enabled) Profiler.Sample(frame);
+            OnTimerInterrupt();
+        }
+
         public static void OnTimerInterrupt()
         {
             PerCpu.Current->ArmedDeadline = ulong.MaxValue;   // the one-shot has fired
@@ -625,7 +657,7 @@ namespace Nimbus.Kernel.Sched
             CpuData* cpu = PerCpu.Current;
             ulong deadline = Timers.NextDeadline;
             if (s_ready && cpu->RunHead != null && cpu->SliceEndNs < deadline) deadline = cpu->SliceEndNs;
-            if (Diagnostics.Profiler.Enabled && Diagnostics.Profiler.NextSampleNs < deadline) deadline = Diagnostics.Profiler.NextSampleNs;
+            if (Profiler.Enabled && Profiler.NextSampleNs < deadline) deadline = Profiler.NextSampleNs;
             if (deadline == ulong.MaxValue) return;       // a pending early interrupt is harmless
             ulong now = Clock.NowNs();
             if (cpu->ArmedDeadline <= deadline && cpu->ArmedDeadline > now) return;

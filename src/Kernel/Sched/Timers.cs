@@ -1,4 +1,5 @@
 using Nimbus.Kernel.Arch.X64;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Sched
 {

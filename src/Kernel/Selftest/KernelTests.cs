@@ -3,10 +3,10 @@ using Nimbus.Kernel.Arch.X64;
 using Nimbus.Kernel.Diagnostics;
 using Nimbus.Kernel.Drivers;
 using Nimbus.Kernel.Memory;
-using Nimbus.Kernel.Shell;
-using Nimbus.Kernel.Text;
+
 using Nimbus.Kernel.Time;
 using static Nimbus.Kernel.Selftest.SelftestRunner;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Selftest
 {
@@ -198,7 +198,7 @@ namespace Nimbus.Kernel.Selftest
             // On a thread's own stack the owner is that thread; the boot thread's stack has none.
             byte here;
             Sched.KThread* self = Arch.X64.PerCpu.CurrentThread();
-            Sched.KThread* owner = KernelMemory.OwnerOfStack((ulong)&here);
+            var owner = (Sched.KThread*)KernelMemory.OwnerOfStack((ulong)&here);
             Check(self != null && (self->StackOrder < 0 ? owner == null : owner == self), "stack owner lookup disagrees with the CPU's current thread");
             KernelMemory.FreeStack(top, 2);
         }
@@ -296,7 +296,7 @@ namespace Nimbus.Kernel.Selftest
         private static void LapicTimer()
         {
             Check(LocalApic.TicksPerMs > 0, "LAPIC timer not calibrated");
-            ulong fired = LocalApic.TimerFiredCount;
+            ulong fired = Sched.Scheduler.TimerInterrupts;
             s_timerHits = 0;
             Sched.Timer timer = default;
             ulong start = Clock.NowNs();
@@ -306,7 +306,7 @@ namespace Nimbus.Kernel.Selftest
             ulong elapsed = Clock.NowNs() - start;
             Sched.Timers.Cancel(&timer);
             Check(s_timerHits == 1, "the timer callback did not run exactly once");
-            Check(LocalApic.TimerFiredCount > fired, "no LAPIC timer interrupt");
+            Check(Sched.Scheduler.TimerInterrupts > fired, "no LAPIC timer interrupt");
             Check(elapsed >= 3_000_000, $"3 ms timer fired after {elapsed} ns");
         }
 

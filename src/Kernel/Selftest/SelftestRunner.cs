@@ -1,5 +1,7 @@
 using System;
-using Nimbus.Kernel.Shell;
+
+using Nimbus.Kernel.Console;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Selftest
 {
@@ -26,7 +28,7 @@ namespace Nimbus.Kernel.Selftest
             s_tests[s_count++] = new TestCase { Name = name, Body = body };
         }
 
-        public static void Check(bool condition, ref Text.KernelText message)
+        public static void Check(bool condition, ref KernelText message)
         {
             s_checks++;
             if (condition || s_failed) return;

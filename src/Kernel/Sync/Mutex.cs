@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Sync
 {
@@ -108,7 +109,7 @@ namespace Nimbus.Kernel.Sync
         public int Depth => _depth + 1;
         public const int MaxDepth = 0x10000;
 
-        // The pthread type stored in a pthread_mutex_t (Libc/Threads.cs); the kernel mutex ignores it.
+        // The pthread type stored in a pthread_mutex_t (Libc/Pthread/Mutexes.cs); the kernel mutex ignores it.
         internal int Kind { get => _kind; set => _kind = value; }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,5 +1,6 @@
 using System.Threading;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Sync
 {

@@ -3,6 +3,7 @@ using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Time;
 using static Nimbus.Kernel.Selftest.SelftestRunner;
+using Nimbus.Kernel.Console;
 
 namespace Nimbus.Kernel.Sync
 {

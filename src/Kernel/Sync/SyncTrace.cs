@@ -1,3 +1,4 @@
+using Nimbus.Kernel.Diagnostics;
 namespace Nimbus.Kernel.Sync
 {
     // The synchronization tracepoints (kernel only; the hosted tests have a no-op stand-in).

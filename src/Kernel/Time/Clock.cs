@@ -1,4 +1,5 @@
 using Nimbus.Kernel.Arch.X64;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Time
 {
@@ -156,7 +157,7 @@ namespace Nimbus.Kernel.Time
             ulong ticks;
             while ((ticks = Sample()) - s_lapicStartTicks < MinimumLapicWindowTicks) Cpu.Pause();
             ulong tsc1 = Cpu.ReadTsc();
-            ulong lapicElapsed = Drivers.LocalApic.StopCalibration();
+            ulong lapicElapsed = LocalApic.StopCalibration();
             ulong lapicTicks = ticks - s_lapicStartTicks;
             LapicTicksPerMs = lapicTicks == 0 ? 0 : lapicElapsed * Hz / lapicTicks / 1000;
             return ticks == 0 ? 0 : (tsc1 - s_tsc0) * Hz / ticks;

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Nimbus.Kernel.Memory;
 
 namespace Nimbus.Kernel.Arch.X64
 {
@@ -46,24 +45,20 @@ namespace Nimbus.Kernel.Arch.X64
         }
 
         // Boot CPU, once memory works: IST stacks, and the tables every CPU will load.
-        public static void Initialize(ulong stubTable)
+        // allocateStack(order) returns a stack's top (Memory's, which this layer cannot name).
+        public static void Initialize(ulong stubTable, delegate*<int, ulong> allocateStack)
         {
             BuildIdt(stubTable, true);
-            InitializeCpu(PerCpu.Current);
+            PrepareCpu(PerCpu.Current, allocateStack);
+            LoadCpu(PerCpu.Current);
         }
 
         // Per CPU: the boot CPU allocates a CPU's IST stacks (PrepareCpu), the CPU loads its tables.
-        public static void InitializeCpu(CpuData* cpu)
+        public static void PrepareCpu(CpuData* cpu, delegate*<int, ulong> allocateStack)
         {
-            PrepareCpu(cpu);
-            LoadCpu(cpu);
-        }
-
-        public static void PrepareCpu(CpuData* cpu)
-        {
-            cpu->Tss.Ist1 = KernelMemory.AllocateStack(IstStackOrder);
-            cpu->Tss.Ist2 = KernelMemory.AllocateStack(IstStackOrder);
-            cpu->Tss.Ist3 = KernelMemory.AllocateStack(IstStackOrder);
+            cpu->Tss.Ist1 = allocateStack(IstStackOrder);
+            cpu->Tss.Ist2 = allocateStack(IstStackOrder);
+            cpu->Tss.Ist3 = allocateStack(IstStackOrder);
         }
 
         public static void LoadCpu(CpuData* cpu)

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Arch.X64
 {
@@ -37,20 +36,27 @@ namespace Nimbus.Kernel.Arch.X64
         private const ulong PageFaultVector = 14;
         private const ulong InterruptFlag = 1UL << 9;
 
-        // A page fault on application memory: demand paging resolves it; anything else raised by
-        // application code is the application's fault, not the kernel's.
-        private static bool ApplicationFault(InterruptFrame* frame)
+        // Hooks the layers above install at boot (Arch names none of them):
+        // a page fault below ApplicationCeiling: demand paging (Memory); true when resolved.
+        public static delegate*<ulong, ulong, bool> PageFault;
+        // any other exception raised while application code or its libc call ran: the program's
+        // signal (Libc); true when the program goes on.
+        public static delegate*<InterruptFrame*, ulong, bool> ApplicationFault;
+        // an exception nothing handled, or an entry-stack overflow: the panic report (Diagnostics).
+        public static delegate*<InterruptFrame*, bool, void> Fatal;
+        // after a device interrupt's handler and EOI: preemption (Sched).
+        public static delegate*<ulong, void> AfterDeviceInterrupt;
+        // before returning into application code: pending signals (Libc).
+        public static delegate*<InterruptFrame*, void> ReturningToApplication;
+
+        // Application code and data live below this address; the kernel above it.
+        public const ulong ApplicationCeiling = 0x00007fffff000000UL;
+
+        private static void Unhandled(InterruptFrame* frame, bool entryStackOverflow)
         {
-            ulong address = Cpu.ReadCr2();
-            if (address < Memory.AddressSpace.Ceiling)
-            {
-                // Resolving may sleep on the memory lock: let interrupts in if the faulting code had them.
-                if ((frame->Rflags & InterruptFlag) != 0) Cpu.EnableInterrupts();
-                bool resolved = Memory.AddressSpace.HandleFault(address, frame->ErrorCode);
-                Cpu.DisableInterrupts();
-                if (resolved) return true;
-            }
-            return false;
+            var fatal = Fatal;
+            if (fatal != null) fatal(frame, entryStackOverflow);
+            Cpu.HaltForever();
         }
 
         [UnmanagedCallersOnly(EntryPoint = "InterruptDispatch")]
@@ -60,32 +66,36 @@ namespace Nimbus.Kernel.Arch.X64
             if ((vector & EntryOverflowFlag) != 0)
             {
                 frame->Vector = vector & 0xFF;
-                Panic.EntryStackOverflow(frame);
+                Unhandled(frame, true);
             }
             if (vector < FirstDeviceVector)
             {
                 if (vector == s_expectedVector) { s_expectedHits++; return; }
-                if (vector == PageFaultVector && ApplicationFault(frame)) return;
-                // A fault in application code is the application's: its signal handler, or its end.
-                if (frame->Rip < Memory.AddressSpace.Ceiling && Libc.Signals.DeliverFault(frame, vector == PageFaultVector ? Cpu.ReadCr2() : 0)) return;
-                // Kernel code running on an application's stack is a libc function the program
-                // called: a fault there is most likely a bad pointer from the program. End the
-                // program (as its SIGSEGV would) instead of panicking the kernel.
-                if (frame->Rsp < Memory.AddressSpace.Ceiling && Sched.Scheduler.Current != null && Sched.Scheduler.Current->AppThread != null)
-                    Libc.Signals.FaultInLibc(frame);
-                Panic.CpuException(frame);
+                ulong faultAddress = vector == PageFaultVector ? Cpu.ReadCr2() : 0;
+                if (vector == PageFaultVector && faultAddress < ApplicationCeiling && PageFault != null)
+                {
+                    // Resolving may sleep on the memory lock: let interrupts in if the faulting code had them.
+                    if ((frame->Rflags & InterruptFlag) != 0) Cpu.EnableInterrupts();
+                    bool resolved = PageFault(faultAddress, frame->ErrorCode);
+                    Cpu.DisableInterrupts();
+                    if (resolved) return;
+                }
+                // Application code, or a libc function it called (running on its stack): the program's fault.
+                if ((frame->Rip < ApplicationCeiling || frame->Rsp < ApplicationCeiling) && ApplicationFault != null
+                    && ApplicationFault(frame, faultAddress)) return;
+                Unhandled(frame, false);
                 return;
             }
             if (vector == SpuriousVector) return;
             s_counts0++;
-            Trace.Irq.Hit(vector);
             ulong h;
             fixed (HandlerTable* t = &s_handlers) h = t->Entries[vector];
             if (h != 0) ((delegate*<InterruptFrame*, void>)h)(frame);
-            Drivers.LocalApic.EndOfInterrupt();
-            // Handlers only wake threads; the switch to a woken thread happens here, after EOI.
-            Sched.Scheduler.PreemptIfNeeded();
-            if (frame->Rip < Memory.AddressSpace.Ceiling) Libc.Signals.DeliverPending(frame);
+            LocalApic.EndOfInterrupt();
+            // Handlers only wake threads; the switch to a woken thread happens after EOI.
+            var after = AfterDeviceInterrupt;
+            if (after != null) after(vector);
+            if (frame->Rip < ApplicationCeiling && ReturningToApplication != null) ReturningToApplication(frame);
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
+using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Arch.X64
 {

@@ -6,7 +6,7 @@
 // rounding mode. Nothing here allocates, throws or needs more of the BCL than our CoreLib has.
 using System;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Stdio
 {
     // Where formatted text goes. A function pointer and its context instead of an interface:
     // no allocation and no interface dispatch in the kernel.

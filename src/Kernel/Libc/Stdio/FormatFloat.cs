@@ -2,7 +2,7 @@
 // big-integer arithmetic in stack memory, rounded half-to-even as glibc does.
 using System;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Stdio
 {
     public static unsafe partial class Format
     {

@@ -9,7 +9,7 @@ using System.Runtime;
 using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Libc.Stdlib;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Stdio
 {
     // Where scanf's input comes from. Function pointers and a context instead of an interface: no
     // allocation and no interface dispatch in the kernel.

@@ -4,7 +4,7 @@ using System.Runtime;
 using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Libc.Stdlib;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Stdio
 {
     public static unsafe partial class Scanf
     {

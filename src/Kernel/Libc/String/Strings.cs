@@ -24,7 +24,7 @@ namespace Nimbus.Kernel.Libc.String
         [RuntimeExport("abi___memset_chk")]
         private static void* MemsetChk(byte* d, int c, ulong n, ulong size) { if (n > size) Overflow(); Mem.Set(d, (byte)c, (nuint)n); return d; }
 
-        private static void Overflow() => Process.Die("buffer overflow detected (a _chk function)", 134);
+        private static void Overflow() => Start.Process.Die("buffer overflow detected (a _chk function)", 134);
 
         // bcmp is an alias (Libc/Aliases.txt).
         [RuntimeExport("abi_memcmp")]
@@ -164,7 +164,7 @@ namespace Nimbus.Kernel.Libc.String
         {
             ulong n = 0;
             while (n < max && s[n] != 0) n++;
-            byte* d = (byte*)Memory.Malloc(n + 1);
+            byte* d = (byte*)Stdlib.Malloc.Allocate(n + 1);
             if (d == null) return null;
             Mem.Move(d, s, (nuint)n);
             d[n] = 0;

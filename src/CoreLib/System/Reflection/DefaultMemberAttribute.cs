@@ -1,0 +1,4 @@
+namespace System.Reflection
+{
+    public sealed class DefaultMemberAttribute : Attribute { public DefaultMemberAttribute(string memberName) { } }
+}

@@ -1,0 +1,48 @@
+using System.Runtime;
+using Nimbus.Kernel.Memory;
+using Nimbus.Kernel.Abi;
+
+namespace Nimbus.Kernel.Libc.Stdlib
+{
+    // Random numbers: rand and rand48 (<stdlib.h>), getrandom (<sys/random.h>) and getentropy, the
+    // last two from the kernel's generator behind /dev/urandom.
+    internal static unsafe class Rand
+    {
+        // rand48 and rand: glibc's generators, so seeded sequences match.
+        private static ulong s_rand48 = 0x1234ABCD330E;
+        private static uint s_rand = 1;
+
+        [RuntimeExport("abi_srand48")]
+        private static void Srand48(long seed) => s_rand48 = ((ulong)(uint)seed << 16) | 0x330E;
+
+        [RuntimeExport("abi_lrand48")]
+        private static long Lrand48()
+        {
+            s_rand48 = (s_rand48 * 0x5DEECE66DUL + 0xB) & 0xFFFFFFFFFFFFUL;
+            return (long)(s_rand48 >> 17);
+        }
+
+        [RuntimeExport("abi_srand")]
+        private static void Srand(uint seed) => s_rand = seed;
+
+        // glibc's rand() is random() with its default TYPE_3 table; this simpler LCG is not the
+        // same sequence (a program comparing rand() output with Linux will differ).
+        [RuntimeExport("abi_rand")]
+        private static int Next()
+        {
+            s_rand = s_rand * 1103515245 + 12345;
+            return (int)((s_rand >> 1) & 0x7FFFFFFF);
+        }
+
+        [RuntimeExport("abi_getrandom")]
+        private static long GetRandom(byte* buffer, ulong length, uint flags) { Fs.Vfs.Random(buffer, length); return (long)length; }
+
+        [RuntimeExport("abi_getentropy")]
+        private static int GetEntropy(byte* buffer, ulong length)
+        {
+            if (length > 256) return LibcErrno.Fail(-Errno.EIO);
+            Fs.Vfs.Random(buffer, length);
+            return 0;
+        }
+    }
+}
