@@ -116,7 +116,8 @@ public class MathTablesTests
     // The fitted tables (FitTables.cs) are not regenerated here: they came from a Chebyshev fit and a
     // root search done offline with mpmath, and a fit is not defined by a formula the way the tables
     // above are. What can be checked is what their comments promise. erfcx: each record's
-    // polynomial is within 2^-62 (relative) of erfcx(x) = exp(x^2) erfc(x) all over its interval.
+    // polynomial is within 2^-62 (relative) of erfcx(x) = exp(x^2) erfc(x) all over its interval
+    // (sampled at 17 points each).
 
     [Fact]
     public void ErfcxFitsAreAsAccurateAsTheirCommentSays()
@@ -149,6 +150,101 @@ public class MathTablesTests
             }
         }
         Assert.True(worst > 0, "the fit cannot be exact: the comparison is not looking at it");
+    }
+
+    // lgamma's zeros: each record's x0 (hi + lo) is a zero of log|Gamma| and its Taylor polynomial
+    // d1 t + ... + d14 t^14 (t = x - x0) is log|Gamma(x)| over its window |t| < w to 2^-60 relative,
+    // plus what x0's own error (2^-104 relative) makes through the slope d1: next to the poles at -15
+    // and -16 the windows are only 2^-45 and 2^-50 wide, so that part is what dominates there.
+    [Fact]
+    public void LgammaZeroExpansionsAreRight()
+    {
+        double[] table = ReadTable("src/Kernel/Libc/Math/FitTables.cs", "LgammaZeroTable");
+        const int record = 19, bits = 400;
+        Assert.Equal(28 * record, table.Length);
+        var lg = new LogGamma(bits);
+        for (int i = 0; i < table.Length / record; i++)
+        {
+            int b = i * record;
+            BigInteger x0 = FromDouble(table[b], bits) + FromDouble(table[b + 1], bits);
+            double w = table[b + 2];
+            int pole = (int)Math.Round(table[b]);
+            Assert.True(w > 0 && Math.Abs(table[b] - pole) > 32 * w * 0.99, $"zero {table[b]:R}: window {w} is not 1/32 of the way to the pole");
+            // x0 is the zero to double-double precision: log|Gamma| there is within what its slope d1
+            // makes of a 2^-104 relative error in x0.
+            double atZero = Math.Abs(ToDouble(lg.OfNegative(x0), bits)), zeroError = Math.Abs(table[b + 3] * table[b]) * Math.ScaleB(1, -104);
+            Assert.True(atZero < zeroError, $"log|Gamma({table[b]:R})| = {atZero:E3}, not 0");
+            var d = new List<BigInteger> { FromDouble(table[b + 3], bits) + FromDouble(table[b + 4], bits), FromDouble(table[b + 5], bits) + FromDouble(table[b + 6], bits) };
+            d.AddRange(Enumerable.Range(7, record - 7).Select(j => FromDouble(table[b + j], bits)));
+            for (int k = -8; k <= 8; k++)
+            {
+                if (k == 0) continue;
+                BigInteger t = FromDouble(w * k / 8, bits), p = 0;
+                for (int j = d.Count - 1; j >= 0; j--) p = Mul(p + d[j], t, bits);
+                BigInteger exact = lg.OfNegative(x0 + t);
+                double error = Math.Abs(ToDouble(p - exact, bits)), allowed = Math.ScaleB(Math.Abs(ToDouble(exact, bits)), -60) + zeroError;
+                Assert.True(error < allowed, $"log|Gamma| near the zero {table[b]:R}, t = {w * k / 8:R}: error {error:E3}, more than {allowed:E3}");
+            }
+        }
+    }
+
+    // log|Gamma(x)| in fixed point: for x < 0 by reflection, |Gamma(x)| = pi / (|sin(pi x)| Gamma(1 - x));
+    // for y > 0 by shifting up to y + 100 and Stirling's series with 30 Bernoulli terms (error < 2^-280).
+    private sealed class LogGamma(int bits)
+    {
+        private readonly BigInteger _pi = Pi(bits), _ln2 = Ln2(bits);
+        private readonly List<(BigInteger Num, BigInteger Den)> _bernoulli = Bernoulli(60);
+
+        public BigInteger OfNegative(BigInteger x)
+        {
+            BigInteger nearest = (x + One(bits) / 2) >> bits << bits;   // floor(x + 1/2): the nearest integer
+            BigInteger s = BigInteger.Abs(Sin(Mul(_pi, x - nearest, bits), bits));
+            return LogAny(_pi) - LogAny(s) - OfPositive(One(bits) - x);
+        }
+
+        private BigInteger OfPositive(BigInteger y)
+        {
+            BigInteger shift = 0, z = y;
+            for (int k = 0; k < 100; k++) { shift += LogAny(z); z += One(bits); }
+            BigInteger series = 0, z2 = Mul(z, z, bits), power = z;   // power = z^(2k-1)
+            for (int k = 1; k <= 30; k++)
+            {
+                var (num, den) = _bernoulli[2 * k];
+                series += (num << bits) / (den * 2 * k * (2 * k - 1)) * One(bits) / power;
+                power = Mul(power, z2, bits);
+            }
+            BigInteger stirling = Mul(z - One(bits) / 2, LogAny(z), bits) - z + LogAny(2 * _pi) / 2 + series;
+            return stirling - shift;
+        }
+
+        // log x for any x > 0: x = m 2^e with m in [1, 2).
+        private BigInteger LogAny(BigInteger x)
+        {
+            int e = (int)x.GetBitLength() - 1 - bits;
+            BigInteger m = e >= 0 ? x >> e : x << -e;
+            return Log(m, bits) + e * _ln2;
+        }
+
+        // B_0..B_n as fractions, from sum_{k<=m} C(m+1, k) B_k = 0.
+        private static List<(BigInteger, BigInteger)> Bernoulli(int n)
+        {
+            var b = new List<(BigInteger Num, BigInteger Den)> { (1, 1) };
+            for (int m = 1; m <= n; m++)
+            {
+                BigInteger num = 0, den = 1, c = 1;   // c = C(m+1, k)
+                for (int k = 0; k < m; k++)
+                {
+                    num = num * b[k].Den + c * b[k].Num * den;
+                    den *= b[k].Den;
+                    BigInteger g = BigInteger.GreatestCommonDivisor(num, den);
+                    if (!g.IsZero) { num /= g; den /= g; }
+                    c = c * (m + 1 - k) / (k + 1);
+                }
+                // B_m = -sum / C(m+1, m) = -sum / (m + 1)
+                b.Add((-num, den * (m + 1)));
+            }
+            return b;
+        }
     }
 
     // erfcx(x) = exp(x^2) - 2/sqrt(pi) * sum 2^n x^(2n+1) / (1*3*...*(2n+1)), every term positive; the
