@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Nimbus.Kernel.Libc;
+using Nimbus.Kernel.Libc.Stdio;
 using Xunit;
 using Xunit.Abstractions;
 

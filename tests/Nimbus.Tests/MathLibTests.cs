@@ -1,12 +1,12 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using Nimbus.Kernel.Libc;
+using Nimbus.Kernel.Libc.Math;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace Nimbus.Tests;
 
-// The kernel's libm (Libc/MathLib.cs) against the host's glibc libm.so.6, function by function:
+// The kernel's libm (Libc/Math/) against the host's glibc libm.so.6, function by function:
 // hundreds of thousands of deterministic random inputs (uniform bit patterns, log-uniform magnitudes,
 // the interesting ranges of each function, points near multiples of pi/2, near 1, near overflow and
 // underflow thresholds, subnormals) plus hand-picked edge cases, with errno (EDOM/ERANGE/none)
@@ -197,12 +197,8 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
     }
 
     // ---------------------------------------------------------------------------------------------
-    // errno: the kernel's hook records into a thread-static; glibc's is read back by the marshaller.
-
-    [ThreadStatic] private static int t_errno;
-    private static void RecordErrno(int e) => t_errno = e;
-
-    private static void InstallHook() => MathLib.SetErrno = &RecordErrno;
+    // errno: the kernel's goes through Abi.Errno.Sink, which HostGlibc.InstallHooks points at the
+    // thread-static HostGlibc.Errno (one sink for every test class); glibc's is read back by the marshaller.
 
     // ---------------------------------------------------------------------------------------------
     // ulp distances
@@ -352,13 +348,13 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
 
     private Stat Unary(string name, Func<double, double> mine, Func<double, double> glibc, IEnumerable<double> inputs, bool exact = false)
     {
-        InstallHook();
+        HostGlibc.InstallHooks();
         var st = new Stat { Name = name };
         foreach (double x in inputs)
         {
-            t_errno = 0;
+            HostGlibc.Errno = 0;
             double a = mine(x);
-            int ea = t_errno;
+            int ea = HostGlibc.Errno;
             double b = glibc(x);
             int eb = Marshal.GetLastPInvokeError();
             st.Add(exact ? Exact(a, b) : Ulps(a, b), () => $"{name}({D(x)}) = {D(a)}, glibc {D(b)}", ea, eb, () => $"{name}({D(x)})");
@@ -371,13 +367,13 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
 
     private Stat Binary(string name, Func<double, double, double> mine, Func<double, double, double> glibc, IEnumerable<(double, double)> inputs, bool exact = false)
     {
-        InstallHook();
+        HostGlibc.InstallHooks();
         var st = new Stat { Name = name };
         foreach (var (x, y) in inputs)
         {
-            t_errno = 0;
+            HostGlibc.Errno = 0;
             double a = mine(x, y);
-            int ea = t_errno;
+            int ea = HostGlibc.Errno;
             double b = glibc(x, y);
             int eb = Marshal.GetLastPInvokeError();
             st.Add(exact ? Exact(a, b) : Ulps(a, b), () => $"{name}({D(x)}, {D(y)}) = {D(a)}, glibc {D(b)}", ea, eb, () => $"{name}({D(x)}, {D(y)})");
@@ -390,13 +386,13 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
 
     private Stat UnaryF(string name, Func<float, float> mine, Func<float, float> glibc, IEnumerable<float> inputs, bool exact = false)
     {
-        InstallHook();
+        HostGlibc.InstallHooks();
         var st = new Stat { Name = name };
         foreach (float x in inputs)
         {
-            t_errno = 0;
+            HostGlibc.Errno = 0;
             float a = mine(x);
-            int ea = t_errno;
+            int ea = HostGlibc.Errno;
             float b = glibc(x);
             int eb = Marshal.GetLastPInvokeError();
             st.Add(exact ? Exact(a, b) : Ulps(a, b), () => $"{name}({F(x)}) = {F(a)}, glibc {F(b)}", ea, eb, () => $"{name}({F(x)})");
@@ -409,13 +405,13 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
 
     private Stat BinaryF(string name, Func<float, float, float> mine, Func<float, float, float> glibc, IEnumerable<(float, float)> inputs, bool exact = false)
     {
-        InstallHook();
+        HostGlibc.InstallHooks();
         var st = new Stat { Name = name };
         foreach (var (x, y) in inputs)
         {
-            t_errno = 0;
+            HostGlibc.Errno = 0;
             float a = mine(x, y);
-            int ea = t_errno;
+            int ea = HostGlibc.Errno;
             float b = glibc(x, y);
             int eb = Marshal.GetLastPInvokeError();
             st.Add(exact ? Exact(a, b) : Ulps(a, b), () => $"{name}({F(x)}, {F(y)}) = {F(a)}, glibc {F(b)}", ea, eb, () => $"{name}({F(x)}, {F(y)})");
@@ -477,6 +473,13 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
         var names = typeof(MathLib).GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public)
             .Select(m => m.GetCustomAttribute<System.Runtime.RuntimeExportAttribute>()?.Entry)
             .Where(n => n != null).Select(n => n!).ToHashSet();
+        // Names exported as aliases of these (Libc/Aliases.txt) count too; an alias must not also be code.
+        foreach (var (alias, target) in RepoFiles.Aliases())
+        {
+            if (!names.Contains("abi_" + target)) continue;
+            Assert.False(names.Contains("abi_" + alias), $"{alias} is both an alias of {target} and exported by code");
+            names.Add("abi_" + alias);
+        }
         string[] required =
         {
             "sqrt", "sqrtf", "fabs", "fabsf", "floor", "floorf", "ceil", "ceilf", "trunc", "truncf", "round", "roundf", "lround",
@@ -632,7 +635,7 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
     [Fact]
     public void Fma()
     {
-        InstallHook();
+        HostGlibc.InstallHooks();
         var st = new Stat { Name = "fma" };
         foreach (var (x, y, z) in Triples(53, N))
         {
@@ -701,16 +704,16 @@ public unsafe class MathLibTests : IClassFixture<MathLibTests.Reference>
     private Acc Accuracy(string name, string refName, Func<double, double, double> mine, Func<double, double, double> glibc,
         IEnumerable<(double, double)> inputs, bool isFloat = false, bool binary = false)
     {
-        InstallHook();
+        HostGlibc.InstallHooks();
         var reference = _ref.Get(refName);
         var a = new Acc { Name = name };
         var o = new double[3];
         string Show(double v) => isFloat ? F((float)v) : D(v);
         foreach (var (x, y) in inputs)
         {
-            t_errno = 0;
+            HostGlibc.Errno = 0;
             double m = mine(x, y);
-            int em = t_errno;
+            int em = HostGlibc.Errno;
             double g = glibc(x, y);
             int eg = Marshal.GetLastPInvokeError();
             fixed (double* po = o) reference(x, y, po);

@@ -4,6 +4,8 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Nimbus.Kernel.Libc;
+using Nimbus.Kernel.Libc.Ctype;
+using Nimbus.Kernel.Libc.Stdlib;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -11,7 +13,8 @@ namespace Nimbus.Tests;
 
 // Compiles C helpers with gcc into a shared library loaded into the test process, so the kernel's
 // libc functions can be compared with the host glibc call for call (gcc is required: the expected
-// answers come from glibc). Also routes the libc's errno and malloc hooks to the test.
+// answers come from glibc). Also routes the libc's errno and malloc hooks to the test (the one errno
+// sink of every hosted test that checks errno: NumbersTests, ScanTests, MathLibTests).
 internal static unsafe class HostGlibc
 {
     [ThreadStatic] public static int Errno;
@@ -25,7 +28,7 @@ internal static unsafe class HostGlibc
     // Installed once and never removed: test classes run in parallel, errno is per thread.
     public static void InstallHooks()
     {
-        Numbers.SetErrno = &CaptureErrno;
+        Nimbus.Kernel.Abi.Errno.Sink = &CaptureErrno;
         Numbers.GetErrno = &ReadErrno;
         Numbers.Allocate = &Allocate;
         Numbers.Reallocate = &Reallocate;
@@ -266,16 +269,16 @@ public unsafe class NumbersTests
         var atol = (delegate* unmanaged<byte*, int*, long>)Export("host_atol");
         var atoll = (delegate* unmanaged<byte*, int*, long>)Export("host_atoll");
 
-        // Ours, through the exports' own entry points.
+        // Ours: strtoll, strtoimax and strtoq are aliases of strtol (Libc/Aliases.txt), and so on.
         var signedPairs = new SignedPair[]
         {
-            new() { Name = "strtol", Host = strtol, Ours = &Numbers.Strtol }, new() { Name = "strtoll", Host = strtoll, Ours = &Numbers.Strtoll },
-            new() { Name = "strtoimax", Host = strtoimax, Ours = &Numbers.Strtoimax }, new() { Name = "strtoq", Host = strtol, Ours = &Numbers.Strtoq },
+            new() { Name = "strtol", Host = strtol, Ours = &Numbers.Strtol }, new() { Name = "strtoll", Host = strtoll, Ours = &Numbers.Strtol },
+            new() { Name = "strtoimax", Host = strtoimax, Ours = &Numbers.Strtol }, new() { Name = "strtoq", Host = strtol, Ours = &Numbers.Strtol },
         };
         var unsignedPairs = new UnsignedPair[]
         {
-            new() { Name = "strtoul", Host = strtoul, Ours = &Numbers.Strtoul }, new() { Name = "strtoull", Host = strtoull, Ours = &Numbers.Strtoull },
-            new() { Name = "strtoumax", Host = strtoumax, Ours = &Numbers.Strtoumax }, new() { Name = "strtouq", Host = strtoul, Ours = &Numbers.Strtouq },
+            new() { Name = "strtoul", Host = strtoul, Ours = &Numbers.Strtoul }, new() { Name = "strtoull", Host = strtoull, Ours = &Numbers.Strtoul },
+            new() { Name = "strtoumax", Host = strtoumax, Ours = &Numbers.Strtoul }, new() { Name = "strtouq", Host = strtoul, Ours = &Numbers.Strtoul },
         };
 
         var failures = new List<string>();
@@ -326,7 +329,7 @@ public unsafe class NumbersTests
             if (((delegate*<byte*, long>)&Numbers.Atol)(s) != al || HostGlibc.Errno != err) failures.Add($"atol(\"{HostGlibc.Show(text)}\"): glibc {al} errno {err}");
             HostGlibc.Errno = 0;
             long all = atoll(s, &err);
-            if (((delegate*<byte*, long>)&Numbers.Atoll)(s) != all || HostGlibc.Errno != err) failures.Add($"atoll(\"{HostGlibc.Show(text)}\"): glibc {all} errno {err}");
+            if (((delegate*<byte*, long>)&Numbers.Atol)(s) != all || HostGlibc.Errno != err) failures.Add($"atoll(\"{HostGlibc.Show(text)}\"): glibc {all} errno {err}");
             compared += 3;
         }
         _log.WriteLine($"{compared} integer conversions compared with glibc");
@@ -360,7 +363,7 @@ public unsafe class NumbersTests
         Assert.Equal((0L, 1L, 0), Ours("0b1", 10, true));
         Assert.Equal((0L, 1L, 0), Ours("0b1", 0, false));
         Assert.Equal((long.MaxValue, 68L, 34), Ours("0b" + new string('1', 66), 0, true));
-        var ul = ((delegate*<byte*, byte**, int, ulong>)&Numbers.Isoc23Strtoull);
+        var ul = ((delegate*<byte*, byte**, int, ulong>)&Numbers.Isoc23Strtoul);
         byte* t = arena.CString("0b1111");
         Assert.Equal(15UL, ul(t, null, 0));
         int compared = 0;
@@ -621,10 +624,10 @@ public unsafe class NumbersTests
         ushort* hostClasses = ((delegate* unmanaged<ushort*>)Export("host_ctype_b"))();
         int* hostUpper = ((delegate* unmanaged<int*>)Export("host_ctype_toupper"))();
         int* hostLower = ((delegate* unmanaged<int*>)Export("host_ctype_tolower"))();
-        ushort** ourClasses = ((delegate*<ushort**>)&Numbers.CtypeBLoc)();
-        int** ourUpper = ((delegate*<int**>)&Numbers.CtypeToupperLoc)();
-        int** ourLower = ((delegate*<int**>)&Numbers.CtypeTolowerLoc)();
-        Assert.True(ourClasses == ((delegate*<ushort**>)&Numbers.CtypeBLoc)(), "__ctype_b_loc must return the same pointer every time");
+        ushort** ourClasses = ((delegate*<ushort**>)&CharClasses.CtypeBLoc)();
+        int** ourUpper = ((delegate*<int**>)&CharClasses.CtypeToupperLoc)();
+        int** ourLower = ((delegate*<int**>)&CharClasses.CtypeTolowerLoc)();
+        Assert.True(ourClasses == ((delegate*<ushort**>)&CharClasses.CtypeBLoc)(), "__ctype_b_loc must return the same pointer every time");
         int compared = 0;
         for (int c = -128; c < 256; c++)
         {
@@ -636,14 +639,14 @@ public unsafe class NumbersTests
         var hostCtype = (delegate* unmanaged<int, int, int>)Export("host_ctype");
         var ours = new CtypeFunction[]
         {
-            new() { Ours = &Numbers.Isalnum, TableOnly = true }, new() { Ours = &Numbers.Isalpha, TableOnly = true },
-            new() { Ours = &Numbers.Isblank, TableOnly = true }, new() { Ours = &Numbers.Iscntrl, TableOnly = true },
-            new() { Ours = &Numbers.Isdigit, TableOnly = true }, new() { Ours = &Numbers.Isgraph, TableOnly = true },
-            new() { Ours = &Numbers.Islower, TableOnly = true }, new() { Ours = &Numbers.Isprint, TableOnly = true },
-            new() { Ours = &Numbers.Ispunct, TableOnly = true }, new() { Ours = &Numbers.Isspace, TableOnly = true },
-            new() { Ours = &Numbers.Isupper, TableOnly = true }, new() { Ours = &Numbers.Isxdigit, TableOnly = true },
-            new() { Ours = &Numbers.Isascii }, new() { Ours = &Numbers.Toascii }, new() { Ours = &Numbers.Toupper },
-            new() { Ours = &Numbers.Tolower }, new() { Ours = &Numbers.ToupperRaw, TableOnly = true }, new() { Ours = &Numbers.TolowerRaw, TableOnly = true },
+            new() { Ours = &CharClasses.Isalnum, TableOnly = true }, new() { Ours = &CharClasses.Isalpha, TableOnly = true },
+            new() { Ours = &CharClasses.Isblank, TableOnly = true }, new() { Ours = &CharClasses.Iscntrl, TableOnly = true },
+            new() { Ours = &CharClasses.Isdigit, TableOnly = true }, new() { Ours = &CharClasses.Isgraph, TableOnly = true },
+            new() { Ours = &CharClasses.Islower, TableOnly = true }, new() { Ours = &CharClasses.Isprint, TableOnly = true },
+            new() { Ours = &CharClasses.Ispunct, TableOnly = true }, new() { Ours = &CharClasses.Isspace, TableOnly = true },
+            new() { Ours = &CharClasses.Isupper, TableOnly = true }, new() { Ours = &CharClasses.Isxdigit, TableOnly = true },
+            new() { Ours = &CharClasses.Isascii }, new() { Ours = &CharClasses.Toascii }, new() { Ours = &CharClasses.UpperOf },
+            new() { Ours = &CharClasses.LowerOf }, new() { Ours = &CharClasses.UpperOf, TableOnly = true }, new() { Ours = &CharClasses.LowerOf, TableOnly = true },
         };
         for (int which = 0; which < ours.Length; which++)
         {
@@ -657,9 +660,7 @@ public unsafe class NumbersTests
                 compared++;
             }
         }
-        Assert.Equal(1 << 10, ((delegate*<int, void*, int>)&Numbers.IsalphaL)('q', null));
-        Assert.Equal((int)'Q', ((delegate*<int, void*, int>)&Numbers.ToupperL2)('q', null));
-        Assert.Equal(1 << 11, ((delegate*<int, int, int>)&Numbers.Isctype)('7', 1 << 11));
+        Assert.Equal(1 << 11, ((delegate*<int, int, int>)&CharClasses.Isctype)('7', 1 << 11));
         _log.WriteLine($"{compared} ctype table entries and calls compared with glibc");
     }
 
@@ -690,8 +691,8 @@ public unsafe class NumbersTests
             if (la == long.MinValue && lb == -1) lb = 9;
             long lq, lr;
             Assert.True(checkLdiv((delegate*<long, long, LongQuotient>)&Numbers.Ldiv, la, lb, &lq, &lr) != 0, $"ldiv({la}, {lb}) gave {lq} r {lr}");
-            Assert.True(checkLldiv((delegate*<long, long, LongQuotient>)&Numbers.Lldiv, la, lb) != 0, $"lldiv({la}, {lb})");
-            Assert.True(checkImaxdiv((delegate*<long, long, LongQuotient>)&Numbers.Imaxdiv, la, lb) != 0, $"imaxdiv({la}, {lb})");
+            Assert.True(checkLldiv((delegate*<long, long, LongQuotient>)&Numbers.Ldiv, la, lb) != 0, $"lldiv({la}, {lb})");
+            Assert.True(checkImaxdiv((delegate*<long, long, LongQuotient>)&Numbers.Ldiv, la, lb) != 0, $"imaxdiv({la}, {lb})");
             Assert.True(checkAbs((delegate*<int, int>)&Numbers.Abs, a) != 0, $"abs({a})");
             Assert.True(checkLabs((delegate*<long, long>)&Numbers.Labs, la) != 0, $"labs({la})");
             compared += 6;
@@ -741,8 +742,8 @@ public unsafe class NumbersTests
         var setLength = (delegate* unmanaged<ulong, void>)Export("set_compare_length");
         var compareBytes = (delegate* unmanaged<void*, void*, int>)Export("compare_bytes");
         var compareBytesR = (delegate* unmanaged<void*, void*, void*, int>)Export("compare_bytes_r");
-        var qsort = (delegate*<byte*, ulong, ulong, delegate* unmanaged<void*, void*, int>, void>)&Numbers.Qsort;
-        var qsortR = (delegate*<byte*, ulong, ulong, delegate* unmanaged<void*, void*, void*, int>, void*, void>)&Numbers.QsortR;
+        var qsort = (delegate*<byte*, ulong, ulong, delegate* unmanaged<void*, void*, int>, void>)&Sorting.Qsort;
+        var qsortR = (delegate*<byte*, ulong, ulong, delegate* unmanaged<void*, void*, void*, int>, void*, void>)&Sorting.QsortR;
         var rng = new Random(4);
         int arrays = 0;
 
@@ -764,7 +765,7 @@ public unsafe class NumbersTests
                             setLength(length);
                             if (pattern % 3 == 0) qsort(p, (ulong)count, (ulong)size, compareBytes);
                             else if (pattern % 3 == 1) qsortR(p, (ulong)count, (ulong)size, compareBytesR, &length);
-                            else Numbers.SortInPlace(p, (ulong)count, (ulong)size, compareBytes);   // as when malloc fails
+                            else Sorting.SortInPlace(p, (ulong)count, (ulong)size, compareBytes);   // as when malloc fails
                         }
                         Assert.True(expected.AsSpan().SequenceEqual(actual),
                             $"qsort of {count} elements of {size} bytes (pattern {pattern}{(ties ? ", ties" : "")}) differs from glibc");
@@ -794,7 +795,7 @@ public unsafe class NumbersTests
             fixed (long* p = values)
             {
                 if (pattern % 2 == 0) qsort((byte*)p, (ulong)count, 8, compareInt);
-                else Numbers.SortInPlace((byte*)p, (ulong)count, 8, compareInt);
+                else Sorting.SortInPlace((byte*)p, (ulong)count, 8, compareInt);
             }
             double perElement = takeComparisons() / (double)count;
             Assert.True(expected.AsSpan().SequenceEqual(values), $"qsort of {count} ints (pattern {pattern}) is not sorted stably");
@@ -819,7 +820,7 @@ public unsafe class NumbersTests
             fixed (byte* p = data)
             {
                 if (round % 4 < 2) qsort(p, (ulong)count, (ulong)size, &CompareAtRandom);
-                else Numbers.SortInPlace(p, (ulong)count, (ulong)size, &CompareAtRandom);
+                else Sorting.SortInPlace(p, (ulong)count, (ulong)size, &CompareAtRandom);
             }
             var seen = Enumerable.Range(0, count).Select(i => BitConverter.ToInt32(data, i * size)).OrderBy(x => x);
             Assert.True(Enumerable.Range(0, count).SequenceEqual(seen), "qsort lost or duplicated elements with an inconsistent comparator");
@@ -834,7 +835,7 @@ public unsafe class NumbersTests
         var hostBsearch = (delegate* unmanaged<byte*, byte*, ulong, ulong, byte*>)Export("host_bsearch");
         var setLength = (delegate* unmanaged<ulong, void>)Export("set_compare_length");
         var compareBytes = (delegate* unmanaged<void*, void*, int>)Export("compare_bytes");
-        var bsearch = (delegate*<void*, byte*, ulong, ulong, delegate* unmanaged<void*, void*, int>, void*>)&Numbers.Bsearch;
+        var bsearch = (delegate*<void*, byte*, ulong, ulong, delegate* unmanaged<void*, void*, int>, void*>)&Sorting.Bsearch;
         var rng = new Random(6);
         int compared = 0;
         byte* key = stackalloc byte[4];

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Nimbus.Kernel.Libc;
+using Nimbus.Kernel.Libc.Stdio;
+using Nimbus.Kernel.Libc.Stdlib;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -2,6 +2,7 @@ using System.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Nimbus.Kernel.Libc.Stdio;
+using Nimbus.Kernel.Libc.String;
 
 namespace Nimbus.Kernel.Libc
 {

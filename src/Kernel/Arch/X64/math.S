@@ -1,4 +1,4 @@
-# The one floating-point instruction the C# libm (Libc/MathLib.cs) imports with [RuntimeImport]:
+# The one floating-point instruction the C# libm (Libc/Math/) imports with [RuntimeImport]:
 # SSE2 square root, correctly rounded by IEEE 754 (SSE2 is part of x86-64). SysV ABI.
 .intel_syntax noprefix
 .code64

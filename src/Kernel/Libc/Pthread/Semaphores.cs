@@ -3,6 +3,7 @@ using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sync;
 using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Libc.Time;
+using Nimbus.Kernel.Libc.String;
 
 namespace Nimbus.Kernel.Libc.Pthread
 {

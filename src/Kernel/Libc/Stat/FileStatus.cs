@@ -1,6 +1,7 @@
 using System.Runtime;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Abi;
+using Nimbus.Kernel.Libc.String;
 
 namespace Nimbus.Kernel.Libc.Stat
 {

@@ -6,6 +6,7 @@ using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Libc.Errors;
 using Nimbus.Kernel.Libc.Start;
 using Nimbus.Kernel.Libc.Stdlib;
+using Nimbus.Kernel.Libc.String;
 
 namespace Nimbus.Kernel.Libc.Stdio
 {
@@ -68,12 +69,10 @@ namespace Nimbus.Kernel.Libc.Stdio
             Format.StrError = &ErrorMessages.Message;
             // The number parsers and scanf are pure code shared with the hosted tests: they reach
             // errno and the allocator through these.
-            Numbers.SetErrno = &LibcErrno.Set;
             Numbers.GetErrno = &LibcErrno.Get;
             Numbers.Allocate = &Malloc.Allocate;
             Numbers.Reallocate = &Malloc.Reallocate;
             Numbers.Release = &Malloc.Free;
-            MathLib.SetErrno = &LibcErrno.Set;
         }
 
         // A stream on fd (or, with fd -1, on memory the caller sets up), registered for exit's flush.

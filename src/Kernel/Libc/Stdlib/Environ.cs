@@ -1,6 +1,7 @@
 using System.Runtime;
 using Nimbus.Kernel.Abi;
 using Nimbus.Kernel.Libc.Stdlib;
+using Nimbus.Kernel.Libc.String;
 
 namespace Nimbus.Kernel.Libc.Stdlib
 {

@@ -1,7 +1,7 @@
 using System.Runtime;
 using System.Runtime.CompilerServices;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Math
 {
     // The instruction MathLib takes from the CPU rather than computing in software: sqrtsd
     // (Arch/X64/math.S), exactly rounded. The hosted tests replace this file with HostedMath.cs.

@@ -1,19 +1,17 @@
 using System.Runtime;
 using Nimbus.Kernel.Memory;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.String
 {
     // <string.h>: byte strings and memory blocks.
     internal static unsafe class Strings
     {
+        [RuntimeExport("abi_strlen")]
         public static ulong Length(byte* s) { ulong n = 0; while (s[n] != 0) n++; return n; }
 
         // A "..."u8 literal as a C string: it lives in read-only data and ends with a NUL the span
         // does not count.
         public static byte* Literal(System.ReadOnlySpan<byte> s) { fixed (byte* p = s) return p; }
-
-        [RuntimeExport("abi_strlen")]
-        private static ulong Strlen(byte* s) => Length(s);
 
         [RuntimeExport("abi_strnlen")]
         private static ulong Strnlen(byte* s, ulong max) { ulong n = 0; while (n < max && s[n] != 0) n++; return n; }
@@ -22,19 +20,14 @@ namespace Nimbus.Kernel.Libc
 
         [RuntimeExport("abi___memcpy_chk")]
         private static void* MemcpyChk(byte* d, byte* s, ulong n, ulong size) { if (n > size) Overflow(); Mem.Move(d, s, (nuint)n); return d; }
-        [RuntimeExport("abi___memmove_chk")]
-        private static void* MemmoveChk(byte* d, byte* s, ulong n, ulong size) { if (n > size) Overflow(); Mem.Move(d, s, (nuint)n); return d; }
+        // __memmove_chk is an alias of __memcpy_chk (Libc/Aliases.txt): Mem.Move handles overlap.
         [RuntimeExport("abi___memset_chk")]
         private static void* MemsetChk(byte* d, int c, ulong n, ulong size) { if (n > size) Overflow(); Mem.Set(d, (byte)c, (nuint)n); return d; }
 
         private static void Overflow() => Start.Process.Die("buffer overflow detected (a _chk function)", 134);
 
+        // bcmp is an alias (Libc/Aliases.txt).
         [RuntimeExport("abi_memcmp")]
-        private static int Memcmp(byte* a, byte* b, ulong n) => Compare(a, b, n);
-
-        [RuntimeExport("abi_bcmp")]
-        private static int Bcmp(byte* a, byte* b, ulong n) => Compare(a, b, n);
-
         public static int Compare(byte* a, byte* b, ulong n)
         {
             for (ulong i = 0; i < n; i++) if (a[i] != b[i]) return a[i] - b[i];
@@ -58,12 +51,9 @@ namespace Nimbus.Kernel.Libc
         [RuntimeExport("abi_strcmp")]
         private static int Strcmp(byte* a, byte* b) => CompareStrings(a, b, ulong.MaxValue);
 
+        // strcoll is an alias of strcmp (Libc/Aliases.txt): the C locale collates bytes.
+
         [RuntimeExport("abi_strncmp")]
-        private static int Strncmp(byte* a, byte* b, ulong n) => CompareStrings(a, b, n);
-
-        [RuntimeExport("abi_strcoll")]
-        private static int Strcoll(byte* a, byte* b) => CompareStrings(a, b, ulong.MaxValue);
-
         public static int CompareStrings(byte* a, byte* b, ulong n)
         {
             for (ulong i = 0; i < n; i++)
@@ -80,8 +70,6 @@ namespace Nimbus.Kernel.Libc
         private static int Strcasecmp(byte* a, byte* b) => CaseCompare(a, b, ulong.MaxValue);
 
         [RuntimeExport("abi_strncasecmp")]
-        private static int Strncasecmp(byte* a, byte* b, ulong n) => CaseCompare(a, b, n);
-
         private static int CaseCompare(byte* a, byte* b, ulong n)
         {
             for (ulong i = 0; i < n; i++)
@@ -172,8 +160,6 @@ namespace Nimbus.Kernel.Libc
         private static byte* Strdup(byte* s) => Duplicate(s, ulong.MaxValue);
 
         [RuntimeExport("abi_strndup")]
-        private static byte* Strndup(byte* s, ulong n) => Duplicate(s, n);
-
         private static byte* Duplicate(byte* s, ulong max)
         {
             ulong n = 0;
@@ -214,14 +200,12 @@ namespace Nimbus.Kernel.Libc
             return false;
         }
 
-        [RuntimeExport("abi_strtok_r")]
-        private static byte* StrtokR(byte* s, byte* delim, byte** save) => Tokenize(s, delim, save);
-
         private static byte* s_strtok;
 
         [RuntimeExport("abi_strtok")]
         private static byte* Strtok(byte* s, byte* delim) { fixed (byte** save = &s_strtok) return Tokenize(s, delim, save); }
 
+        [RuntimeExport("abi_strtok_r")]
         private static byte* Tokenize(byte* s, byte* delim, byte** save)
         {
             if (s == null) s = *save;
