@@ -38,7 +38,7 @@ namespace Nimbus.Kernel.Boot
             LocalApic.Initialize(KernelMemory.MapMmio(LocalApic.PhysicalBase, 0x1000));
             LocalApic.StartCalibration();      // its timer calibrates in the background from here
             Pit.NoteLapicStart();
-            PerCpu.Initialize(cpus, LocalApic.Id);
+            PerCpu.Initialize(cpus, LocalApic.Id, &KernelHeap.AllocZeroed);
             BootChart.Mark(BootChart.Phase.Apic);
 
             Descriptors.Initialize(layout.InterruptStubTable, &KernelMemory.AllocateStack);

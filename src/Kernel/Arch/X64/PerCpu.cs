@@ -1,9 +1,7 @@
 using System.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Sched;
-using Nimbus.Kernel.Diagnostics;
 
 namespace Nimbus.Kernel.Arch.X64
 {
@@ -63,12 +61,13 @@ namespace Nimbus.Kernel.Arch.X64
         public static CpuData* Get(int index) => &s_cpus[index];
         public static int CurrentIndex => s_ready ? ReadSelf()->Index : 0;
 
-        // Allocates the CpuData of every CPU (count from ACPI) and makes this the boot CPU's.
-        public static void Initialize(int count, uint bootApicId)
+        // Allocates the CpuData of every CPU (count from ACPI) with the caller's allocator (Memory's,
+        // which this layer cannot name) and makes this the boot CPU's.
+        public static void Initialize(int count, uint bootApicId, delegate*<ulong, void*> allocateZeroed)
         {
             if (count < 1) count = 1;
             if (count > MaxCpus) count = MaxCpus;
-            s_cpus = (CpuData*)KernelHeap.AllocZeroed((ulong)(count * sizeof(CpuData)));
+            s_cpus = (CpuData*)allocateZeroed((ulong)(count * sizeof(CpuData)));
             s_count = count;
             for (int i = 0; i < count; i++) { s_cpus[i].Self = &s_cpus[i]; s_cpus[i].Index = i; s_cpus[i].ArmedDeadline = ulong.MaxValue; }
             s_cpus[0].ApicId = bootApicId;
