@@ -7,7 +7,7 @@ namespace Nimbus.Cli;
 // names, RPATH/RUNPATH, whether it is a PIE, and its undefined dynamic symbols with the library their
 // version comes from (GLIBC_2.2.5 from libc.so.6, ...). Read from the section headers (.dynsym,
 // .dynstr, .gnu.version, .gnu.version_r) and the program headers; a file that is not a 64-bit
-// little-endian ELF, or whose tables point outside it, is reported by returning null.
+// little-endian ELF, or whose tables point outside it, gives null.
 public sealed class ElfDynamic
 {
     public const ushort TypeExec = 2, TypeDyn = 3;
@@ -25,100 +25,118 @@ public sealed class ElfDynamic
     // A position-independent executable: ET_DYN with an interpreter (shared libraries have none).
     public bool IsPie => Type == TypeDyn && HasInterpreter;
 
+    // Only the headers and the dynamic-linking sections are read, not the whole file.
     public static ElfDynamic? TryRead(string path)
     {
-        byte[] data;
-        try { data = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
-        try { return Parse(data); }
-        catch (Exception e) when (e is ArgumentOutOfRangeException or ArgumentException or IndexOutOfRangeException or OverflowException) { return null; }
+        try
+        {
+            using var handle = File.OpenHandle(path);
+            long length = RandomAccess.GetLength(handle);
+            byte[] Read(ulong offset, ulong size)
+            {
+                if (offset > (ulong)length || size > (ulong)length - offset || size > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(offset));
+                var buffer = new byte[size];
+                int done = 0;
+                while (done < buffer.Length)
+                {
+                    int n = RandomAccess.Read(handle, buffer.AsSpan(done), (long)offset + done);
+                    if (n <= 0) throw new ArgumentOutOfRangeException(nameof(offset));
+                    done += n;
+                }
+                return buffer;
+            }
+            return Parse(Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException or ArgumentException
+            or IndexOutOfRangeException or OverflowException) { return null; }
     }
 
-    private static ElfDynamic? Parse(byte[] d)
+    private static ElfDynamic? Parse(Func<ulong, ulong, byte[]> read)
     {
-        if (d.Length < 64 || d[0] != 0x7f || d[1] != 'E' || d[2] != 'L' || d[3] != 'F' || d[4] != 2 || d[5] != 1) return null;
-        ushort type = U16(d, 16);
-        ulong phoff = U64(d, 32), shoff = U64(d, 40);
-        int phentsize = U16(d, 54), phnum = U16(d, 56), shentsize = U16(d, 58), shnum = U16(d, 60);
+        byte[] h = read(0, 64);
+        if (h[0] != 0x7f || h[1] != 'E' || h[2] != 'L' || h[3] != 'F' || h[4] != 2 || h[5] != 1) return null;
+        ushort type = U16(h, 16);
+        ulong phoff = U64(h, 32), shoff = U64(h, 40);
+        int phentsize = U16(h, 54), phnum = U16(h, 56), shentsize = U16(h, 58), shnum = U16(h, 60);
         bool interp = false, dynamic = false;
+        byte[] ph = read(phoff, (ulong)(phnum * phentsize));
         for (int i = 0; i < phnum; i++)
         {
-            uint ptype = U32(d, checked((int)phoff + i * phentsize));
+            uint ptype = U32(ph, i * phentsize);
             if (ptype == 3) interp = true;          // PT_INTERP
             if (ptype == 2) dynamic = true;         // PT_DYNAMIC
         }
-        // Sections: find .dynamic, .dynsym (+ its string table), .gnu.version, .gnu.version_r.
-        int dynOff = -1, dynSize = 0, dynStrLink = -1, symOff = -1, symSize = 0, symStrLink = -1, versym = -1, verneed = -1, verneedNum = 0, verneedLink = -1;
-        var sections = new List<(ulong Offset, ulong Size)>();
+        // Sections: .dynamic, .dynsym, .gnu.version, .gnu.version_r, and the string tables they link to.
+        byte[] sh = read(shoff, (ulong)(shnum * shentsize));
+        var sections = new (uint Type, ulong Offset, ulong Size, int Link, uint Info)[shnum];
         for (int i = 0; i < shnum; i++)
         {
-            int s = checked((int)shoff + i * shentsize);
-            uint shtype = U32(d, s + 4);
-            ulong off = U64(d, s + 24), size = U64(d, s + 32);
-            uint link = U32(d, s + 40), info = U32(d, s + 44);
-            if (off + size > (ulong)d.Length && shtype != 8) return null;   // SHT_NOBITS occupies nothing
-            sections.Add((off, size));
-            switch (shtype)
-            {
-                case 6: dynOff = (int)off; dynSize = (int)size; dynStrLink = (int)link; break;              // SHT_DYNAMIC
-                case 11: symOff = (int)off; symSize = (int)size; symStrLink = (int)link; break;             // SHT_DYNSYM
-                case 0x6fffffff: versym = (int)off; break;                                                  // SHT_GNU_versym
-                case 0x6ffffffe: verneed = (int)off; verneedNum = (int)info; verneedLink = (int)link; break; // SHT_GNU_verneed
-            }
+            int o = i * shentsize;
+            sections[i] = (U32(sh, o + 4), U64(sh, o + 24), U64(sh, o + 32), (int)U32(sh, o + 40), U32(sh, o + 44));
         }
+        var cache = new Dictionary<int, byte[]>();
+        byte[] Section(int index) => cache.TryGetValue(index, out var b) ? b : cache[index] = read(sections[index].Offset, sections[index].Size);
         string Str(int table, uint offset)
         {
-            int start = checked((int)(sections[table].Offset + offset));
-            int end = Array.IndexOf(d, (byte)0, start);
-            return Encoding.UTF8.GetString(d, start, end - start);
+            byte[] t = Section(table);
+            int end = Array.IndexOf(t, (byte)0, (int)offset);
+            return Encoding.UTF8.GetString(t, (int)offset, end - (int)offset);
         }
+        int Find(uint shtype) => Array.FindIndex(sections, x => x.Type == shtype);
+        int dynIndex = Find(6), symIndex = Find(11), versymIndex = Find(0x6fffffff), verneedIndex = Find(0x6ffffffe);
+
         var needed = new List<string>();
         string? rpath = null, runpath = null;
-        if (dynOff >= 0)
+        if (dynIndex >= 0)
         {
-            for (int e = dynOff; e + 16 <= dynOff + dynSize; e += 16)
+            byte[] dyn = Section(dynIndex);
+            int strtab = sections[dynIndex].Link;
+            for (int e = 0; e + 16 <= dyn.Length; e += 16)
             {
-                long tag = (long)U64(d, e);
-                uint val = (uint)U64(d, e + 8);
+                long tag = (long)U64(dyn, e);
+                uint val = (uint)U64(dyn, e + 8);
                 if (tag == 0) break;
-                if (tag == 1) needed.Add(Str(dynStrLink, val));          // DT_NEEDED
-                else if (tag == 15) rpath = Str(dynStrLink, val);        // DT_RPATH
-                else if (tag == 29) runpath = Str(dynStrLink, val);      // DT_RUNPATH
+                if (tag == 1) needed.Add(Str(strtab, val));          // DT_NEEDED
+                else if (tag == 15) rpath = Str(strtab, val);        // DT_RPATH
+                else if (tag == 29) runpath = Str(strtab, val);      // DT_RUNPATH
             }
         }
-        // Version needs: index -> the file the version comes from.
+        // Version needs: version index -> the file the version comes from.
         var versionFile = new Dictionary<int, string>();
-        if (verneed >= 0)
+        if (verneedIndex >= 0)
         {
-            int vn = verneed;
-            for (int i = 0; i < verneedNum; i++)
+            byte[] vn = Section(verneedIndex);
+            int strtab = sections[verneedIndex].Link, at = 0;
+            for (uint i = 0; i < sections[verneedIndex].Info; i++)
             {
-                string file = Str(verneedLink, U32(d, vn + 4));
-                int aux = vn + (int)U32(d, vn + 8);
-                for (int j = 0; j < U16(d, vn + 2); j++)
+                string file = Str(strtab, U32(vn, at + 4));
+                int aux = at + (int)U32(vn, at + 8);
+                for (int j = 0; j < U16(vn, at + 2); j++)
                 {
-                    versionFile[U16(d, aux + 6) & 0x7fff] = file;
-                    uint next = U32(d, aux + 12);
+                    versionFile[U16(vn, aux + 6) & 0x7fff] = file;
+                    uint next = U32(vn, aux + 12);
                     if (next == 0) break;
                     aux += (int)next;
                 }
-                uint nextNeed = U32(d, vn + 12);
+                uint nextNeed = U32(vn, at + 12);
                 if (nextNeed == 0) break;
-                vn += (int)nextNeed;
+                at += (int)nextNeed;
             }
         }
         var imports = new List<Import>();
-        if (symOff >= 0)
+        if (symIndex >= 0)
         {
-            for (int i = 1; i < symSize / 24; i++)
+            byte[] syms = Section(symIndex);
+            byte[]? versym = versymIndex >= 0 ? Section(versymIndex) : null;
+            int strtab = sections[symIndex].Link;
+            for (int i = 1; i < syms.Length / 24; i++)
             {
-                int s = symOff + i * 24;
-                if (U16(d, s + 6) != 0) continue;                    // defined here (st_shndx != SHN_UNDEF)
-                string name = Str(symStrLink, U32(d, s));
+                int s = i * 24;
+                if (U16(syms, s + 6) != 0) continue;                 // defined here (st_shndx != SHN_UNDEF)
+                string name = Str(strtab, U32(syms, s));
                 if (name.Length == 0) continue;
-                int bind = d[s + 4] >> 4;
-                string? file = versym >= 0 && versionFile.TryGetValue(U16(d, versym + i * 2) & 0x7fff, out var f) ? f : null;
-                imports.Add(new Import(name, file, bind == 2));      // STB_WEAK
+                string? file = versym != null && versionFile.TryGetValue(U16(versym, i * 2) & 0x7fff, out var f) ? f : null;
+                imports.Add(new Import(name, file, syms[s + 4] >> 4 == 2));   // STB_WEAK
             }
         }
         return new ElfDynamic

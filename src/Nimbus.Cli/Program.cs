@@ -22,6 +22,8 @@ public static class Program
             root.Subcommands.Add(TestCommand());
             root.Subcommands.Add(BenchCommands.Create());
             root.Subcommands.Add(TraceCommand());
+            root.Subcommands.Add(LibcTestSuite.Command());
+            root.Subcommands.Add(AbiCoverage.Command());
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
