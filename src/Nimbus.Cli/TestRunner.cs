@@ -32,7 +32,7 @@ public static class TestRunner
         {
             Program.BuildKernel(verbose: false);
             var cases = GuestTests.All().Concat(AppTests.All()).Concat(CliTests.All())
-                .Concat(HostLibTests.All()).Concat(AbiCoverage.All()).Concat(LibcTestSuite.All())      // issue 11 part C: host libraries, libc-test, Debian programs, ABI coverage
+                .Concat(HostLibTests.All()).Concat(AbiCoverage.All()).Concat(DebianPrograms.All()).Concat(LibcTestSuite.All())      // issue 11 part C: host libraries, libc-test, Debian programs, ABI coverage
                 .Where(t => filter == null || t.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToList();
             var outcomes = new string[cases.Count];
             Parallel.For(0, cases.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) }, i =>
