@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Nimbus.Cli;
 
@@ -108,19 +107,7 @@ public static class DebianPrograms
         return null;
     }
 
-    // NAME: reason, one a line ('#' comments).
-    public static Dictionary<string, string> ExpectedFailures()
-    {
-        var list = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!File.Exists(ExpectedFile)) return list;
-        foreach (var line in File.ReadAllLines(ExpectedFile).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')))
-        {
-            int colon = line.IndexOf(':');
-            if (colon < 0) throw new NimbusException($"{ExpectedFile}: '{line}' is not 'name: reason'");
-            list[line[..colon].Trim()] = line[(colon + 1)..].Trim();
-        }
-        return list;
-    }
+    public static Dictionary<string, string> ExpectedFailures() => Nimbus.Cli.ExpectedFailures.Load(ExpectedFile);
 
     // The image: the program at /app/NAME, the libraries it needs from the host, data/ at /data.
     private static string Archive(Case c)
@@ -160,6 +147,7 @@ public static class DebianPrograms
             Initrd = Archive(c), Application = true, MemoryMb = 256, Timeout = TimeSpan.FromSeconds(60),
         }, passthrough: false);
         var problems = new List<string>();
+        s_runs[c.Name] = guest.GuestStatus == host.ExitCode && guest.Stdout == host.Stdout && guest.Stderr == host.Stderr && !guest.TimedOut;
         if (guest.TimedOut) problems.Add("the VM did not power off within 60 s");
         if (guest.GuestStatus != host.ExitCode) problems.Add($"exit status {guest.GuestStatus}, on the host {host.ExitCode}");
         if (guest.Stdout != host.Stdout) problems.Add($"stdout differs\n--- host ---\n{host.Stdout}--- Nimbus ---\n{guest.Stdout}");
@@ -167,8 +155,18 @@ public static class DebianPrograms
         if (expectedReason != null)
             return problems.Count == 0 ? $"runs now: remove it from tests/debian-programs/expected-failures.txt (listed as: {expectedReason})" : null;
         if (problems.Count == 0) return null;
-        var missing = Regex.Matches(guest.Output, @"missing symbol: (\S+)").Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal).ToList();
+        var missing = Nimbus.Cli.ExpectedFailures.MissingSymbols(guest.Output);
         return (missing.Count > 0 ? $"missing {string.Join(' ', missing)}\n" : "") + string.Join("\n", problems);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_runs = new(StringComparer.Ordinal);
+
+    // The figure, once the programs ran.
+    public static IEnumerable<string> Summary()
+    {
+        if (s_runs.IsEmpty) yield break;
+        var ran = s_runs.Where(kv => kv.Value).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
+        yield return $"Debian programs: {ran.Count} of {s_runs.Count} runs as on the host ({string.Join(", ", ran)})";
     }
 
     public static IEnumerable<TestCase> All()

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
-using System.Text.RegularExpressions;
 
 namespace Nimbus.Cli;
 
@@ -18,21 +17,7 @@ public static class LibcTestSuite
 
     private static readonly ConcurrentDictionary<string, Outcome> s_outcomes = new(StringComparer.Ordinal);
 
-    // NAME: reason, one a line ('#' comments).
-    public static Dictionary<string, string> ExpectedFailures()
-    {
-        var list = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!File.Exists(ExpectedFile)) return list;
-        foreach (var raw in File.ReadAllLines(ExpectedFile))
-        {
-            string line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            int colon = line.IndexOf(':');
-            if (colon < 0) throw new NimbusException($"{ExpectedFile}: '{line}' is not 'suite/test: reason'");
-            list[line[..colon].Trim()] = line[(colon + 1)..].Trim();
-        }
-        return list;
-    }
+    public static Dictionary<string, string> ExpectedFailures() => Nimbus.Cli.ExpectedFailures.Load(ExpectedFile);
 
     public static Outcome Run(LibcTestBuild.Test test, string? expectedReason)
     {
@@ -93,7 +78,7 @@ public static class LibcTestSuite
     // Why a test failed in Nimbus, in one line: the symbols it misses, or how it ended.
     private static string Reason(VmResult r)
     {
-        var missing = Regex.Matches(r.Output, @"missing symbol: (\S+)").Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal).ToList();
+        var missing = Nimbus.Cli.ExpectedFailures.MissingSymbols(r.Output);
         if (missing.Count > 0) return "missing " + string.Join(' ', missing);
         if (r.TimedOut) return "did not finish within 30 s";
         string first = r.Output.Replace(Path.Combine(LibcTestBuild.Source, "src") + "/", "").Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith("Booted in")) ?? "";

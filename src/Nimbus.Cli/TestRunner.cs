@@ -54,7 +54,7 @@ public static class TestRunner
             passed += outcomes.Count(o => o == "PASS");
             failed += outcomes.Count(o => o == "FAIL");
             skipped += outcomes.Count(o => o == "SKIP");
-            foreach (var line in LibcTestSuite.Summary().Concat(AbiCoverage.Summary())) Console.WriteLine(line);
+            foreach (var line in LibcTestSuite.Summary().Concat(DebianPrograms.Summary()).Concat(AbiCoverage.Summary())) Console.WriteLine(line);
         }
         Console.WriteLine($"({sw.Elapsed.TotalSeconds:F1} s{(skipped > 0 ? $"; {skipped} skipped, see the SKIP lines" : "")})");
         Console.WriteLine($"{passed} passed, {failed} failed");
