@@ -16,6 +16,7 @@ public static class DebianPrograms
     [
         new("gzip_decompress", "gzip", "gzip", ["-dc", "data/words.txt.gz"]),
         new("gzip_list", "gzip", "gzip", ["-l", "data/words.txt.gz"]),
+        new("gzip_compress", "gzip", "gzip", ["-n", "-6", "-c", "data/words.txt"]),
         new("xz_decompress", "xz", "xz-utils", ["-dc", "data/words.txt.xz"]),
         new("bzip2_decompress", "bzip2", "bzip2", ["-dc", "data/words.txt.bz2"]),
         new("sha256sum", "sha256sum", "coreutils", ["data/words.txt", "data/order.json"]),
@@ -46,6 +47,10 @@ public static class DebianPrograms
         new("hmac256", "hmac256", "libgcrypt20-dev", ["secret key", "data/words.txt", "data/order.json"]),
         new("lessecho", "lessecho", "less", ["one", "two words", "a\"quote", "-x"]),
         new("tclsh", "tclsh8.6", "tcl8.6", ["data/script.tcl"]),
+        // The standard library in the image: /usr/lib/python3.11 without tests, tools and caches.
+        new("python3", "python3.11", "python3-minimal", ["-I", "-S", "-B", "-c",
+            "import json, re; print(json.dumps({'b': [1, 2.5, None], 'a': 'x'}, sort_keys=True)); print(re.sub(r'(\\w+)@(\\w+)', r'\\2 at \\1', 'me@host'))"],
+            Extra: ["/usr/lib/python3.11"]),
     ];
 
     public static string ExpectedFile => Path.Combine(Repo.Root, "tests", "debian-programs", "expected-failures.txt");
@@ -123,14 +128,24 @@ public static class DebianPrograms
             writer.AddFile(HostLibs.GuestPath(lib), File.ReadAllBytes(lib.HostPath), CpioWriter.ExecutableFileMode);
         foreach (var f in Directory.GetFiles(Path.Combine(DataRoot, "data")).Order(StringComparer.Ordinal))
             writer.AddFile("/data/" + Path.GetFileName(f), File.ReadAllBytes(f));
-        foreach (var extra in c.Extra ?? [])       // data files at their host paths (a symlink stays one)
-        {
-            if (new FileInfo(extra).LinkTarget is string target) writer.AddSymlink(extra, target);
-            else if (File.Exists(extra)) writer.AddFile(extra, File.ReadAllBytes(extra));
-        }
+        foreach (var extra in c.Extra ?? []) AddHostPath(writer, extra);
         writer.AddDirectory("/tmp");
         writer.Finish();
         return archive;
+    }
+
+    private static readonly HashSet<string> s_skippedFolders = ["__pycache__", "test", "tests", "idlelib", "tkinter", "lib2to3", "ensurepip",
+        "site-packages", "dist-packages", "pydoc_data", "turtledemo"];
+
+    // A data file at its host path (a symlink stays one; a folder is copied without tests and caches).
+    private static void AddHostPath(CpioWriter writer, string path)
+    {
+        if (new FileInfo(path).LinkTarget is string target) writer.AddSymlink(path, target);
+        else if (File.Exists(path)) writer.AddFile(path, File.ReadAllBytes(path));
+        else if (Directory.Exists(path))
+            foreach (var entry in Directory.EnumerateFileSystemEntries(path).Order(StringComparer.Ordinal))
+                if (!s_skippedFolders.Contains(Path.GetFileName(entry)) && !Path.GetFileName(entry).StartsWith("config-", StringComparison.Ordinal))
+                    AddHostPath(writer, entry);
     }
 
     private static string? Run(Case c, string? expectedReason)
@@ -150,8 +165,8 @@ public static class DebianPrograms
         s_runs[c.Name] = guest.GuestStatus == host.ExitCode && guest.Stdout == host.Stdout && guest.Stderr == host.Stderr && !guest.TimedOut;
         if (guest.TimedOut) problems.Add("the VM did not power off within 60 s");
         if (guest.GuestStatus != host.ExitCode) problems.Add($"exit status {guest.GuestStatus}, on the host {host.ExitCode}");
-        if (guest.Stdout != host.Stdout) problems.Add($"stdout differs\n--- host ---\n{host.Stdout}--- Nimbus ---\n{guest.Stdout}");
-        if (guest.Stderr != host.Stderr) problems.Add($"stderr differs\n--- host ---\n{host.Stderr}--- Nimbus ---\n{guest.Stderr}");
+        if (guest.Stdout != host.Stdout) problems.Add($"stdout differs\n--- host ---\n{Show(host.Stdout)}--- Nimbus ---\n{Show(guest.Stdout)}");
+        if (guest.Stderr != host.Stderr) problems.Add($"stderr differs\n--- host ---\n{Show(host.Stderr)}--- Nimbus ---\n{Show(guest.Stderr)}");
         if (expectedReason != null)
             return problems.Count == 0 ? $"runs now: remove it from tests/debian-programs/expected-failures.txt (listed as: {expectedReason})" : null;
         if (problems.Count == 0) return null;
@@ -167,6 +182,13 @@ public static class DebianPrograms
         if (s_runs.IsEmpty) yield break;
         var ran = s_runs.Where(kv => kv.Value).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
         yield return $"Debian programs: {ran.Count} of {s_runs.Count} runs as on the host ({string.Join(", ", ran)})";
+    }
+
+    // Output as a report can show it: control characters (binary output) as '.', at most 2000 characters.
+    private static string Show(string output)
+    {
+        string text = new(output.Take(2000).Select(ch => char.IsControl(ch) && ch != '\n' && ch != '\t' ? '.' : ch).ToArray());
+        return output.Length > 2000 ? text + $"\n... ({output.Length} characters)\n" : text;
     }
 
     public static IEnumerable<TestCase> All()
