@@ -42,16 +42,15 @@ public static class LibcTestBuild
         if (!Directory.Exists(src))
             throw new NimbusException($"musl's libc-test is not at {Source} (expected next to the checkout, as ../shared/libc-test)");
         string gcc = ProcessRunner.Run("gcc", ["--version"]).Stdout.Split('\n')[0];
-        string dir = Path.Combine(Repo.Out, "libc-test", Hash(src, gcc));
-        string stamp = Path.Combine(dir, "build.json");
-        if (File.Exists(stamp))
-        {
-            var cached = JsonSerializer.Deserialize<Result>(File.ReadAllText(stamp));
-            if (cached != null) return cached;
-        }
+        string final = Path.Combine(Repo.Out, "libc-test", Hash(src, gcc));
+        if (File.Exists(Path.Combine(final, "build.json")) && JsonSerializer.Deserialize<Result>(File.ReadAllText(Path.Combine(final, "build.json"))) is Result cached)
+            return cached with { Dir = final };
+        // Built in a folder of its own, then renamed: another nimbus building at the same time never
+        // sees (or deletes) half a build.
+        string dir = $"{final}.{Environment.ProcessId}.tmp";
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        log($"libc-test: building the tests with gcc into {Path.GetRelativePath(Repo.Root, dir)} (once)");
+        log($"libc-test: building the tests with gcc into {Path.GetRelativePath(Repo.Root, final)} (once)");
         foreach (var d in Suites.Append("common")) Directory.CreateDirectory(Path.Combine(dir, "src", d));
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) };
 
@@ -98,8 +97,15 @@ public static class LibcTestBuild
             }
         });
         tests.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        var result = new Result(dir, tests, errors);
-        File.WriteAllText(stamp, JsonSerializer.Serialize(result));
+        var result = new Result(final, tests, errors);
+        File.WriteAllText(Path.Combine(dir, "build.json"), JsonSerializer.Serialize(result));
+        if (!File.Exists(Path.Combine(final, "build.json")))
+        {
+            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);       // an interrupted build
+            try { Directory.Move(dir, final); }
+            catch (IOException) when (File.Exists(Path.Combine(final, "build.json"))) { }   // another one finished first
+        }
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         log($"libc-test: {tests.Count} tests built, {errors.Count} do not build with glibc ({sw.Elapsed.TotalSeconds:F0} s)");
         return result;
     }
