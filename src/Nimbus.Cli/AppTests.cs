@@ -63,6 +63,7 @@ public static class AppTests
         yield return new("app.fenv", () => SameAsHost(Path.Combine(TestApps, "fenv.c"), []));
         yield return new("app.long_double", () => SameAsHost(Path.Combine(TestApps, "long_double.c"), []));
         yield return new("app.long_double_math", () => SameAsHost(Path.Combine(TestApps, "long_double_math.c"), []));
+        yield return new("app.glob_fnmatch", () => SameAsHost(Path.Combine(TestApps, "glob.c"), []));
         yield return new("app.missing_symbols", () =>
         {
             var r = Run(Path.Combine(TestApps, "missing_symbols.c"), []);

@@ -25,6 +25,14 @@
     ret
 .endm
 
+# st(0) = x, st(1) = y: the partial remainder instruction `op` (fprem or fprem1) until complete.
+.macro REMAINDER_LOOP op
+1:  \op
+    fnstsw ax
+    test ax, 0x400
+    jnz  1b
+.endm
+
 # st(0) rounded to an integer in `mode` (0x400 down, 0x800 up, 0xc00 toward zero, or -1 for the
 # current mode) without raising inexact; an invalid from a signalling NaN stays (glibc's s_floorl.S).
 .macro ROUND_IN mode
@@ -137,27 +145,18 @@ FUNC abi_roundl
 1:  LEAVE
 .size abi_roundl, . - abi_roundl
 
-FUNC abi_fmodl
+# fmodl (fprem: the quotient truncated) and remainderl (fprem1: rounded to nearest), both exact.
+.macro REMAINDER_FUNCTION name, op
+FUNC \name
     fld  tbyte ptr [rsp + 24]
     fld  tbyte ptr [rsp + 8]
-1:  fprem
-    fnstsw ax
-    test ax, 0x400
-    jnz  1b
+    REMAINDER_LOOP \op
     fstp st(1)
     ret
-.size abi_fmodl, . - abi_fmodl
-
-FUNC abi_remainderl
-    fld  tbyte ptr [rsp + 24]
-    fld  tbyte ptr [rsp + 8]
-1:  fprem1
-    fnstsw ax
-    test ax, 0x400
-    jnz  1b
-    fstp st(1)
-    ret
-.size abi_remainderl, . - abi_remainderl
+.size \name, . - \name
+.endm
+REMAINDER_FUNCTION abi_fmodl, fprem
+REMAINDER_FUNCTION abi_remainderl, fprem1
 
 # remquol(x, y, int *quo): the remainder r of fprem1, and the quotient's low three bits with the sign
 # of x/y. Not from fprem1's C0/C3/C1 (QEMU's emulator leaves them clear): m = fmod(x, 8|y|) is
@@ -166,10 +165,7 @@ FUNC abi_remquol
     ENTER
     fld  tbyte ptr [rsp + Y]
     fld  tbyte ptr [rsp + X]
-1:  fprem1
-    fnstsw ax
-    test ax, 0x400
-    jnz  1b                             # r, y
+    REMAINDER_LOOP fprem1               # r, y
     xor  ecx, ecx
     movzx eax, word ptr [rsp + Y + 8]
     and  eax, 0x7fff
@@ -190,10 +186,7 @@ FUNC abi_remquol
     fabs
     fmul qword ptr [rip + ld_eight]
     fxch                                # x, 8|y|, r, y
-3:  fprem
-    fnstsw ax
-    test ax, 0x400
-    jnz  3b
+    REMAINDER_LOOP fprem
     fstp st(1)                          # m, r, y
 4:  fsub st(0), st(1)
     fdiv st(0), st(2)

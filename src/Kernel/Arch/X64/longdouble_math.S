@@ -32,6 +32,15 @@
     test word ptr [rsp + \at + 8], 0x8000
 .endm
 
+# Flags of `limit` (a double) against |st(0)|, the stack unchanged: ja when |x| < limit.
+.macro COMPARE_ABS limit
+    fld  st(0)
+    fabs
+    fld  qword ptr [rip + \limit]
+    fcomip st(0), st(1)
+    fstp st(0)
+.endm
+
 # ------------------------------------------------------------------ internal: st(0) in, st(0) out
 
 # 2^t for finite t: 2^(t - n) by f2xm1 (|t - n| <= 1/2, exact), then scaled by 2^n.
@@ -84,11 +93,7 @@ ld_exp:
 
 # e^x - 1 for finite x: directly from f2xm1 when |x| < ln 2 / 2, else 2^n (2^t - 1) + (2^n - 1).
 ld_expm1:
-    fld  st(0)
-    fabs
-    fld  qword ptr [rip + ld_half_ln2]
-    fcomip st(0), st(1)
-    fstp st(0)
+    COMPARE_ABS ld_half_ln2
     jbe  1f
     fldl2e
     fmulp st(1), st(0)
@@ -122,11 +127,7 @@ ld_expm1:
 
 # log(1 + x): fyl2xp1 is exact-ish only for |x| < 1 - sqrt(2)/2.
 ld_log1p:
-    fld  st(0)
-    fabs
-    fld  qword ptr [rip + ld_log1p_limit]
-    fcomip st(0), st(1)
-    fstp st(0)
+    COMPARE_ABS ld_log1p_limit
     fldln2
     fxch
     jbe  1f
@@ -227,11 +228,7 @@ FUNC abi_expm1l
 # st(0) = x in, st(0) = r out, eax = k mod 4.
 ld_trig_reduce:
     sub  rsp, 24
-    fld  st(0)
-    fabs
-    fld  qword ptr [rip + ld_two_30]
-    fcomip st(0), st(1)
-    fstp st(0)
+    COMPARE_ABS ld_two_30
     ja   2f                             # |x| < 2^30
     fldpi                               # large, infinite or NaN: x mod 2 pi (NaN for NaN, infinities)
     fadd st(0), st(0)
