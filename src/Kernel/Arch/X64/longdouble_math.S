@@ -547,6 +547,63 @@ FUNC abi_atanhl
     HYP_SIGN
 .size abi_atanhl, . - abi_atanhl
 
+# cbrtl: x = m 2^(3q + r) with m in [1, 2) (fxtract) and r in 0..2; cbrt(m 2^r) in [1, 2) from
+# 2^(log2(m 2^r) / 3), then one Newton step y - (y^3 - b) / (3 y^2) in extended precision, scaled by 2^q.
+FUNC abi_cbrtl
+    ENTER
+    fld  tbyte ptr [rsp + X]
+    EXPONENT X
+    cmp  eax, 0x7fff
+    je   1f                             # infinity or NaN
+    test eax, eax
+    jnz  2f
+    cmp  qword ptr [rsp + X], 0
+    je   3f                             # zero
+2:  fabs
+    fxtract                             # m, e
+    fxch
+    fistp dword ptr [rsp]
+    mov  eax, [rsp]
+    cdq
+    mov  ecx, 3
+    idiv ecx                            # e = 3 q + r, r in -2..2
+    test edx, edx
+    jns  4f
+    add  edx, 3                         # r in 0..2
+    dec  eax
+4:  mov  [rsp], eax
+    mov  [rsp + 4], edx
+    fild dword ptr [rsp + 4]
+    fxch
+    fscale
+    fstp st(1)                          # b = m 2^r in [1, 8)
+    fld1
+    fld  st(1)
+    fyl2x
+    fdiv qword ptr [rip + ld_three]
+    call ld_exp2                        # y, b
+    fld  st(0)
+    fmul st(0), st(0)                   # y^2, y, b
+    fld  st(0)
+    fmul st(0), st(2)                   # y^3, y^2, y, b
+    fsub st(0), st(3)
+    fxch
+    fmul qword ptr [rip + ld_three]
+    fdivp st(1), st(0)                  # (y^3 - b) / (3 y^2), y, b
+    fsubp st(1), st(0)
+    fstp st(1)                          # y
+    fild dword ptr [rsp]
+    fxch
+    fscale
+    fstp st(1)
+    NEGATIVE X
+    jz   3f
+    fchs
+    jmp  3f
+1:  fadd st(0), st(0)
+3:  LEAVE
+.size abi_cbrtl, . - abi_cbrtl
+
 # hypotl: sqrt(x^2 + y^2) on values scaled by a power of two so neither overflows nor underflows;
 # an infinity wins over a NaN.
 FUNC abi_hypotl
@@ -642,3 +699,4 @@ ld_twenty_three: .double 23.0
 ld_two_32:      .double 4294967296.0
 ld_sixty_four:  .double 64.0
 ld_two_30:      .double 1073741824.0
+ld_three:       .double 3.0
