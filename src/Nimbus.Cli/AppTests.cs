@@ -59,6 +59,11 @@ public static class AppTests
         yield return new("app.main_thread_exit", () => SameAsHost(Path.Combine(TestApps, "main_thread_exit.c"), []));
         yield return new("app.sync_types_barriers_semaphores_affinity", () => SameAsHost(Path.Combine(TestApps, "sync.c"), [], cpus: 2));
         yield return new("app.dlopen", () => SameAsHost(Path.Combine(TestApps, "dlopen"), []));
+        // issue 11 part D (fenv, long double, patterns)
+        yield return new("app.fenv", () => SameAsHost(Path.Combine(TestApps, "fenv.c"), []));
+        yield return new("app.long_double", () => SameAsHost(Path.Combine(TestApps, "long_double.c"), []));
+        yield return new("app.long_double_math", () => SameAsHost(Path.Combine(TestApps, "long_double_math.c"), []));
+        yield return new("app.glob_fnmatch", () => SameAsHost(Path.Combine(TestApps, "glob.c"), []));
         yield return new("app.missing_symbols", () =>
         {
             var r = Run(Path.Combine(TestApps, "missing_symbols.c"), []);

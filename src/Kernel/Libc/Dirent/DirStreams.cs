@@ -69,7 +69,7 @@ namespace Nimbus.Kernel.Libc.Dirent
         }
 
         [RuntimeExport("abi_opendir")]
-        private static DirStream* Opendir(byte* path)
+        internal static DirStream* Opendir(byte* path)
         {
             int fd = Vfs.Open(path, Vfs.ORdOnly | Vfs.ODirectory | Vfs.OCloExec, 0);
             if (LibcErrno.Failed(fd)) return null;
@@ -95,7 +95,7 @@ namespace Nimbus.Kernel.Libc.Dirent
 
         // The next entry, or null at the end (errno untouched) or on an error (errno set).
         [RuntimeExport("abi_readdir")]
-        private static LinuxDirent* Read(DirStream* d)
+        internal static LinuxDirent* Read(DirStream* d)
         {
             if (d == null) { LibcErrno.Set(Errno.EBADF); return null; }
             OpenFile* f = Vfs.Acquire(d->Fd);
@@ -127,7 +127,7 @@ namespace Nimbus.Kernel.Libc.Dirent
         }
 
         [RuntimeExport("abi_closedir")]
-        private static int Closedir(DirStream* d)
+        internal static int Closedir(DirStream* d)
         {
             if (d == null) return LibcErrno.Fail(-Errno.EBADF);
             int r = Vfs.Close(d->Fd);

@@ -380,12 +380,13 @@ namespace Nimbus.Kernel.Libc.Math
             return h + (e + e2 + LnPiLo - ll - gl);
         }
 
+        // lgamma and lgammaf also leave the sign in signgam (Arch/X64/longdouble.S, or the program's
+        // copy of it), as glibc does.
+        internal static int* SigngamCopy;
+        private static int* Signgam => SigngamCopy != null ? SigngamCopy : MathHardware.SigngamAddress();
+
         [RuntimeExport("abi_lgamma")]
-        public static double Lgamma(double x)
-        {
-            int s;
-            return LgammaR(x, &s);
-        }
+        public static double Lgamma(double x) => LgammaR(x, Signgam);
 
         [RuntimeExport("abi_erff")]
         public static float ErfF(float x) => (float)Erf(x);
@@ -396,10 +397,6 @@ namespace Nimbus.Kernel.Libc.Math
         [RuntimeExport("abi_lgammaf_r")]
         public static float LgammaRF(float x, int* sign) => Narrow(LgammaR(x, sign));
         [RuntimeExport("abi_lgammaf")]
-        public static float LgammaF(float x)
-        {
-            int s;
-            return Narrow(LgammaR(x, &s));
-        }
+        public static float LgammaF(float x) => Narrow(LgammaR(x, Signgam));
     }
 }

@@ -71,15 +71,17 @@ namespace Nimbus.Kernel.Libc.Math
             return FromBits(b & ~m);
         }
 
-        // Round to nearest, ties to even (the default rounding mode; the kernel never changes it).
+        // Round in the current rounding mode (fesetround): the SSE addition rounds x + 2^52 to an
+        // integer the way the mode says, on x's own side of zero, so a directed mode rounds the
+        // right way; the sign is x's (rint(-0.3) is -0 in every mode).
         [RuntimeExport("abi_rint")]
         public static double Rint(double x)
         {
             ulong b = Bits(x);
             ulong a = b & AbsMask;
             if (a >= 0x4330000000000000UL) return a > ExpMask ? x + x : x;   // |x| >= 2^52, inf, NaN
-            double r = (FromBits(a) + TwoP52) - TwoP52;
-            return FromBits(Bits(r) | (b & SignMask));
+            double r = (long)b < 0 ? (x - TwoP52) + TwoP52 : (x + TwoP52) - TwoP52;
+            return FromBits((Bits(r) & AbsMask) | (b & SignMask));
         }
 
         // An integral double with |r| < 2^63 as a long.

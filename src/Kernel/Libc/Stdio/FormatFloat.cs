@@ -1,6 +1,8 @@
 // printf's floating-point conversions (%f %e %g %a): exact decimal digits of the binary value with
-// big-integer arithmetic in stack memory, rounded half-to-even as glibc does.
+// big-integer arithmetic in stack memory, rounded as glibc does (half to even, or in the current
+// directed rounding mode).
 using System;
+using Nimbus.Kernel.Libc.Math;
 
 namespace Nimbus.Kernel.Libc.Stdio
 {
@@ -402,14 +404,24 @@ namespace Nimbus.Kernel.Libc.Stdio
             public long Index;          // second reading: digits produced so far
         }
 
-        private static void PlanRounding(DigitSource* d, long kept, Rounding* r)
+        // The current rounding mode (fesetround) decides, as glibc's round_away: to nearest, half to
+        // even; upward and downward away from zero on one side only; toward zero never.
+        private static void PlanRounding(DigitSource* d, long kept, Rounding* r, bool negative)
         {
             r->Up = false;
             r->AllNines = false;
             r->LastNonNine = -1;
             r->LastNonZero = -1;
             r->Index = 0;
-            if (d->IsZero || kept < 0) return;   // kept < 0: below half a unit, rounds to 0
+            if (d->IsZero) return;
+            int mode = MathHardware.RoundingMode();
+            bool away = mode == RoundUpward ? !negative : mode == RoundDownward && negative;
+            if (kept < 0)
+            {
+                // Below a unit of the last place: 0, or that unit in a directed mode.
+                if (away) { r->Up = true; r->AllNines = true; r->LastNonZero = 0; }
+                return;
+            }
             int last = 0;
             for (long i = 0; i < kept; i++)
             {
@@ -418,15 +430,20 @@ namespace Nimbus.Kernel.Libc.Stdio
                 if (last != 9) r->LastNonNine = i;
                 if (last != 0) r->LastNonZero = i;
             }
+            if (Exhausted(d)) return;
             int next = NextDigit(d);
             bool odd = kept > 0 && (last & 1) != 0;
-            if (next > 5 || (next == 5 && (odd || !RestIsZero(d))))
+            bool up = mode == RoundToNearest ? next > 5 || (next == 5 && (odd || !RestIsZero(d)))
+                : away && (next != 0 || !RestIsZero(d));
+            if (up)
             {
                 r->Up = true;
                 r->AllNines = r->LastNonNine < 0;
                 r->LastNonZero = r->AllNines ? 0 : r->LastNonNine;
             }
         }
+
+        private const int RoundToNearest = 0, RoundDownward = 0x400, RoundUpward = 0x800;
 
         private static bool RemainingAreZero(DigitSource* d, Rounding* r)
         {
@@ -487,19 +504,20 @@ namespace Nimbus.Kernel.Libc.Stdio
             if (lower == 'f')
             {
                 long kept = exponent + 1 + precision;
-                PlanRounding(d, kept, r);
-                if (kept < 0 || (kept == 0 && !r->Up))
+                PlanRounding(d, kept, r, v->Negative);
+                if (kept <= 0 && !r->Up)
                 {
                     d->IsZero = true;    // rounds to 0: print 0.000...
                     exponent = 0;
                 }
+                else if (kept < 0) exponent = -precision;   // rounded away to one unit of the last place
                 else if (r->Up && r->AllNines) exponent++;
                 exponentStyle = false;
                 fractionDigits = precision;
             }
             else if (lower == 'e')
             {
-                PlanRounding(d, precision + 1, r);
+                PlanRounding(d, precision + 1, r, v->Negative);
                 if (r->Up && r->AllNines) exponent++;
                 exponentStyle = true;
                 fractionDigits = precision;
@@ -508,7 +526,7 @@ namespace Nimbus.Kernel.Libc.Stdio
             {
                 // %g: P significant digits; %e style if the exponent is < -4 or >= P.
                 long significant = precision == 0 ? 1 : precision;
-                PlanRounding(d, significant, r);
+                PlanRounding(d, significant, r, v->Negative);
                 bool exponentStyleBeforeRounding = exponent < -4 || exponent >= significant;
                 if (r->Up && r->AllNines) exponent++;
                 exponentStyle = exponent < -4 || exponent >= significant;
