@@ -205,7 +205,7 @@ namespace Nimbus.Kernel.Elf
                 if (p->Type == ElfFile.PtLoad)
                 {
                     byte* at = img->Bias + p->VAddr;
-                    if (!AddressSpace.Populate((ulong)at, (ulong)at + p->MemSize))
+                    if (!AddressSpace.Populate((ulong)at, (ulong)at + p->MemSize, (ulong)at, (ulong)at + p->FileSize))
                     {
                         Log.Error($"nimbus: {Span(path)}: out of memory loading it");
                         return null;
