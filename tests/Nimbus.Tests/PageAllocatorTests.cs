@@ -17,6 +17,16 @@ public unsafe class PageAllocatorTests
         return pa;
     }
 
+    // Covers all of ram, with only its first 4 MiB free.
+    private static PageAllocator* CreateOverFirst4MiB(FakeRam ram)
+    {
+        var pa = (PageAllocator*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)sizeof(PageAllocator));
+        var set = new PhysicalRangeSet(new PhysicalRange[8]);
+        set.Add(ram.Start, ram.Start + (4 << 20));
+        pa->Initialize(ram.Start, ram.End, ref set, 0);
+        return pa;
+    }
+
     [Fact]
     public void AllBlocksAreAlignedDisjointAndInsideRam()
     {
@@ -88,10 +98,7 @@ public unsafe class PageAllocatorTests
     public void AddFreeRangeExtendsThePool()
     {
         using var ram = new FakeRam(16 << 20);
-        var pa = (PageAllocator*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)sizeof(PageAllocator));
-        var set = new PhysicalRangeSet(new PhysicalRange[8]);
-        set.Add(ram.Start, ram.Start + (4 << 20));
-        pa->Initialize(ram.Start, ram.End, ref set, 0);
+        var pa = CreateOverFirst4MiB(ram);
         ulong before = pa->TotalPages;
         pa->AddFreeRange(ram.Start + (8 << 20), ram.End);
         Assert.Equal(before + 2048, pa->TotalPages);
@@ -133,10 +140,7 @@ public unsafe class PageAllocatorTests
     public void LazyRangesAreCountedFreeAndHandedOutWhenTheListsRunDry()
     {
         using var ram = new FakeRam(16 << 20);
-        var pa = (PageAllocator*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)sizeof(PageAllocator));
-        var set = new PhysicalRangeSet(new PhysicalRange[8]);
-        set.Add(ram.Start, ram.Start + (4 << 20));
-        pa->Initialize(ram.Start, ram.End, ref set, 0);
+        var pa = CreateOverFirst4MiB(ram);
         ulong eager = pa->FreePages;
         pa->AddLazyRange(ram.Start + (8 << 20), ram.End);
         Assert.Equal(eager + 2048, pa->FreePages);
