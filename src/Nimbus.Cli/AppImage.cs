@@ -17,13 +17,15 @@ public static class AppImage
     // One at a time in this process (tests prepare the same app in parallel); the archive is
     // written to a temporary file and renamed, so another process never reads half of one.
     // hostLibs: the libraries the program needs that are not in the image already are copied
-    // from the host (HostLibs), each named through `verboseLog`.
-    public static Prepared Prepare(string app, Action<string> log, bool hostLibs = true, Action<string>? verboseLog = null)
+    // from the host (HostLibs), each named through `verboseLog`. withSymbols (for --profile): a
+    // stripped program's NAME.dbg (NativeAOT publishes one) goes into the archive beside it, reduced
+    // to its symbol table, so the kernel's profile names its functions.
+    public static Prepared Prepare(string app, Action<string> log, bool hostLibs = true, Action<string>? verboseLog = null, bool withSymbols = false)
     {
-        lock (s_prepareLock) return PrepareUnlocked(app, log, hostLibs, verboseLog ?? Ui.Silent);
+        lock (s_prepareLock) return PrepareUnlocked(app, log, hostLibs, verboseLog ?? Ui.Silent, withSymbols);
     }
 
-    private static Prepared PrepareUnlocked(string app, Action<string> log, bool hostLibs, Action<string> verboseLog)
+    private static Prepared PrepareUnlocked(string app, Action<string> log, bool hostLibs, Action<string> verboseLog, bool withSymbols)
     {
         string full = Path.GetFullPath(app);
         string elf;
@@ -57,7 +59,8 @@ public static class AppImage
         string appsOut = Path.Combine(Repo.Out, "apps") + Path.DirectorySeparatorChar;
         string outDir = elf.StartsWith(appsOut, StringComparison.Ordinal) ? Path.GetDirectoryName(elf)! : OutputFolder(full, name);
         Directory.CreateDirectory(outDir);
-        string archive = Path.Combine(outDir, name + ".cpio");
+        string? symbols = withSymbols && File.Exists(elf + ".dbg") ? SymbolsOnly(elf + ".dbg", outDir, log) : null;
+        string archive = Path.Combine(outDir, name + (symbols != null ? ".symbols.cpio" : ".cpio"));
         string temporary = $"{archive}.{Environment.ProcessId}.tmp";
         using (var stream = File.Create(temporary))
         using (var writer = new CpioWriter(stream))
@@ -65,6 +68,7 @@ public static class AppImage
             writer.AddDirectory("/app");
             writer.AddFile(guestPath, File.ReadAllBytes(elf), CpioWriter.ExecutableFileMode);
             foreach (var so in sharedObjects) writer.AddFile("/app/" + Path.GetFileName(so), File.ReadAllBytes(so), CpioWriter.ExecutableFileMode);
+            if (symbols != null) writer.AddFile(guestPath + ".dbg", File.ReadAllBytes(symbols), CpioWriter.ExecutableFileMode);
             writer.AddDirectory("/tmp");
             string? manifest = manifestDir == null ? null : Path.Combine(manifestDir, ManifestName);
             IReadOnlyList<ManifestEntry> entries = [];
@@ -87,6 +91,17 @@ public static class AppImage
         }
         File.Move(temporary, archive, overwrite: true);
         return new Prepared(archive, guestPath, elf);
+    }
+
+    // NAME.dbg without its DWARF (objcopy --strip-debug keeps .symtab): a tenth to half the size.
+    private static string SymbolsOnly(string dbg, string outDir, Action<string> log)
+    {
+        string output = Path.Combine(outDir, Path.GetFileNameWithoutExtension(dbg) + ".symbols");
+        if (File.Exists(output) && File.GetLastWriteTimeUtc(output) >= File.GetLastWriteTimeUtc(dbg)) return output;
+        log($"objcopy --strip-debug {Path.GetFileName(dbg)} (symbols for --profile)");
+        var r = ProcessRunner.Run("objcopy", ["--strip-debug", dbg, output], Repo.Root, TimeSpan.FromSeconds(60));
+        if (r.ExitCode != 0) throw new NimbusException($"objcopy --strip-debug {dbg} failed:\n{r.Output}");
+        return output;
     }
 
     // Where a library the program needs is in the image already, in a folder the kernel searches:

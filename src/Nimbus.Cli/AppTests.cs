@@ -10,7 +10,7 @@ public static class AppTests
 
     private static VmResult Run(string app, string[] args, string[]? env = null, int memoryMb = 128, int cpus = 1, string? kernelOptions = null)
     {
-        var prepared = AppImage.Prepare(app, Ui.Silent);
+        var prepared = AppImage.Prepare(app, Ui.Silent, withSymbols: kernelOptions?.Contains("--profile", StringComparison.Ordinal) == true);
         return Qemu.Run(new VmOptions
         {
             CommandLine = AppImage.CommandLine(prepared.GuestPath, args, env ?? [], kernelOptions),
@@ -51,6 +51,14 @@ public static class AppTests
         string helloDotnet = Path.Combine(Repo.Root, "samples", "hello-dotnet");
         yield return new("app.hello_dotnet", () => SameAsHost(helloDotnet, ["one", "two words"], ["GREETING=hello there"]));
         yield return new("app.hello_dotnet_smp_exit_status", () => SameAsHost(helloDotnet, ["fail"], expectedStatus: 3, cpus: 2));
+        // Published stripped: with --profile its NAME.dbg goes along and the runtime's functions are named.
+        yield return new("app.hello_dotnet_profile_symbols", () =>
+        {
+            var r = Run(helloDotnet, [], kernelOptions: "--profile=5000");
+            return r.GuestStatus != 0 ? $"exit status {r.GuestStatus}\n{r.Output}"
+                : Regex.IsMatch(r.Output, @"app +/app/hello-dotnet: (S_P_CoreLib_|_ZN|hello_dotnet_)\w+") ? null
+                : "no runtime function is named in the profile:\n" + r.Output;
+        });
         yield return new("app.hello_dotnet_32mb", () => SameAsHost(helloDotnet, [], memoryMb: 32));
         yield return new("app.threads_signals_time", () => SameAsHost(Path.Combine(TestApps, "threads.c"), []));
         yield return new("app.memory_strings_stdio", () => SameAsHost(Path.Combine(TestApps, "memory_strings.c"), []));

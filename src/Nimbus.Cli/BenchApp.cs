@@ -80,11 +80,13 @@ public static class BenchApp
                 linuxWall.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             }
         }
+        var phases = StartPhases(prepared, accel, runs);
         int minMemory = SmallestMemory(prepared, accel, reference!);
         var metrics = new List<Metric>();
         if (main.Count > 0) metrics.Add(new Metric("main_ms", "ms", Stats.Of(main), linuxMain.Count > 0 ? Stats.Of(linuxMain) : null));
         metrics.Add(new Metric("wall_ms", "ms", Stats.Of(wall), linuxWall.Count > 0 ? Stats.Of(linuxWall) : null));
         metrics.Add(new Metric("min_memory_mb", "MiB", new Stats(minMemory, minMemory, minMemory), null));
+        metrics.AddRange(phases);
         if (json) Console.WriteLine(Bench.ToJson("app", metrics));
         else
         {
@@ -107,6 +109,48 @@ public static class BenchApp
         double wallMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         var (ms, text) = sink.After(null);
         return (r.TimedOut ? Qemu.QemuFailedStatus : r.GuestStatus, ms, wallMs, text);
+    }
+
+    // The kernel's --bootchart from first instruction to main() (separate runs: the chart goes to the
+    // program's stderr before main, which would move the first-output time): each phase's duration
+    // as phase_ms.NAME, and when main() was called as main_at_ms (guest clock, from the first instruction).
+    private static List<Metric> StartPhases(AppImage.Prepared prepared, string accel, int runs)
+    {
+        var line = new System.Text.RegularExpressions.Regex(@"^\s+(\S.*?)\s+(\d+\.\d+) ms\s+\(at (\d+\.\d+) ms\)\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        var byPhase = new Dictionary<string, List<double>>();
+        var order = new List<string>();
+        var mainAt = new List<double>();
+        for (int i = 0; i < runs; i++)
+        {
+            var o = new VmOptions
+            {
+                CommandLine = AppImage.CommandLine(prepared.GuestPath, [], [], "--bootchart"), Initrd = prepared.Archive, Application = true,
+                Accel = accel, MemoryMb = 256, Timeout = TimeSpan.FromSeconds(120),
+            };
+            var r = Qemu.Run(o, passthrough: false);
+            var ms = line.Matches(r.Output);
+            if (r.GuestStatus != 0 || ms.Count == 0) throw new NimbusException($"the program failed on Nimbus with --bootchart (status {r.GuestStatus}):\n{r.Output}");
+            foreach (System.Text.RegularExpressions.Match m in ms)
+            {
+                string name = PhaseSlug(m.Groups[1].Value);
+                if (!byPhase.TryGetValue(name, out var list)) { byPhase[name] = list = []; order.Add(name); }
+                list.Add(double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+            }
+            mainAt.Add(double.Parse(ms[^1].Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        var metrics = new List<Metric> { new("main_at_ms", "ms", Stats.Of(mainAt), null) };
+        metrics.AddRange(order.Select(n => new Metric("phase_ms." + n, "ms", Stats.Of(byPhase[n]), null)));
+        return metrics;
+    }
+
+    // "program: ELF objects loaded" -> "program_elf_objects_loaded"
+    private static string PhaseSlug(string name)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (char c in name.ToLowerInvariant())
+            if (char.IsAsciiLetterOrDigit(c)) sb.Append(c);
+            else if (sb.Length > 0 && sb[^1] != '_') sb.Append('_');
+        return sb.ToString().TrimEnd('_');
     }
 
     // Binary search for the smallest memory (MiB) in which the program exits 0 with the same output.

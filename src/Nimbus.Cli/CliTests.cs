@@ -267,6 +267,10 @@ public static class CliTests
         yield return new("cli.run_kernel_options_with_exec", () =>
             Expect(Nimbus("run", "--kernel-options", "--bootchart", "-e", "echo with options"), 0, @"^with options\r?$", @"Booted in")
             ?? Expect(Nimbus("run", "--allow-missing", "-e", "echo x"), 2, @"need a program \(APP\)"));
+        // A program's --bootchart goes on past boot to main(), on its stderr, before its output.
+        yield return new("cli.run_bootchart_through_main", () =>
+            Expect(Nimbus("run", "samples/hello-c", "--kernel-options", "--bootchart"), 0, @"^bootchart:", @"boot archive, devices\s+\d+\.\d{3} ms",
+                @"program: relocated, symbols bound\s+\d+\.\d{3} ms", @"program: initialisers \(main\(\) next\)\s+\d+\.\d{3} ms  \(at \d+\.\d{3} ms\)", @"^Hello from Nimbus!"));
         yield return new("cli.run_returns_guest_status", () => Expect(Nimbus("run", "-e", "exit 9", "--machine", "q35"), 9));
         yield return new("cli.run_bad_machine", () => Expect(Nimbus("run", "--machine", "pdp11"), 2, @"pdp11"));
         yield return new("cli.run_bad_memory", () => Expect(Nimbus("run", "--memory", "lots"), 2, @"bad --memory 'lots'"));

@@ -184,9 +184,10 @@ public static class Program
             else if (appPath != null)
             {
                 if (p.GetValue(exec) != null) throw new NimbusException("give either a program (APP) or --exec, not both", UsageError);
-                var prepared = AppImage.Prepare(appPath, Info, !p.GetValue(noHostLibs), p.GetValue(verbose) ? Info : null);
-                initrd = prepared.Archive;
                 string? options = p.GetValue(kernelOptions);
+                var prepared = AppImage.Prepare(appPath, Info, !p.GetValue(noHostLibs), p.GetValue(verbose) ? Info : null,
+                    withSymbols: options?.Contains("--profile", StringComparison.Ordinal) == true);
+                initrd = prepared.Archive;
                 if (p.GetValue(allowMissing)) options = "--allow-missing " + options;
                 commandLine = AppImage.CommandLine(prepared.GuestPath, p.GetValue(appArgs) ?? [], p.GetValue(env) ?? [], options);
             }

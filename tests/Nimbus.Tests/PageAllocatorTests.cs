@@ -17,6 +17,16 @@ public unsafe class PageAllocatorTests
         return pa;
     }
 
+    // Covers all of ram, with only its first 4 MiB free.
+    private static PageAllocator* CreateOverFirst4MiB(FakeRam ram)
+    {
+        var pa = (PageAllocator*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)sizeof(PageAllocator));
+        var set = new PhysicalRangeSet(new PhysicalRange[8]);
+        set.Add(ram.Start, ram.Start + (4 << 20));
+        pa->Initialize(ram.Start, ram.End, ref set, 0);
+        return pa;
+    }
+
     [Fact]
     public void AllBlocksAreAlignedDisjointAndInsideRam()
     {
@@ -88,10 +98,7 @@ public unsafe class PageAllocatorTests
     public void AddFreeRangeExtendsThePool()
     {
         using var ram = new FakeRam(16 << 20);
-        var pa = (PageAllocator*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)sizeof(PageAllocator));
-        var set = new PhysicalRangeSet(new PhysicalRange[8]);
-        set.Add(ram.Start, ram.Start + (4 << 20));
-        pa->Initialize(ram.Start, ram.End, ref set, 0);
+        var pa = CreateOverFirst4MiB(ram);
         ulong before = pa->TotalPages;
         pa->AddFreeRange(ram.Start + (8 << 20), ram.End);
         Assert.Equal(before + 2048, pa->TotalPages);
@@ -108,5 +115,44 @@ public unsafe class PageAllocatorTests
         var pa = Create(ram);
         ulong p = pa->Allocate(10);
         for (ulong i = 0; i < (Page << 10); i++) Assert.Equal(0xCC, ((byte*)p)[i]);
+    }
+
+    [Fact]
+    public void InitialisationTouchesMetadataInProportionToBlocksNotRam()
+    {
+        // 256 MiB of frames: a 64 KiB state table (16 pages, one per 16 MiB of RAM) at the start of
+        // RAM. The free range after the metadata makes one block per order up to 128 MiB, whose
+        // heads lie in the state pages of 0, 16, 32, 64 and 128 MiB: only those may be written.
+        using var ram = new FakeRam(256 << 20, 256 << 20);
+        new Span<byte>(ram.Base, 1 << 20).Fill(0xCC);
+        var pa = Create(ram);
+        int touched = 0;
+        for (int page = 0; page < 16; page++)
+        {
+            var bytes = new Span<byte>(ram.Base + page * (int)Page, (int)Page);
+            if (bytes.IndexOfAnyExcept((byte)0xCC) >= 0) touched++;
+        }
+        Assert.True(touched <= 5, $"{touched} state pages touched");
+        Assert.Equal(pa->CountFreePagesSlow(), pa->FreePages);
+    }
+
+    [Fact]
+    public void LazyRangesAreCountedFreeAndHandedOutWhenTheListsRunDry()
+    {
+        using var ram = new FakeRam(16 << 20);
+        var pa = CreateOverFirst4MiB(ram);
+        ulong eager = pa->FreePages;
+        pa->AddLazyRange(ram.Start + (8 << 20), ram.End);
+        Assert.Equal(eager + 2048, pa->FreePages);
+        Assert.Equal(pa->FreePages, pa->CountFreePagesSlow());
+        var got = new HashSet<ulong>();
+        ulong a;
+        while ((a = pa->Allocate(0)) != 0) Assert.True(got.Add(a), "page handed out twice");
+        Assert.Equal((ulong)got.Count, eager + 2048);
+        Assert.Equal(0UL, pa->FreePages);
+        Assert.Contains(ram.End - Page, got);
+        foreach (var p in got) pa->Free(p, 0);
+        Assert.Equal(eager + 2048, pa->FreePages);
+        Assert.Equal(pa->FreePages, pa->CountFreePagesSlow());
     }
 }

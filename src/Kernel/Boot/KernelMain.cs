@@ -24,25 +24,25 @@ namespace Nimbus.Kernel.Boot
             s_layout = layout;
             Descriptors.InitializeEarly(layout.InterruptStubTable);   // faults now panic, not triple-fault
             KernelSymbols.Initialize(in layout);
-            BootChart.Mark(BootChart.Phase.Serial);
+            StartChart.Mark(StartChart.Phase.Serial);
 
             var info = (PvhStartInfo*)KernelMemory.PhysToVirt(startInfoPhys);
             if (info->Magic != PvhStartInfo.ExpectedMagic) Panic.Fail("not booted through PVH: bad hvm_start_info magic");
             KernelMemory.Initialize(info, in layout);
             RuntimeStartup.InitializeStatics(in layout);
-            BootChart.Mark(BootChart.Phase.Memory);
+            StartChart.Mark(StartChart.Phase.Memory);
             Acpi.Initialize(info->RsdpPhys);
-            BootChart.Mark(BootChart.Phase.Acpi);
+            StartChart.Mark(StartChart.Phase.Acpi);
             uint* apicIds = stackalloc uint[PerCpu.MaxCpus];
             int cpus = Smp.Discover(apicIds, PerCpu.MaxCpus);
             LocalApic.Initialize(KernelMemory.MapMmio(LocalApic.PhysicalBase, 0x1000));
             LocalApic.StartCalibration();      // its timer calibrates in the background from here
             Pit.NoteLapicStart();
             PerCpu.Initialize(cpus, LocalApic.Id, &KernelHeap.AllocZeroed);
-            BootChart.Mark(BootChart.Phase.Apic);
+            StartChart.Mark(StartChart.Phase.Apic);
 
             Descriptors.Initialize(layout.InterruptStubTable, &KernelMemory.AllocateStack);
-            BootChart.Mark(BootChart.Phase.Interrupts);
+            StartChart.Mark(StartChart.Phase.Interrupts);
             Clock.Initialize(bootTsc);
             ulong lapicTicksPerMs = Pit.LapicTicksPerMs;
             if (lapicTicksPerMs == 0)
@@ -53,27 +53,29 @@ namespace Nimbus.Kernel.Boot
                 lapicTicksPerMs = LocalApic.StopCalibration() * 2;
             }
             LocalApic.FinishCalibration(lapicTicksPerMs);
-            BootChart.Mark(BootChart.Phase.Clock);
+            StartChart.Mark(StartChart.Phase.Clock);
             Trace.RegisterCore();
             Sync.SyncTrace.Register();
             Sched.Scheduler.Initialize(layout.BootStackGuard + 4096 + 65536);
             Sched.TlbShootdown.Initialize();
             Cpu.EnableInterrupts();
-            BootChart.Mark(BootChart.Phase.Threads);
+            StartChart.Mark(StartChart.Phase.Threads);
             Smp.StartApplicationProcessors(apicIds, cpus);
-            BootChart.Mark(BootChart.Phase.Smp);
+            StartChart.Mark(StartChart.Phase.Smp);
 
             var cmdline = CommandLineOf(info);
             if (!Shell.KernelShell.ParseOptions(cmdline, out int status)) PowerOff.Exit(status);
             // The root file system matters only to a program: built-in commands boot without it
             // (unpacking it and stamping its nodes reads the RTC, ~0.4 ms under emulation).
             bool runsProgram = Shell.KernelShell.RunsProgram;
+            StartChart.Mark(StartChart.Phase.CommandLine);
             if (runsProgram && !MountBootArchive(info)) PowerOff.Exit(Shell.KernelShell.UsageError);
-            BootChart.Mark(BootChart.Phase.CommandLine);
-            if (Shell.KernelShell.BootChart) BootChart.Print();
+            if (runsProgram) StartChart.Mark(StartChart.Phase.BootArchive);
+            // A program's chart goes on to main() and is printed there (on its stderr).
+            if (StartChart.Enabled && !runsProgram) StartChart.Print(toStderr: false);
             ulong bootedUs = Clock.NowNs() / 1000;
             // An application's output is its own: the boot line only when asked for.
-            if (!runsProgram || Log.Verbose || Shell.KernelShell.BootChart) Log.Line($"Booted in {bootedUs:f3} ms");
+            if (!runsProgram || Log.Verbose || StartChart.Enabled) Log.Line($"Booted in {bootedUs:f3} ms");
             status = Shell.KernelShell.Run(cmdline);
             Shell.KernelShell.BeforeExit();
             PowerOff.Exit(status);

@@ -65,30 +65,51 @@ namespace Nimbus.Kernel.Elf
                 FileSymbols* f = &files[s_fileCount++];
                 *f = default;
                 f->Object = o;
-                Fs.FsNode* node;
-                Fs.RamFs.Lock();
-                int r = Fs.RamFs.Lookup(Fs.Vfs.Span(o->Path), Fs.Vfs.Cwd, true, out node);
-                Fs.RamFs.Unlock();
-                if (r != 0 || node->Data == null || node->Size < (ulong)sizeof(Elf64Header)) return f;
-                byte* data = node->Data;
-                ulong size = node->Size;
-                var h = (Elf64Header*)data;
-                if (h->ShEntSize != sizeof(Elf64Shdr) || h->ShOff > size || (ulong)h->ShNum * (ulong)sizeof(Elf64Shdr) > size - h->ShOff) return f;
-                var sections = (Elf64Shdr*)(data + h->ShOff);
-                for (int i = 0; i < h->ShNum; i++)
-                {
-                    Elf64Shdr* sh = &sections[i];
-                    if (sh->Type != 2 || sh->Link >= h->ShNum) continue;            // SHT_SYMTAB
-                    Elf64Shdr* names = &sections[sh->Link];
-                    if (sh->Offset > size || sh->Size > size - sh->Offset || names->Offset > size || names->Size > size - names->Offset) continue;
-                    f->Symbols = (Elf64Sym*)(data + sh->Offset);
-                    f->Count = sh->Size / (ulong)sizeof(Elf64Sym);
-                    f->Names = data + names->Offset;
-                    f->NamesSize = names->Size;
-                    break;
-                }
+                // A stripped program (NativeAOT publishes NAME with its symbols in NAME.dbg) is
+                // named from NAME.dbg beside it, when `nimbus run --kernel-options --profile` packed it.
+                if (!ReadSymbolTable(o->Path, f)) ReadDebugFile(o->Path, f);
                 return f;
             }
+        }
+
+        private static void ReadDebugFile(byte* path, FileSymbols* f)
+        {
+            const int Max = 512;
+            byte* dbg = stackalloc byte[Max];
+            int n = 0;
+            while (path[n] != 0 && n < Max - 5) { dbg[n] = path[n]; n++; }
+            if (path[n] != 0) return;
+            dbg[n++] = (byte)'.'; dbg[n++] = (byte)'d'; dbg[n++] = (byte)'b'; dbg[n++] = (byte)'g'; dbg[n] = 0;
+            ReadSymbolTable(dbg, f);
+        }
+
+        // Points f at the .symtab of the ELF file at `path` in the root file system; false when
+        // there is no such file or it has none.
+        private static bool ReadSymbolTable(byte* path, FileSymbols* f)
+        {
+            Fs.FsNode* node;
+            Fs.RamFs.Lock();
+            int r = Fs.RamFs.Lookup(Fs.Vfs.Span(path), Fs.Vfs.Cwd, true, out node);
+            Fs.RamFs.Unlock();
+            if (r != 0 || node->Data == null || node->Size < (ulong)sizeof(Elf64Header)) return false;
+            byte* data = node->Data;
+            ulong size = node->Size;
+            var h = (Elf64Header*)data;
+            if (h->ShEntSize != sizeof(Elf64Shdr) || h->ShOff > size || (ulong)h->ShNum * (ulong)sizeof(Elf64Shdr) > size - h->ShOff) return false;
+            var sections = (Elf64Shdr*)(data + h->ShOff);
+            for (int i = 0; i < h->ShNum; i++)
+            {
+                Elf64Shdr* sh = &sections[i];
+                if (sh->Type != 2 || sh->Link >= h->ShNum) continue;            // SHT_SYMTAB
+                Elf64Shdr* names = &sections[sh->Link];
+                if (sh->Offset > size || sh->Size > size - sh->Offset || names->Offset > size || names->Size > size - names->Offset) continue;
+                f->Symbols = (Elf64Sym*)(data + sh->Offset);
+                f->Count = sh->Size / (ulong)sizeof(Elf64Sym);
+                f->Names = data + names->Offset;
+                f->NamesSize = names->Size;
+                return true;
+            }
+            return false;
         }
 
         // The function containing `address` in o: its start and name, from .symtab when the file has

@@ -50,6 +50,7 @@ namespace Nimbus.Kernel.Elf
             ulong entry = info->Entry, stack = info->Stack;
             ProgramRuntime.AdoptMainThread(info->StackLow, info->StackSize);
             KernelHeap.Free(info);
+            Time.StartChart.Mark(Time.StartChart.Phase.MainThread);
             EnterApplication(entry, stack);
         }
 

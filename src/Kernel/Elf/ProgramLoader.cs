@@ -29,16 +29,20 @@ namespace Nimbus.Kernel.Elf
         public static int Run(int argc, byte** argv, int envc, byte** envp)
         {
             byte* path = argv[0];
+            Time.StartChart.Mark(Time.StartChart.Phase.ProgramFound);
             ElfImage* exe = LoadObject(path, out int status);
             if (exe == null) return status;
             if (!LoadDependencies(0, out status)) return status;
             Phase("loaded");
+            Time.StartChart.Mark(Time.StartChart.Phase.Loaded);
             Tls.Layout();
             ProgramRuntime.Prepare();      // before relocation: copy relocations copy stdin/stdout/stderr
             var resolver = new SymbolResolver { Resolve = &Resolve, Missing = &ReportMissing, CopiedKernelData = ProgramRuntime.CopiedKernelData };
             if (AllowMissing) resolver.StubFor = &MissingStubs.For;
             // Libraries first (in reverse), so a copy relocation in the executable copies initialised data.
+            Time.StartChart.Mark(Time.StartChart.Phase.Tls);
             for (int i = ObjectCount - 1; i >= 0; i--) Get(i)->Relocate(&resolver);
+            Time.StartChart.Mark(Time.StartChart.Phase.Relocated);
             if (s_missingNames.Count > 0 && !AllowMissing)
             {
                 Log.Error($"nimbus: {Span(path)}: {s_missingNames.Count} missing symbol(s) (listed above); nothing was started. With --allow-missing it starts anyway, and a call to a missing function ends it with a message.");
@@ -47,6 +51,7 @@ namespace Nimbus.Kernel.Elf
             for (int i = 0; i < ObjectCount; i++) ApplyFinalProtection(Get(i));
             MissingStubs.Seal();
             Phase("linked");
+            Time.StartChart.Mark(Time.StartChart.Phase.Protected);
             return AppThreads.StartMain(exe, argc, argv, envc, envp);
         }
 
@@ -200,7 +205,7 @@ namespace Nimbus.Kernel.Elf
                 if (p->Type == ElfFile.PtLoad)
                 {
                     byte* at = img->Bias + p->VAddr;
-                    if (!AddressSpace.Populate((ulong)at, (ulong)at + p->MemSize))
+                    if (!AddressSpace.Populate((ulong)at, (ulong)at + p->MemSize, (ulong)at, (ulong)at + p->FileSize))
                     {
                         Log.Error($"nimbus: {Span(path)}: out of memory loading it");
                         return null;

@@ -152,7 +152,12 @@ namespace Nimbus.Kernel.Memory
 
         // Allocates and zeroes every page of [start, end) that is not there yet (eager mappings:
         // ELF segments, the top of a stack). False when memory ran out.
-        public static bool Populate(ulong start, ulong end)
+        public static bool Populate(ulong start, ulong end) => Populate(start, end, 0, 0);
+
+        // Populate, for a caller that writes [writtenStart, writtenEnd) itself right after (the
+        // loader copying a segment's file bytes): new pages are zeroed only outside that range, so
+        // an image's pages are written once, not zeroed and then overwritten.
+        public static bool Populate(ulong start, ulong end, ulong writtenStart, ulong writtenEnd)
         {
             using (new MemoryLock())
             {
@@ -161,13 +166,13 @@ namespace Nimbus.Kernel.Memory
                     int i;
                     fixed (VmaSet* v = &s_vmas) i = v->IndexOf(p);
                     if (i < 0) return false;
-                    if (!MapPageLocked(p, s_vmas[i].Prot | VmaSet.ProtWrite)) return false;
+                    if (!MapPageLocked(p, s_vmas[i].Prot | VmaSet.ProtWrite, writtenStart, writtenEnd)) return false;
                 }
             }
             return true;
         }
 
-        private static bool MapPageLocked(ulong page, uint prot)
+        private static bool MapPageLocked(ulong page, uint prot, ulong writtenStart = 0, ulong writtenEnd = 0)
         {
             fixed (PageTables* t = &KernelMemory.Tables)
             {
@@ -175,7 +180,7 @@ namespace Nimbus.Kernel.Memory
                 ulong frame;
                 fixed (PageAllocator* pages = &KernelMemory.Pages) frame = pages->Allocate(0);
                 if (frame == 0) return false;
-                Cpu.ZeroPage(KernelMemory.PhysToVirt(frame));
+                ZeroOutside((byte*)KernelMemory.PhysToVirt(frame), page, writtenStart, writtenEnd);
                 if (!t->Map(page, frame, PageSize, FlagsFor(prot), false))
                 {
                     fixed (PageAllocator* pages = &KernelMemory.Pages) pages->Free(frame, 0);
@@ -183,6 +188,15 @@ namespace Nimbus.Kernel.Memory
                 }
             }
             return true;
+        }
+
+        // Zeroes the new frame `virt` of the page at `page`, except the bytes of [keepStart, keepEnd).
+        private static void ZeroOutside(byte* virt, ulong page, ulong keepStart, ulong keepEnd)
+        {
+            ulong end = page + PageSize;
+            if (keepEnd <= page || keepStart >= end) { Cpu.ZeroPage(virt); return; }
+            if (keepStart > page) Mem.Set(virt, 0, (nuint)(keepStart - page));
+            if (keepEnd < end) Mem.Set(virt + (keepEnd - page), 0, (nuint)(end - keepEnd));
         }
 
         // A page fault below the kernel half: maps a zeroed page when the address lies in a region

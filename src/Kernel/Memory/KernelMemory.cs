@@ -217,7 +217,7 @@ namespace Nimbus.Kernel.Memory
                     Cpu.WriteCr4(Cpu.ReadCr4() | (1UL << 7));   // PGE: kernel mappings are global
                     Cpu.WriteCr3(tables->Root);
                 }
-                // Now that all RAM is mapped, add the memory above 1 GiB.
+                // Now that all RAM is mapped, add the memory above 1 GiB (lazily: see AddLazyRange).
                 for (uint i = 0; i < info->MemoryMapEntries; i++)
                 {
                     if (map[i].Type != PvhMemoryMapEntry.Ram) continue;
@@ -239,7 +239,7 @@ namespace Nimbus.Kernel.Memory
             var modules = (PvhModule*)PhysToVirt(info->ModuleListPhys);
             for (uint i = 0; i < info->ModuleCount; i++) set.Remove(modules[i].Phys, modules[i].Phys + modules[i].Size);
             set.AlignInward(PageAllocator.PageSize);
-            for (int i = 0; i < set.Count; i++) pages->AddFreeRange(set[i].Start, set[i].End);
+            for (int i = 0; i < set.Count; i++) pages->AddLazyRange(set[i].Start, set[i].End);
         }
 
         private static void BuildKernelMappings(PageTables* tables, in KernelLayout layout, ref PhysicalRangeSet everything)

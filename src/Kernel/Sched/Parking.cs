@@ -21,6 +21,16 @@ namespace Nimbus.Kernel.Sched
             return t != null ? t : OffThreadStack();
         }
 
+        // CurrentThread() for the C library's hot paths: a program calls them on its own thread's
+        // application stack, so that lookup goes first (one compare and one load).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void* CurrentApplicationThread()
+        {
+            byte onStack;
+            void* t = AppStacks.OwnerOfStack((ulong)&onStack);
+            return t != null ? t : CurrentThread();
+        }
+
         // Kept out of line: the inlined part above stays small (every mutex operation has a copy).
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void* OffThreadStack()

@@ -15,7 +15,6 @@ namespace Nimbus.Kernel.Shell
         public const int UsageError = 2;
         private const int MaxTokens = 128, MaxText = 4096;
 
-        public static bool BootChart;
         private static bool s_traceDump;
 
         public static string KnownCommands => "echo, exit, selftest, crash, meminfo, cpus, threads, sleep, date, bench-sched, help, /PATH/TO/PROGRAM [ARGS...]";
@@ -37,7 +36,7 @@ namespace Nimbus.Kernel.Shell
             {
                 var w = Word(text, tokens[i]);
                 if (tokens[i].IsSeparator || !CommandLine.StartsWith(w, "--")) break;
-                if (CommandLine.Equals(w, "--bootchart")) BootChart = true;
+                if (CommandLine.Equals(w, "--bootchart")) Time.StartChart.Enabled = true;
                 else if (CommandLine.Equals(w, "--verbose")) Log.Verbose = true;
                 else if (CommandLine.Equals(w, "--allow-missing")) Elf.ProgramLoader.AllowMissing = true;
                 else if (CommandLine.StartsWith(w, "--env="))

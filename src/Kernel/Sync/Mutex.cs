@@ -120,14 +120,31 @@ namespace Nimbus.Kernel.Sync
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void LockAs(void* self)
         {
-            nint me = (nint)self;
-            if (Interlocked.CompareExchange(ref _state, Held, 0) == 0)
+            if (!TryLockFree(self)) LockContended((nint)self);
+        }
+
+        // Takes the mutex only if nobody holds it or waits for it (no recursion, no waiting): the
+        // uncontended fast path, for callers that check their own conditions only when it fails.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool TryLockFree(void* self)
+        {
+            if (Interlocked.CompareExchange(ref _state, Held, 0) != 0) return false;
+            Volatile.Write(ref _owner, (nint)self);
+            SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
+            return true;
+        }
+
+        // UnlockAs for a caller that has just checked it is the owner (pthread_mutex_unlock's EPERM).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void UnlockOwned()
+        {
+            if (_depth != 0)                            // recursive: drop one level
             {
-                Volatile.Write(ref _owner, me);
-                SyncTrace.MutexLock.Hit((ulong)Unsafe.AsPointer(ref this));
+                _depth--;
                 return;
             }
-            LockContended(me);
+            SyncTrace.MutexUnlock.Hit((ulong)Unsafe.AsPointer(ref this));
+            Release();
         }
 
         public bool TryLock()
@@ -153,13 +170,7 @@ namespace Nimbus.Kernel.Sync
         public void UnlockAs(void* self)
         {
             if (Volatile.Read(in _owner) != (nint)self) UnlockByNonOwner();
-            if (_depth != 0)                            // recursive: drop one level
-            {
-                _depth--;
-                return;
-            }
-            SyncTrace.MutexUnlock.Hit((ulong)Unsafe.AsPointer(ref this));
-            Release();
+            UnlockOwned();
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]

@@ -33,7 +33,16 @@ namespace Nimbus.Kernel.Libc.Pthread
         [RuntimeExport("abi_pthread_mutex_lock")]
         private static int MutexLock(Mutex* m)
         {
-            void* me = Parking.CurrentThread();
+            // A free mutex needs none of the type checks below (they are about relocking): take it first.
+            void* me = Parking.CurrentApplicationThread();
+            if (m->TryLockFree(me)) return 0;
+            return LockHeld(m, me);
+        }
+
+        // The mutex is held or contended: a relock by its owner follows the mutex's type.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int LockHeld(Mutex* m, void* me)
+        {
             if (m->Owner == me)
             {
                 if (TypeOf(m) != MutexRecursive) return Relock(m);
@@ -91,9 +100,9 @@ namespace Nimbus.Kernel.Libc.Pthread
         [RuntimeExport("abi_pthread_mutex_unlock")]
         private static int MutexUnlock(Mutex* m)
         {
-            void* me = Parking.CurrentThread();
+            void* me = Parking.CurrentApplicationThread();
             if (m->Owner != me) return Errno.EPERM;               // as an error-checking mutex reports
-            m->UnlockAs(me);
+            m->UnlockOwned();
             return 0;
         }
 

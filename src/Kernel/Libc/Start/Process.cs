@@ -6,6 +6,7 @@ using Nimbus.Kernel.Libc.Stdio;
 using Nimbus.Kernel.Sched;
 using Nimbus.Kernel.Console;
 using Nimbus.Kernel.Power;
+using Nimbus.Kernel.Time;
 
 namespace Nimbus.Kernel.Libc.Start
 {
@@ -29,6 +30,7 @@ namespace Nimbus.Kernel.Libc.Start
         {
             Argc = argc;
             Argv = argv;
+            StartChart.Mark(StartChart.Phase.LibcStart);
             if (Log.Verbose) Log.Error($"nimbus: __libc_start_main at {Nimbus.Kernel.Time.Clock.NowNs() / 1000} us");
             byte** envp = argv + argc + 1;
             LibcData.Environ = envp;
@@ -38,12 +40,15 @@ namespace Nimbus.Kernel.Libc.Start
             for (byte* p = argv[0]; *p != 0; p++) if (*p == (byte)'/') shortName = p + 1;
             g->ProgramShortName = shortName;
             Streams.Initialize();
+            StartChart.Mark(StartChart.Phase.Stdio);
             // Libraries' initialisers first (dependencies before their users), then the executable's.
             ElfImage* exe = ProgramLoader.Executable;
             RunArray(exe->PreinitArray, exe->PreinitArrayCount, argc, argv, envp);
             for (int i = ProgramLoader.ObjectCount - 1; i >= 1; i--) RunInitialisers(ProgramLoader.Get(i), argc, argv, envp);
             if (init != null) init(argc, argv, envp);          // binaries from glibc < 2.34 pass __libc_csu_init
             else RunInitialisers(exe, argc, argv, envp);
+            StartChart.Mark(StartChart.Phase.Initialisers);
+            if (StartChart.Enabled) StartChart.Print(toStderr: true);
             if (Log.Verbose) Log.Error($"nimbus: main() starts at {Nimbus.Kernel.Time.Clock.NowNs() / 1000} us ({Nimbus.Kernel.Memory.AddressSpace.FaultsResolved} page faults so far)");
             Exit(main(argc, argv, envp));
             return 0;
