@@ -59,6 +59,10 @@ public static class AppTests
         yield return new("app.main_thread_exit", () => SameAsHost(Path.Combine(TestApps, "main_thread_exit.c"), []));
         yield return new("app.sync_types_barriers_semaphores_affinity", () => SameAsHost(Path.Combine(TestApps, "sync.c"), [], cpus: 2));
         yield return new("app.dlopen", () => SameAsHost(Path.Combine(TestApps, "dlopen"), []));
+        // Issue 11 part B (fortified entry points, time, users and system):
+        yield return new("app.fortify_fits", () => SameAsHost(Path.Combine(TestApps, "fortify.c"), []));
+        foreach (var overflow in new[] { "strcpy", "strcat", "memcpy", "sprintf", "snprintf", "read", "fdset" })
+            yield return new($"app.fortify_overflow_{overflow}", () => SameAsHost(Path.Combine(TestApps, "fortify.c"), [overflow], expectedStatus: 134));
         yield return new("app.missing_symbols", () =>
         {
             var r = Run(Path.Combine(TestApps, "missing_symbols.c"), []);

@@ -116,10 +116,12 @@ VARIADIC dprintf, abi_vdprintf, 2
 VARIADIC sprintf, abi_vsprintf, 2
 VARIADIC snprintf, abi_vsnprintf, 3
 VARIADIC asprintf, abi_vasprintf, 2
-VARIADIC __printf_chk, libc_printf_chk, 2
-VARIADIC __fprintf_chk, libc_fprintf_chk, 3
-VARIADIC __sprintf_chk, libc_sprintf_chk, 4
-VARIADIC __snprintf_chk, libc_snprintf_chk, 5
+VARIADIC __printf_chk, abi___vprintf_chk, 2
+VARIADIC __fprintf_chk, abi___vfprintf_chk, 3
+VARIADIC __sprintf_chk, abi___vsprintf_chk, 4
+VARIADIC __snprintf_chk, abi___vsnprintf_chk, 5
+VARIADIC __dprintf_chk, abi___vdprintf_chk, 3
+VARIADIC __asprintf_chk, abi___vasprintf_chk, 3
 VARIADIC open, libc_open_va, 2
 VARIADIC sem_open, libc_sem_open_va, 2
 VARIADIC open64, libc_open_va, 2

@@ -78,7 +78,7 @@ namespace Nimbus.Kernel.Libc.Unistd
         }
 
         [RuntimeExport("abi_gethostname")]
-        private static int GetHostname(byte* name, ulong size)
+        internal static int GetHostname(byte* name, ulong size)
         {
             var h = "nimbus"u8;
             if ((ulong)h.Length + 1 > size) return LibcErrno.Fail(-Errno.ENAMETOOLONG);
