@@ -63,6 +63,7 @@ public static class AppTests
         yield return new("app.fortify_fits", () => SameAsHost(Path.Combine(TestApps, "fortify.c"), []));
         foreach (var overflow in new[] { "strcpy", "strcat", "memcpy", "sprintf", "snprintf", "read", "fdset" })
             yield return new($"app.fortify_overflow_{overflow}", () => SameAsHost(Path.Combine(TestApps, "fortify.c"), [overflow], expectedStatus: 134));
+        yield return new("app.rand48", () => SameAsHost(Path.Combine(TestApps, "rand48.c"), []));
         yield return new("app.missing_symbols", () =>
         {
             var r = Run(Path.Combine(TestApps, "missing_symbols.c"), []);
