@@ -6,20 +6,7 @@ using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Time
 {
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct TimeSpec { public long Seconds, Nanoseconds; }
-
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct TimeVal { public long Seconds, Microseconds; }
-
-    // struct tm
-    [StructLayout(LayoutKind.Sequential)]
-    internal unsafe struct Tm
-    {
-        public int Sec, Min, Hour, MDay, Mon, Year, WDay, YDay, IsDst;
-        public long GmtOff;
-        public byte* Zone;
-    }
+    // TimeSpec, TimeVal and Tm: Tm.cs.
 
     // <time.h> and <sys/time.h>: the monotonic clock is the kernel's (TSC since boot), the wall
     // clock the CMOS RTC at boot plus that. The VM's time zone is UTC.
