@@ -40,6 +40,7 @@ namespace Nimbus.Kernel.Libc
         {
             if (Elf.ElfImage.NamesEqual(name, Strings.Literal("environ"u8)) || Elf.ElfImage.NamesEqual(name, Strings.Literal("__environ"u8)))
                 s_environSlot = (byte***)copy;
+            Time.Zones.Redirect(name, copy);      // timezone, daylight, tzname
             // stdin/stdout/stderr copies hold the same FILE pointers and nobody reassigns them in
             // practice; optind and friends are only read by getopt, which is not here yet.
         }

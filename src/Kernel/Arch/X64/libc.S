@@ -39,7 +39,7 @@ abi_program_invocation_name: .quad 0
 AT LIBC_SINGLE_THREADED
 abi___libc_single_threaded: .byte 1
 AT LIBC_SIZE                        # the rest is not read from C#
-.balign 4
+.balign 8                           # daylight, timezone, tzname: Libc/Time/Zones.cs writes them
 abi_daylight:
 abi___daylight: .long 0
 .balign 8
@@ -59,6 +59,12 @@ tz_utc: .asciz "UTC"
 .global libc_data_address
 libc_data_address:
     lea  rax, [rip + libc_data_block]
+    ret
+
+# daylight (+0), timezone (+8), tzname (+16): the time zone variables (Libc/Time/Zones.cs).
+.global libc_zone_data_address
+libc_zone_data_address:
+    lea  rax, [rip + abi_daylight]
     ret
 
 # VARIADIC name, target, fixed: `name(fixed args..., ...)` calls `target(fixed args..., va_list*)`.
