@@ -417,9 +417,13 @@ namespace Nimbus.Kernel.Fs
 
         private static void FillRandom(byte* buffer, ulong count)
         {
-            // xorshift64*, seeded from the TSC: good enough for hash seeds and temporary names
-            // (not for cryptography; there is no entropy source yet).
-            for (ulong i = 0; i < count; i++)
+            // The CPU's RDSEED/RDRAND when it has them (/dev/urandom, getrandom, arc4random).
+            ulong done = 0;
+            while (done < count && Arch.X64.HardwareRandom.Next(out ulong v))
+                for (int k = 0; k < 8 && done < count; k++, v >>= 8) buffer[done++] = (byte)v;
+            // Otherwise xorshift64*, seeded from the TSC: good enough for hash seeds and temporary
+            // names, not for cryptography.
+            for (ulong i = done; i < count; i++)
             {
                 ulong x = s_random;
                 x ^= x >> 12; x ^= x << 25; x ^= x >> 27;

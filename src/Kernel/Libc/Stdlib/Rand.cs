@@ -24,7 +24,13 @@ namespace Nimbus.Kernel.Libc.Stdlib
         }
 
         [RuntimeExport("abi_getrandom")]
-        private static long GetRandom(byte* buffer, ulong length, uint flags) { Fs.Vfs.Random(buffer, length); return (long)length; }
+        private static long GetRandom(byte* buffer, ulong length, uint flags)
+        {
+            if ((flags & ~7u) != 0) return LibcErrno.Fail(-Errno.EINVAL);     // GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE
+            if ((flags & 6u) == 6u) return LibcErrno.Fail(-Errno.EINVAL);     // GRND_RANDOM with GRND_INSECURE
+            Fs.Vfs.Random(buffer, length);
+            return (long)length;
+        }
 
         [RuntimeExport("abi_getentropy")]
         private static int GetEntropy(byte* buffer, ulong length)
