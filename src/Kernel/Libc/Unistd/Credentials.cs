@@ -18,6 +18,7 @@ namespace Nimbus.Kernel.Libc.Unistd
         private static int s_groupCount;
 
         private static bool Privileged => s_euid == 0;
+        public static uint EffectiveUid => s_euid;
 
         [RuntimeExport("abi_getuid")]
         private static uint GetUid() => s_ruid;
