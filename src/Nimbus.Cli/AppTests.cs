@@ -69,6 +69,7 @@ public static class AppTests
         yield return new("app.timezones", () => SameAsHost(Path.Combine(TestApps, "timezones"), []));
         yield return new("app.random", () => SameAsHost(Path.Combine(TestApps, "random.c"), []));
         yield return new("app.rlimit_nofile", () => SameAsHost(Path.Combine(TestApps, "limits.c"), []));
+        yield return new("app.sigaltstack_internal_signals", () => SameAsHost(Path.Combine(TestApps, "sigaltstack.c"), []));
         yield return new("app.missing_symbols", () =>
         {
             var r = Run(Path.Combine(TestApps, "missing_symbols.c"), []);
