@@ -3,23 +3,18 @@
 .code64
 .section .text
 
-# int cpu_rdseed64(ulong* out): 1 with a value, 0 when the CPU had none ready (CF clear).
-.global cpu_rdseed64
-cpu_rdseed64:
-    rdseed rax
+# int NAME(ulong* out): 1 with a value in *out, 0 when the CPU had none ready (CF clear).
+.macro RANDOM name, instruction
+.global \name
+\name:
+    \instruction rax
     jnc 1f
     mov [rdi], rax
     mov eax, 1
     ret
 1:  xor eax, eax
     ret
+.endm
 
-.global cpu_rdrand64
-cpu_rdrand64:
-    rdrand rax
-    jnc 1f
-    mov [rdi], rax
-    mov eax, 1
-    ret
-1:  xor eax, eax
-    ret
+RANDOM cpu_rdseed64, rdseed
+RANDOM cpu_rdrand64, rdrand

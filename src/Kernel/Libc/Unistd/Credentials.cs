@@ -13,105 +13,89 @@ namespace Nimbus.Kernel.Libc.Unistd
     {
         private const uint Unchanged = uint.MaxValue;     // (uid_t)-1 in setre*/setres*
         public const int MaxGroups = 65536;               // NGROUPS_MAX
-        private static uint s_ruid, s_euid, s_suid, s_rgid, s_egid, s_sgid;
+
+        // A real, effective and saved id: the user's, or the group's (the same rules apply to both;
+        // the privilege is always the effective user id's).
+        private struct Ids { public uint Real, Effective, Saved; }
+        private static Ids s_uid, s_gid;
         private static uint* s_groups;                     // malloc'd by setgroups
         private static int s_groupCount;
 
-        private static bool Privileged => s_euid == 0;
-        public static uint EffectiveUid => s_euid;
+        private static bool Privileged => s_uid.Effective == 0;
+        public static uint EffectiveUid => s_uid.Effective;
+
+        private static Ids* Uids { get { fixed (Ids* p = &s_uid) return p; } }
+        private static Ids* Gids { get { fixed (Ids* p = &s_gid) return p; } }
 
         [RuntimeExport("abi_getuid")]
-        private static uint GetUid() => s_ruid;
+        private static uint GetUid() => s_uid.Real;
         [RuntimeExport("abi_geteuid")]
-        private static uint GetEuid() => s_euid;
+        private static uint GetEuid() => s_uid.Effective;
         [RuntimeExport("abi_getgid")]
-        private static uint GetGid() => s_rgid;
+        private static uint GetGid() => s_gid.Real;
         [RuntimeExport("abi_getegid")]
-        private static uint GetEgid() => s_egid;
+        private static uint GetEgid() => s_gid.Effective;
 
         [RuntimeExport("abi_getresuid")]
-        private static int GetResUid(uint* r, uint* e, uint* s) { *r = s_ruid; *e = s_euid; *s = s_suid; return 0; }
+        private static int GetResUid(uint* r, uint* e, uint* s) { *r = s_uid.Real; *e = s_uid.Effective; *s = s_uid.Saved; return 0; }
         [RuntimeExport("abi_getresgid")]
-        private static int GetResGid(uint* r, uint* e, uint* s) { *r = s_rgid; *e = s_egid; *s = s_sgid; return 0; }
+        private static int GetResGid(uint* r, uint* e, uint* s) { *r = s_gid.Real; *e = s_gid.Effective; *s = s_gid.Saved; return 0; }
 
         // setresuid's rule for one id: unchanged, or privileged, or one of the three current ids.
-        private static bool Allowed(uint id, uint r, uint e, uint s) => id == Unchanged || Privileged || id == r || id == e || id == s;
+        private static bool Allowed(Ids* ids, uint id) => id == Unchanged || Privileged || id == ids->Real || id == ids->Effective || id == ids->Saved;
+
+        private static int SetRes(Ids* ids, uint r, uint e, uint s)
+        {
+            if (!Allowed(ids, r) || !Allowed(ids, e) || !Allowed(ids, s)) return LibcErrno.Fail(-Errno.EPERM);
+            if (r != Unchanged) ids->Real = r;
+            if (e != Unchanged) ids->Effective = e;
+            if (s != Unchanged) ids->Saved = s;
+            return 0;
+        }
+
+        // setuid/setgid: privileged, all three; otherwise the effective id, to the real or saved one.
+        private static int Set(Ids* ids, uint id)
+        {
+            if (id == Unchanged) return LibcErrno.Fail(-Errno.EINVAL);
+            if (Privileged) { ids->Real = ids->Effective = ids->Saved = id; return 0; }
+            if (id != ids->Real && id != ids->Saved) return LibcErrno.Fail(-Errno.EPERM);
+            ids->Effective = id;
+            return 0;
+        }
+
+        // setreuid/setregid: the real id may become the real or effective one, the effective id any
+        // of the three; the saved id follows the new effective one when the real id is set or the
+        // effective id becomes something other than the old real id.
+        private static int SetRe(Ids* ids, uint r, uint e)
+        {
+            uint oldReal = ids->Real;
+            if (!Privileged && ((r != Unchanged && r != ids->Real && r != ids->Effective)
+                || (e != Unchanged && e != ids->Real && e != ids->Effective && e != ids->Saved)))
+                return LibcErrno.Fail(-Errno.EPERM);
+            if (r != Unchanged) ids->Real = r;
+            if (e != Unchanged) ids->Effective = e;
+            if (r != Unchanged || (e != Unchanged && e != oldReal)) ids->Saved = ids->Effective;
+            return 0;
+        }
 
         [RuntimeExport("abi_setresuid")]
-        private static int SetResUid(uint r, uint e, uint s)
-        {
-            if (!Allowed(r, s_ruid, s_euid, s_suid) || !Allowed(e, s_ruid, s_euid, s_suid) || !Allowed(s, s_ruid, s_euid, s_suid))
-                return LibcErrno.Fail(-Errno.EPERM);
-            if (r != Unchanged) s_ruid = r;
-            if (e != Unchanged) s_euid = e;
-            if (s != Unchanged) s_suid = s;
-            return 0;
-        }
-
+        private static int SetResUid(uint r, uint e, uint s) => SetRes(Uids, r, e, s);
         [RuntimeExport("abi_setresgid")]
-        private static int SetResGid(uint r, uint e, uint s)
-        {
-            if (!Allowed(r, s_rgid, s_egid, s_sgid) || !Allowed(e, s_rgid, s_egid, s_sgid) || !Allowed(s, s_rgid, s_egid, s_sgid))
-                return LibcErrno.Fail(-Errno.EPERM);
-            if (r != Unchanged) s_rgid = r;
-            if (e != Unchanged) s_egid = e;
-            if (s != Unchanged) s_sgid = s;
-            return 0;
-        }
-
-        // setuid: privileged, all three; otherwise the effective id, to the real or saved one.
+        private static int SetResGid(uint r, uint e, uint s) => SetRes(Gids, r, e, s);
         [RuntimeExport("abi_setuid")]
-        private static int SetUid(uint id)
-        {
-            if (id == Unchanged) return LibcErrno.Fail(-Errno.EINVAL);
-            if (Privileged) { s_ruid = s_euid = s_suid = id; return 0; }
-            if (id != s_ruid && id != s_suid) return LibcErrno.Fail(-Errno.EPERM);
-            s_euid = id;
-            return 0;
-        }
-
+        private static int SetUid(uint id) => Set(Uids, id);
         [RuntimeExport("abi_setgid")]
-        private static int SetGid(uint id)
-        {
-            if (id == Unchanged) return LibcErrno.Fail(-Errno.EINVAL);
-            if (Privileged) { s_rgid = s_egid = s_sgid = id; return 0; }
-            if (id != s_rgid && id != s_sgid) return LibcErrno.Fail(-Errno.EPERM);
-            s_egid = id;
-            return 0;
-        }
+        private static int SetGid(uint id) => Set(Gids, id);
+        [RuntimeExport("abi_setreuid")]
+        private static int SetReUid(uint r, uint e) => SetRe(Uids, r, e);
+        [RuntimeExport("abi_setregid")]
+        private static int SetReGid(uint r, uint e) => SetRe(Gids, r, e);
 
         // glibc's seteuid/setegid are setresuid(-1, id, -1) after refusing -1.
         [RuntimeExport("abi_seteuid")]
-        private static int SetEuid(uint id) => id == Unchanged ? LibcErrno.Fail(-Errno.EINVAL) : SetResUid(Unchanged, id, Unchanged);
+        private static int SetEuid(uint id) => id == Unchanged ? LibcErrno.Fail(-Errno.EINVAL) : SetRes(Uids, Unchanged, id, Unchanged);
         [RuntimeExport("abi_setegid")]
-        private static int SetEgid(uint id) => id == Unchanged ? LibcErrno.Fail(-Errno.EINVAL) : SetResGid(Unchanged, id, Unchanged);
-
-        // setreuid: the real id may become the real or effective one, the effective id any of the
-        // three; the saved id follows the new effective one when the real id is set or the effective
-        // id becomes something other than the old real id.
-        [RuntimeExport("abi_setreuid")]
-        private static int SetReUid(uint r, uint e)
-        {
-            uint oldReal = s_ruid;
-            if (!Privileged && ((r != Unchanged && r != s_ruid && r != s_euid) || (e != Unchanged && e != s_ruid && e != s_euid && e != s_suid)))
-                return LibcErrno.Fail(-Errno.EPERM);
-            if (r != Unchanged) s_ruid = r;
-            if (e != Unchanged) s_euid = e;
-            if (r != Unchanged || (e != Unchanged && e != oldReal)) s_suid = s_euid;
-            return 0;
-        }
-
-        [RuntimeExport("abi_setregid")]
-        private static int SetReGid(uint r, uint e)
-        {
-            uint oldReal = s_rgid;
-            if (!Privileged && ((r != Unchanged && r != s_rgid && r != s_egid) || (e != Unchanged && e != s_rgid && e != s_egid && e != s_sgid)))
-                return LibcErrno.Fail(-Errno.EPERM);
-            if (r != Unchanged) s_rgid = r;
-            if (e != Unchanged) s_egid = e;
-            if (r != Unchanged || (e != Unchanged && e != oldReal)) s_sgid = s_egid;
-            return 0;
-        }
+        private static int SetEgid(uint id) => id == Unchanged ? LibcErrno.Fail(-Errno.EINVAL) : SetRes(Gids, Unchanged, id, Unchanged);
 
         [RuntimeExport("abi_getgroups")]
         public static int GetGroups(int size, uint* list)
