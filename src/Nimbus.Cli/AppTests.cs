@@ -72,12 +72,23 @@ public static class AppTests
         yield return new("app.long_double", () => SameAsHost(Path.Combine(TestApps, "long_double.c"), []));
         yield return new("app.long_double_math", () => SameAsHost(Path.Combine(TestApps, "long_double_math.c"), []));
         yield return new("app.glob_fnmatch", () => SameAsHost(Path.Combine(TestApps, "glob.c"), []));
+        // Issue 11 part B (fortified entry points, time, users and system):
+        yield return new("app.fortify_fits", () => SameAsHost(Path.Combine(TestApps, "fortify.c"), []));
+        foreach (var overflow in new[] { "strcpy", "strcat", "memcpy", "sprintf", "snprintf", "read", "fdset" })
+            yield return new($"app.fortify_overflow_{overflow}", () => SameAsHost(Path.Combine(TestApps, "fortify.c"), [overflow], expectedStatus: 134));
+        yield return new("app.rand48", () => SameAsHost(Path.Combine(TestApps, "rand48.c"), []));
+        yield return new("app.users_groups_credentials", () => SameAsHost(Path.Combine(TestApps, "users"), []));
+        yield return new("app.strftime", () => SameAsHost(Path.Combine(TestApps, "strftime.c"), []));
+        yield return new("app.timezones", () => SameAsHost(Path.Combine(TestApps, "timezones"), []));
+        yield return new("app.random", () => SameAsHost(Path.Combine(TestApps, "random.c"), []));
+        yield return new("app.rlimit_nofile", () => SameAsHost(Path.Combine(TestApps, "limits.c"), []));
+        yield return new("app.sigaltstack_internal_signals", () => SameAsHost(Path.Combine(TestApps, "sigaltstack.c"), []));
         yield return new("app.missing_symbols", () =>
         {
             var r = Run(Path.Combine(TestApps, "missing_symbols.c"), []);
             var problems = new List<string>();
             if (r.GuestStatus != 127) problems.Add($"exit status {r.GuestStatus}, expected 127");
-            foreach (var name in new[] { "getpwnam", "wordexp" })
+            foreach (var name in new[] { "msgget", "semget" })
                 if (!Regex.IsMatch(r.Output, $@"missing symbol: {name} \(needed by /app/missing_symbols\)")) problems.Add($"{name} is not reported");
             if (r.Output.Contains("main must not run")) problems.Add("main ran");
             if (!r.Output.Contains("nothing was started")) problems.Add("no summary line");
@@ -90,7 +101,7 @@ public static class AppTests
             var problems = new List<string>();
             if (r.GuestStatus != 127) problems.Add($"exit status {r.GuestStatus}, expected 127");
             if (!r.Output.Contains("main must not run")) problems.Add("main did not run");
-            if (!r.Output.Contains("the application called getpwnam, which Nimbus does not provide")) problems.Add("the call to getpwnam was not named");
+            if (!r.Output.Contains("the application called msgget, which Nimbus does not provide")) problems.Add("the call to msgget was not named");
             return problems.Count == 0 ? null : string.Join("\n", problems) + "\n--- output ---\n" + r.Output;
         });
         yield return new("app.bad_pointer_to_libc", () =>

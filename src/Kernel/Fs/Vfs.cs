@@ -25,6 +25,8 @@ namespace Nimbus.Kernel.Fs
     internal static unsafe class Vfs
     {
         public const int MaxFiles = 1024;
+        // RLIMIT_NOFILE's soft limit (setrlimit sets it): descriptors at or above it are refused.
+        public static int OpenLimit = MaxFiles;
         public const int AtFdCwd = -100;
         public const int ORdOnly = 0, OWrOnly = 1, ORdWr = 2, OAccMode = 3, OCreat = 0x40, OExcl = 0x80, ONoCtty = 0x100,
             OTrunc = 0x200, OAppend = 0x400, ONonBlock = 0x800, OLargeFile = 0x8000, ODirectory = 0x10000,
@@ -122,7 +124,7 @@ namespace Nimbus.Kernel.Fs
             {
                 m->Lock();
                 fixed (Table* t = &s_table)
-                    for (int i = from; i < MaxFiles; i++)
+                    for (int i = from; i < OpenLimit; i++)
                         if (t->Files[i] == 0) { fd = i; break; }
                 if (fd >= 0) Install(fd, f, closeOnExec);
                 m->Unlock();
@@ -269,10 +271,10 @@ namespace Nimbus.Kernel.Fs
             if (f == null) return -Errno.EBADF;
             if (!exactTarget)
             {
-                if ((uint)target >= MaxFiles) { Put(f); return -Errno.EINVAL; }
+                if ((uint)target >= OpenLimit) { Put(f); return -Errno.EINVAL; }
                 return Allocate(f, target, closeOnExec);
             }
-            if ((uint)target >= MaxFiles) { Put(f); return -Errno.EBADF; }
+            if ((uint)target >= OpenLimit) { Put(f); return -Errno.EBADF; }
             if (target == fd) { Put(f); return target; }
             OpenFile* old;
             fixed (Sync.Mutex* m = &s_tableLock)
@@ -417,9 +419,13 @@ namespace Nimbus.Kernel.Fs
 
         private static void FillRandom(byte* buffer, ulong count)
         {
-            // xorshift64*, seeded from the TSC: good enough for hash seeds and temporary names
-            // (not for cryptography; there is no entropy source yet).
-            for (ulong i = 0; i < count; i++)
+            // The CPU's RDSEED/RDRAND when it has them (/dev/urandom, getrandom, arc4random).
+            ulong done = 0;
+            while (done < count && Arch.X64.HardwareRandom.Next(out ulong v))
+                for (int k = 0; k < 8 && done < count; k++, v >>= 8) buffer[done++] = (byte)v;
+            // Otherwise xorshift64*, seeded from the TSC: good enough for hash seeds and temporary
+            // names, not for cryptography.
+            for (ulong i = done; i < count; i++)
             {
                 ulong x = s_random;
                 x ^= x >> 12; x ^= x << 25; x ^= x >> 27;

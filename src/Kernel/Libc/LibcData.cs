@@ -42,6 +42,7 @@ namespace Nimbus.Kernel.Libc
                 s_environSlot = (byte***)copy;
             if (Elf.ElfImage.NamesEqual(name, Strings.Literal("signgam"u8)) || Elf.ElfImage.NamesEqual(name, Strings.Literal("__signgam"u8)))
                 Math.MathLib.SigngamCopy = (int*)copy;      // issue 11 part D: lgamma's sign
+            Time.Zones.Redirect(name, copy);      // timezone, daylight, tzname
             // stdin/stdout/stderr copies hold the same FILE pointers and nobody reassigns them in
             // practice; optind and friends are only read by getopt, which is not here yet.
         }

@@ -39,7 +39,7 @@ abi_program_invocation_name: .quad 0
 AT LIBC_SINGLE_THREADED
 abi___libc_single_threaded: .byte 1
 AT LIBC_SIZE                        # the rest is not read from C#
-.balign 4
+.balign 8                           # daylight, timezone, tzname: Libc/Time/Zones.cs writes them
 abi_daylight:
 abi___daylight: .long 0
 .balign 8
@@ -59,6 +59,12 @@ tz_utc: .asciz "UTC"
 .global libc_data_address
 libc_data_address:
     lea  rax, [rip + libc_data_block]
+    ret
+
+# daylight (+0), timezone (+8), tzname (+16): the time zone variables (Libc/Time/Zones.cs).
+.global libc_zone_data_address
+libc_zone_data_address:
+    lea  rax, [rip + abi_daylight]
     ret
 
 # VARIADIC name, target, fixed: `name(fixed args..., ...)` calls `target(fixed args..., va_list*)`.
@@ -116,10 +122,12 @@ VARIADIC dprintf, abi_vdprintf, 2
 VARIADIC sprintf, abi_vsprintf, 2
 VARIADIC snprintf, abi_vsnprintf, 3
 VARIADIC asprintf, abi_vasprintf, 2
-VARIADIC __printf_chk, libc_printf_chk, 2
-VARIADIC __fprintf_chk, libc_fprintf_chk, 3
-VARIADIC __sprintf_chk, libc_sprintf_chk, 4
-VARIADIC __snprintf_chk, libc_snprintf_chk, 5
+VARIADIC __printf_chk, abi___vprintf_chk, 2
+VARIADIC __fprintf_chk, abi___vfprintf_chk, 3
+VARIADIC __sprintf_chk, abi___vsprintf_chk, 4
+VARIADIC __snprintf_chk, abi___vsnprintf_chk, 5
+VARIADIC __dprintf_chk, abi___vdprintf_chk, 3
+VARIADIC __asprintf_chk, abi___vasprintf_chk, 3
 VARIADIC open, libc_open_va, 2
 VARIADIC sem_open, libc_sem_open_va, 2
 VARIADIC open64, libc_open_va, 2

@@ -26,16 +26,12 @@ namespace Nimbus.Kernel.Libc.Poll
         }
 
         [RuntimeExport("abi_poll")]
-        private static int PollExport(PollFd* fds, ulong count, int timeoutMs) =>
+        internal static int PollExport(PollFd* fds, ulong count, int timeoutMs) =>
             DoPoll(fds, count, timeoutMs < 0 ? -1 : timeoutMs * 1_000_000L);
 
         [RuntimeExport("abi_ppoll")]
-        private static int Ppoll(PollFd* fds, ulong count, long* timeout, void* sigmask) =>
+        internal static int Ppoll(PollFd* fds, ulong count, long* timeout, void* sigmask) =>
             DoPoll(fds, count, timeout == null ? -1 : timeout[0] * 1_000_000_000L + timeout[1]);
-
-        [RuntimeExport("abi___poll_chk")]
-        private static int PollChk(PollFd* fds, ulong count, int timeoutMs, ulong size) =>
-            DoPoll(fds, count, timeoutMs < 0 ? -1 : timeoutMs * 1_000_000L);
 
         private static int DoPoll(PollFd* fds, ulong count, long timeoutNs)
         {

@@ -11,8 +11,9 @@ namespace Nimbus.Kernel.Libc.Resource
         [StructLayout(LayoutKind.Sequential)]
         private struct RLimit { public ulong Current, Max; }
 
-        // The limits are remembered (getrlimit returns what setrlimit set) but the kernel enforces
-        // only its own fixed ones: the descriptor table's size and the stacks it maps.
+        // The limits are remembered (getrlimit returns what setrlimit set); RLIMIT_NOFILE is
+        // enforced (no descriptor at or above its soft limit), the others only as the kernel's own
+        // fixed ones: the descriptor table's size and the stacks it maps.
         private const int ResourceCount = 16;
         private struct Limits { public fixed ulong Current[ResourceCount]; public fixed ulong Max[ResourceCount]; public bool Set; }
         private static Limits s_limits;
@@ -48,8 +49,24 @@ namespace Nimbus.Kernel.Libc.Resource
             Limits* l = Table();
             // Raising beyond what the kernel can give fails as for an unprivileged raise on Linux.
             if (resource == 7 && r->Max > (ulong)Fs.Vfs.MaxFiles) return LibcErrno.Fail(-Errno.EPERM);
+            // Lowering a hard limit is for good; only root may raise one again (Linux's rule).
+            if (r->Max > l->Max[resource] && Unistd.Credentials.EffectiveUid != 0) return LibcErrno.Fail(-Errno.EPERM);
             l->Current[resource] = r->Current;
             l->Max[resource] = r->Max;
+            if (resource == 7) Fs.Vfs.OpenLimit = (int)r->Current;
+            return 0;
+        }
+
+        // prlimit on this process (pid 0 or 1): the old limits, then the new ones, as one call.
+        [RuntimeExport("abi_prlimit")]
+        private static int Prlimit(int pid, int resource, RLimit* newLimit, RLimit* oldLimit)
+        {
+            if (pid != 0 && pid != Unistd.Identity.ProcessId) return LibcErrno.Fail(-Errno.ESRCH);
+            if ((uint)resource >= ResourceCount) return LibcErrno.Fail(-Errno.EINVAL);
+            RLimit old;
+            Limit(resource, &old);
+            if (newLimit != null && SetLimit(resource, newLimit) != 0) return -1;
+            if (oldLimit != null) *oldLimit = old;
             return 0;
         }
 

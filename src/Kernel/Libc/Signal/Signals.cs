@@ -68,7 +68,7 @@ namespace Nimbus.Kernel.Libc.Signal
 
         public static int Sigaction(int sig, SigAction* act, SigAction* old)
         {
-            if (sig < 1 || sig > MaxSignal || ((sig == SIGKILL || sig == SIGSTOP) && act != null)) return LibcErrno.Fail(-Errno.EINVAL);
+            if (sig < 1 || sig > MaxSignal || Internal(sig) || ((sig == SIGKILL || sig == SIGSTOP) && act != null)) return LibcErrno.Fail(-Errno.EINVAL);
             if (act != null) act->Mask &= ~(Bit(SIGKILL) | Bit(SIGSTOP));
             fixed (Sync.Mutex* m = &s_lock)
             {
@@ -92,11 +92,15 @@ namespace Nimbus.Kernel.Libc.Signal
         [RuntimeExport("abi_sigemptyset")]
         private static int SigEmptySet(ulong* set) { for (int i = 0; i < 16; i++) set[i] = 0; return 0; }
         [RuntimeExport("abi_sigfillset")]
-        private static int SigFillSet(ulong* set) { for (int i = 0; i < 16; i++) set[i] = 0; set[0] = ulong.MaxValue; return 0; }
+        private static int SigFillSet(ulong* set) { for (int i = 0; i < 16; i++) set[i] = 0; set[0] = ~InternalSignals; return 0; }
         [RuntimeExport("abi_sigaddset")]
-        private static int SigAddSet(ulong* set, int sig) { if (sig < 1 || sig > MaxSignal) return Invalid(); set[0] |= Bit(sig); return 0; }
+        private static int SigAddSet(ulong* set, int sig) { if (sig < 1 || sig > MaxSignal || Internal(sig)) return Invalid(); set[0] |= Bit(sig); return 0; }
         [RuntimeExport("abi_sigdelset")]
-        private static int SigDelSet(ulong* set, int sig) { if (sig < 1 || sig > MaxSignal) return Invalid(); set[0] &= ~Bit(sig); return 0; }
+        private static int SigDelSet(ulong* set, int sig) { if (sig < 1 || sig > MaxSignal || Internal(sig)) return Invalid(); set[0] &= ~Bit(sig); return 0; }
+
+        // glibc's own signals (SIGCANCEL 32, SIGSETXID 33): no program may handle, add or block them.
+        private const ulong InternalSignals = 3UL << 31;
+        private static bool Internal(int sig) => sig == 32 || sig == 33;
         [RuntimeExport("abi_sigismember")]
         private static int SigIsMember(ulong* set, int sig) { if (sig < 1 || sig > MaxSignal) return Invalid(); return (set[0] & Bit(sig)) != 0 ? 1 : 0; }
 
@@ -116,7 +120,7 @@ namespace Nimbus.Kernel.Libc.Signal
             PThread* p = Threads.Current;
             if (old != null) { old[0] = p->SignalMask; for (int i = 1; i < 16; i++) old[i] = 0; }
             if (set == null) return 0;
-            ulong s = set[0] & ~(Bit(SIGKILL) | Bit(SIGSTOP));
+            ulong s = set[0] & ~(Bit(SIGKILL) | Bit(SIGSTOP) | InternalSignals);
             switch (how)
             {
                 case 0: p->SignalMask |= s; break;        // SIG_BLOCK
@@ -130,21 +134,33 @@ namespace Nimbus.Kernel.Libc.Signal
         [StructLayout(LayoutKind.Sequential)]
         private struct StackT { public ulong Sp; public int Flags; public int Pad; public ulong Size; }
 
+        private const int SsAutoDisarm = 1 << 31, MinSigStackSize = 2048;
+
+        // Linux's rules: not while running on it (EPERM), a mode of 0, SS_ONSTACK or SS_DISABLE
+        // with only SS_AUTODISARM besides (EINVAL), and at least MINSIGSTKSZ bytes (ENOMEM).
         [RuntimeExport("abi_sigaltstack")]
         private static int SigAltStack(StackT* ss, StackT* old)
         {
             PThread* p = Threads.Current;
-            if (old != null)
-            {
-                old->Sp = p->AltStack;
-                old->Size = p->AltStackSize;
-                old->Flags = p->AltStack == 0 ? SsDisable : OnAltStack(p, Cpu.ReadStackPointer()) ? SsOnStack : 0;
-            }
+            bool on = OnAltStack(p, Cpu.ReadStackPointer());
+            StackT previous;
+            previous.Sp = p->AltStack;
+            previous.Size = p->AltStackSize;
+            previous.Flags = (p->AltStack == 0 ? SsDisable : on ? SsOnStack : 0) | p->AltStackFlags;
+            previous.Pad = 0;
             if (ss != null)
             {
-                if ((ss->Flags & SsDisable) != 0) { p->AltStack = 0; p->AltStackSize = 0; }
-                else { p->AltStack = ss->Sp; p->AltStackSize = ss->Size; }
+                if (on) return LibcErrno.Fail(-Errno.EPERM);
+                int mode = ss->Flags & ~SsAutoDisarm;
+                if (mode != SsDisable && mode != SsOnStack && mode != 0) return LibcErrno.Fail(-Errno.EINVAL);
+                if (mode == SsDisable) { p->AltStack = 0; p->AltStackSize = 0; p->AltStackFlags = 0; }
+                else
+                {
+                    if (ss->Size < MinSigStackSize) return LibcErrno.Fail(-Errno.ENOMEM);
+                    p->AltStack = ss->Sp; p->AltStackSize = ss->Size; p->AltStackFlags = ss->Flags & SsAutoDisarm;
+                }
             }
+            if (old != null) *old = previous;
             return 0;
         }
 
@@ -182,8 +198,11 @@ namespace Nimbus.Kernel.Libc.Signal
             return 0;
         }
 
-        // raise(): the handler runs before raise returns, on the caller's stack, with a context
-        // that describes the call site.
+        [RuntimeImport("*", "libc_call_on_stack")] [MethodImpl(MethodImplOptions.InternalCall)]
+        private static extern void CallOnStack(ulong handler, int sig, byte* info, byte* uc, ulong stackTop);
+
+        // raise(): the handler runs before raise returns, on the caller's stack (or its sigaltstack
+        // for SA_ONSTACK), with a context that describes the call site.
         private static void RunPendingNow(PThread* p)
         {
             int sig = TakePending(p);
@@ -201,7 +220,13 @@ namespace Nimbus.Kernel.Libc.Signal
             ulong savedMask = p->SignalMask;
             p->SignalMask |= act.Mask | ((act.Flags & SaNoDefer) != 0 ? 0 : Bit(sig));
             if ((act.Flags & SaResetHand) != 0) Action(sig)->Handler = SigDfl;
-            ((delegate* unmanaged<int, void*, void*, void>)act.Handler)(sig, info, uc);
+            ulong sp = Cpu.ReadStackPointer();
+            bool switchStack = (act.Flags & SaOnStack) != 0 && p->AltStack != 0 && !OnAltStack(p, sp);
+            *(ulong*)(uc + 16) = p->AltStack;
+            *(int*)(uc + 24) = p->AltStack == 0 ? SsDisable : OnAltStack(p, sp) ? SsOnStack : 0;
+            *(ulong*)(uc + 32) = p->AltStackSize;
+            if (switchStack) CallOnStack(act.Handler, sig, info, uc, p->AltStack + p->AltStackSize);
+            else ((delegate* unmanaged<int, void*, void*, void>)act.Handler)(sig, info, uc);
             p->SignalMask = savedMask;
         }
 

@@ -96,13 +96,13 @@ namespace Nimbus.Kernel.Libc.Stdio
         [RuntimeExport("abi___fgets_chk")]
         private static byte* FgetsChk(byte* s, ulong size, int n, CFile* f)
         {
-            if ((ulong)n > size) Process.Die("buffer overflow detected (__fgets_chk)", 134);
+            if ((ulong)n > size) Fortify.Fortify.Fail();
             return GetLine(s, n, f);
         }
         [RuntimeExport("abi___fgets_unlocked_chk")]
         private static byte* FgetsUnlockedChk(byte* s, ulong size, int n, CFile* f)
         {
-            if ((ulong)n > size) Process.Die("buffer overflow detected (__fgets_unlocked_chk)", 134);
+            if ((ulong)n > size) Fortify.Fortify.Fail();
             return GetLine(s, n, f);
         }
 
@@ -144,13 +144,13 @@ namespace Nimbus.Kernel.Libc.Stdio
         [RuntimeExport("abi___fread_chk")]
         private static ulong FreadChk(byte* data, ulong length, ulong size, ulong count, CFile* f)
         {
-            if (size != 0 && count > length / size) Process.Die("buffer overflow detected (__fread_chk)", 134);
+            if (size != 0 && count > length / size) Fortify.Fortify.Fail();
             return ReadItems(data, size, count, f);
         }
         [RuntimeExport("abi___fread_unlocked_chk")]
         private static ulong FreadUnlockedChk(byte* data, ulong length, ulong size, ulong count, CFile* f)
         {
-            if (size != 0 && count > length / size) Process.Die("buffer overflow detected (__fread_unlocked_chk)", 134);
+            if (size != 0 && count > length / size) Fortify.Fortify.Fail();
             return ReadItems(data, size, count, f);
         }
 

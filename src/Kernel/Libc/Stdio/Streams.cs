@@ -269,7 +269,7 @@ namespace Nimbus.Kernel.Libc.Stdio
         private static int VsPrintf(byte* buffer, byte* format, VaList* args) => Format.SPrintf(buffer, int.MaxValue, format, args);
 
         [RuntimeExport("abi_vdprintf")]
-        private static int VdPrintf(int fd, byte* format, VaList* args)
+        internal static int VdPrintf(int fd, byte* format, VaList* args)
         {
             var sink = new FormatSink(&FdWrite, (void*)(long)fd);
             return Format.Printf(ref sink, format, args);
@@ -278,7 +278,7 @@ namespace Nimbus.Kernel.Libc.Stdio
         private static int FdWrite(void* context, byte* bytes, int length) => Vfs.Write((int)(long)context, bytes, (ulong)length) < 0 ? -1 : 0;
 
         [RuntimeExport("abi_vasprintf")]
-        private static int VasPrintf(byte** result, byte* format, VaList* args)
+        internal static int VasPrintf(byte** result, byte* format, VaList* args)
         {
             VaList copy = *args;
             int n = Format.SPrintf(null, 0, format, &copy);
@@ -287,30 +287,6 @@ namespace Nimbus.Kernel.Libc.Stdio
             if (buf == null) return -1;
             *result = buf;
             return Format.SPrintf(buf, (ulong)n + 1, format, args);
-        }
-
-        // The _FORTIFY_SOURCE variants: the flag and object sizes only add checks.
-        [RuntimeExport("libc_printf_chk")]
-        private static int PrintfChk(int flag, byte* format, VaList* args) => VfPrintf(LibcData.Globals->Stdout, format, args);
-        [RuntimeExport("libc_fprintf_chk")]
-        private static int FprintfChk(CFile* f, int flag, byte* format, VaList* args) => VfPrintf(f, format, args);
-        [RuntimeExport("libc_sprintf_chk")]
-        private static int SprintfChk(byte* s, int flag, ulong size, byte* format, VaList* args) => Checked(Format.SPrintf(s, size, format, args), size);
-        [RuntimeExport("libc_snprintf_chk")]
-        private static int SnprintfChk(byte* s, ulong max, int flag, ulong size, byte* format, VaList* args)
-        {
-            if (max > size) Process.Die("buffer overflow detected (__snprintf_chk)", 134);
-            return Format.SPrintf(s, max, format, args);
-        }
-        [RuntimeExport("abi___vfprintf_chk")]
-        private static int VfprintfChk(CFile* f, int flag, byte* format, VaList* args) => VfPrintf(f, format, args);
-        [RuntimeExport("abi___vsnprintf_chk")]
-        private static int VsnprintfChk(byte* s, ulong max, int flag, ulong size, byte* format, VaList* args) => Format.SPrintf(s, max, format, args);
-
-        private static int Checked(int n, ulong size)
-        {
-            if (n >= 0 && (ulong)n >= size) Process.Die("buffer overflow detected (__sprintf_chk)", 134);
-            return n;
         }
 
         [RuntimeExport("abi_puts")]

@@ -4,23 +4,12 @@ using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Stdlib
 {
-    // Random numbers: rand and rand48 (<stdlib.h>), getrandom (<sys/random.h>) and getentropy, the
+    // Random numbers: rand (<stdlib.h>), getrandom (<sys/random.h>) and getentropy, the
     // last two from the kernel's generator behind /dev/urandom.
     internal static unsafe class Rand
     {
-        // rand48 and rand: glibc's generators, so seeded sequences match.
-        private static ulong s_rand48 = 0x1234ABCD330E;
+        // rand: the *rand48 family is in Rand48.cs.
         private static uint s_rand = 1;
-
-        [RuntimeExport("abi_srand48")]
-        private static void Srand48(long seed) => s_rand48 = ((ulong)(uint)seed << 16) | 0x330E;
-
-        [RuntimeExport("abi_lrand48")]
-        private static long Lrand48()
-        {
-            s_rand48 = (s_rand48 * 0x5DEECE66DUL + 0xB) & 0xFFFFFFFFFFFFUL;
-            return (long)(s_rand48 >> 17);
-        }
 
         [RuntimeExport("abi_srand")]
         private static void Srand(uint seed) => s_rand = seed;
@@ -35,7 +24,13 @@ namespace Nimbus.Kernel.Libc.Stdlib
         }
 
         [RuntimeExport("abi_getrandom")]
-        private static long GetRandom(byte* buffer, ulong length, uint flags) { Fs.Vfs.Random(buffer, length); return (long)length; }
+        private static long GetRandom(byte* buffer, ulong length, uint flags)
+        {
+            if ((flags & ~7u) != 0) return LibcErrno.Fail(-Errno.EINVAL);     // GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE
+            if ((flags & 6u) == 6u) return LibcErrno.Fail(-Errno.EINVAL);     // GRND_RANDOM with GRND_INSECURE
+            Fs.Vfs.Random(buffer, length);
+            return (long)length;
+        }
 
         [RuntimeExport("abi_getentropy")]
         private static int GetEntropy(byte* buffer, ulong length)

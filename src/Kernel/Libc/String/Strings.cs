@@ -18,14 +18,6 @@ namespace Nimbus.Kernel.Libc.String
 
         // memcpy, mempcpy, memmove and memset are in Arch/X64/libc.S (string instructions).
 
-        [RuntimeExport("abi___memcpy_chk")]
-        private static void* MemcpyChk(byte* d, byte* s, ulong n, ulong size) { if (n > size) Overflow(); Mem.Move(d, s, (nuint)n); return d; }
-        // __memmove_chk is an alias of __memcpy_chk (Libc/Aliases.txt): Mem.Move handles overlap.
-        [RuntimeExport("abi___memset_chk")]
-        private static void* MemsetChk(byte* d, int c, ulong n, ulong size) { if (n > size) Overflow(); Mem.Set(d, (byte)c, (nuint)n); return d; }
-
-        private static void Overflow() => Start.Process.Die("buffer overflow detected (a _chk function)", 134);
-
         // bcmp is an alias (Libc/Aliases.txt).
         [RuntimeExport("abi_memcmp")]
         public static int Compare(byte* a, byte* b, ulong n)

@@ -6,20 +6,7 @@ using Nimbus.Kernel.Abi;
 
 namespace Nimbus.Kernel.Libc.Time
 {
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct TimeSpec { public long Seconds, Nanoseconds; }
-
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct TimeVal { public long Seconds, Microseconds; }
-
-    // struct tm
-    [StructLayout(LayoutKind.Sequential)]
-    internal unsafe struct Tm
-    {
-        public int Sec, Min, Hour, MDay, Mon, Year, WDay, YDay, IsDst;
-        public long GmtOff;
-        public byte* Zone;
-    }
+    // TimeSpec, TimeVal and Tm: Tm.cs.
 
     // <time.h> and <sys/time.h>: the monotonic clock is the kernel's (TSC since boot), the wall
     // clock the CMOS RTC at boot plus that. The VM's time zone is UTC.
@@ -108,67 +95,19 @@ namespace Nimbus.Kernel.Libc.Time
         [RuntimeExport("abi_sleep")]
         private static uint Sleep(uint seconds) { Scheduler.SleepNs((ulong)seconds * 1_000_000_000); return 0; }
 
-        // Calendar conversions (UTC: the VM has no time zone database).
-        private static byte* Utc { get { fixed (byte* p = "UTC"u8) return p; } }
+        // Calendar arithmetic: Calendar.cs; local time: Zones.cs.
+        private static byte* Gmt => String.Strings.Literal("GMT"u8);
 
-        public static void ToCalendar(long t, Tm* tm)
-        {
-            long days = t / 86400, rem = t % 86400;
-            if (rem < 0) { rem += 86400; days--; }
-            tm->Hour = (int)(rem / 3600);
-            tm->Min = (int)(rem % 3600 / 60);
-            tm->Sec = (int)(rem % 60);
-            tm->WDay = (int)((days + 4) % 7);
-            if (tm->WDay < 0) tm->WDay += 7;
-            // Civil-from-days (proleptic Gregorian), era-based so it works for negative times too.
-            long z = days + 719468;
-            long era = (z >= 0 ? z : z - 146096) / 146097;
-            long doe = z - era * 146097;
-            long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-            long y = yoe + era * 400;
-            long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-            long mp = (5 * doy + 2) / 153;
-            long d = doy - (153 * mp + 2) / 5 + 1;
-            long m = mp < 10 ? mp + 3 : mp - 9;
-            if (m <= 2) y++;
-            tm->Year = (int)(y - 1900);
-            tm->Mon = (int)(m - 1);
-            tm->MDay = (int)d;
-            bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-            int yday = (int)(d - 1);
-            for (int i = 0; i < m - 1; i++) yday += DaysIn(i, leap);
-            tm->YDay = yday;
-            tm->IsDst = 0;
-            tm->GmtOff = 0;
-            tm->Zone = Utc;
-        }
-
-        private static int DaysIn(int month, bool leap) => month switch { 1 => leap ? 29 : 28, 3 or 5 or 8 or 10 => 30, _ => 31 };
-
-        public static long FromCalendar(Tm* tm)
-        {
-            long y = tm->Year + 1900L + tm->Mon / 12;
-            long mon = tm->Mon % 12;
-            if (mon < 0) { mon += 12; y--; }
-            long m = mon + 1;
-            long yy = m <= 2 ? y - 1 : y;
-            long era = (yy >= 0 ? yy : yy - 399) / 400;
-            long yoe = yy - era * 400;
-            long doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + tm->MDay - 1;
-            long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-            long days = era * 146097 + doe - 719468;
-            return days * 86400 + tm->Hour * 3600L + tm->Min * 60L + tm->Sec;
-        }
+        // gmtime's struct: UTC, named "GMT" as glibc names it.
+        private static void ToUtc(long t, Tm* tm) { Calendar.ToCalendar(t, tm); tm->IsDst = 0; tm->GmtOff = 0; tm->Zone = Gmt; }
 
         private static Tm s_static;
 
         [RuntimeExport("abi_gmtime_r")]
-        private static Tm* GmtimeR(long* t, Tm* tm) { ToCalendar(*t, tm); return tm; }
+        private static Tm* GmtimeR(long* t, Tm* tm) { ToUtc(*t, tm); return tm; }
         [RuntimeExport("abi_gmtime")]
-        private static Tm* Gmtime(long* t) { fixed (Tm* tm = &s_static) { ToCalendar(*t, tm); return tm; } }
+        private static Tm* Gmtime(long* t) { fixed (Tm* tm = &s_static) { ToUtc(*t, tm); return tm; } }
         [RuntimeExport("abi_timegm")]
-        private static long Timegm(Tm* tm) { long t = FromCalendar(tm); ToCalendar(t, tm); return t; }
-        [RuntimeExport("abi_tzset")]
-        private static void Tzset() { }
+        private static long Timegm(Tm* tm) { long t = Calendar.FromCalendar(tm); ToUtc(t, tm); return t; }
     }
 }

@@ -41,11 +41,7 @@ namespace Nimbus.Kernel.Libc.Unistd
         }
 
         [RuntimeExport("abi_pread")]
-        private static long Pread(int fd, byte* b, ulong n, long offset) => LibcErrno.Result(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
-        [RuntimeExport("abi___pread64_chk")]
-        private static long PreadChk(int fd, byte* b, ulong n, long offset, ulong size) => LibcErrno.Result(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
-        [RuntimeExport("abi___read_chk")]
-        private static long ReadChk(int fd, byte* b, ulong n, ulong size) => LibcErrno.Result(Vfs.Read(fd, b, n));
+        internal static long Pread(int fd, byte* b, ulong n, long offset) => LibcErrno.Result(Vfs.ReadAt(fd, b, n, (ulong)offset, true));
         [RuntimeExport("abi_pwrite")]
         private static long Pwrite(int fd, byte* b, ulong n, long offset) => LibcErrno.Result(Vfs.WriteAt(fd, b, n, (ulong)offset, true));
 

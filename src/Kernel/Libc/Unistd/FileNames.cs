@@ -52,23 +52,19 @@ namespace Nimbus.Kernel.Libc.Unistd
         [RuntimeExport("abi_readlink")]
         private static long Readlink(byte* p, byte* b, ulong size) => LibcErrno.Result(Names.Readlink(AtFdCwd, p, b, (long)size));
         [RuntimeExport("abi_readlinkat")]
-        private static long Readlinkat(int dirFd, byte* p, byte* b, ulong size) => LibcErrno.Result(Names.Readlink(dirFd, p, b, (long)size));
-        [RuntimeExport("abi___readlink_chk")]
-        private static long ReadlinkChk(byte* p, byte* b, ulong size, ulong bufferSize) => LibcErrno.Result(Names.Readlink(AtFdCwd, p, b, (long)size));
+        internal static long Readlinkat(int dirFd, byte* p, byte* b, ulong size) => LibcErrno.Result(Names.Readlink(dirFd, p, b, (long)size));
 
         [RuntimeExport("abi_chdir")]
         private static int Chdir(byte* p) => (int)LibcErrno.Result(Names.Chdir(AtFdCwd, p, 0));
         [RuntimeExport("abi_fchdir")]
         private static int Fchdir(int fd) => (int)LibcErrno.Result(Names.Chdir(fd, null, Names.AtEmptyPath));
 
-        [RuntimeExport("abi___getcwd_chk")]
-        private static byte* GetcwdChk(byte* buffer, ulong size, ulong bufferSize) => CurrentDirectory(buffer, size);
         [RuntimeExport("abi_get_current_dir_name")]
         private static byte* GetCurrentDirName() => CurrentDirectory(null, 0);
 
         // getcwd; with a null buffer the result is malloc'd (size bytes, or as many as needed for 0).
         [RuntimeExport("abi_getcwd")]
-        private static byte* CurrentDirectory(byte* buffer, ulong size)
+        internal static byte* CurrentDirectory(byte* buffer, ulong size)
         {
             if (buffer != null && size == 0) { LibcErrno.Set(Errno.EINVAL); return null; }
             byte* scratch = stackalloc byte[PathMax];
@@ -81,14 +77,12 @@ namespace Nimbus.Kernel.Libc.Unistd
             return buffer;
         }
 
-        [RuntimeExport("abi___realpath_chk")]
-        private static byte* RealpathChk(byte* path, byte* resolved, ulong size) => Resolve(path, resolved);
         [RuntimeExport("abi_canonicalize_file_name")]
         private static byte* CanonicalizeFileName(byte* path) => Resolve(path, null);
 
         // realpath: into `resolved` (PATH_MAX bytes) or a malloc'd copy when it is null.
         [RuntimeExport("abi_realpath")]
-        private static byte* Resolve(byte* path, byte* resolved)
+        internal static byte* Resolve(byte* path, byte* resolved)
         {
             if (path == null) { LibcErrno.Set(Errno.EINVAL); return null; }
             byte* scratch = stackalloc byte[PathMax];

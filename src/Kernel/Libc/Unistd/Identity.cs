@@ -17,46 +17,7 @@ namespace Nimbus.Kernel.Libc.Unistd
         private static int GetPpid() => 0;
         [RuntimeExport("abi_gettid")]
         private static int GetTid() => Scheduler.CurrentId;
-        [RuntimeExport("abi_getuid")]
-        private static uint GetUid() => 0;
-        [RuntimeExport("abi_geteuid")]
-        private static uint GetEuid() => 0;
-        [RuntimeExport("abi_getgid")]
-        private static uint GetGid() => 0;
-        [RuntimeExport("abi_getegid")]
-        private static uint GetEgid() => 0;
-
-        // struct passwd for root, laid out in the caller's buffer.
-        [RuntimeExport("abi_getpwuid_r")]
-        private static int GetPwuidR(uint uid, ulong* pwd, byte* buffer, ulong size, ulong** result)
-        {
-            *result = null;
-            if (uid != 0) return 0;                                // no such user: not an error
-            ReadOnlySpanWriter w = new ReadOnlySpanWriter(buffer, size);
-            byte* name = w.Add("root"u8), password = w.Add("x"u8), gecos = w.Add("root"u8), home = w.Add("/"u8), shell = w.Add("/bin/sh"u8);
-            if (w.Overflow) return Errno.ERANGE;
-            pwd[0] = (ulong)name; pwd[1] = (ulong)password;
-            pwd[2] = 0;                                            // uid, gid
-            pwd[3] = (ulong)gecos; pwd[4] = (ulong)home; pwd[5] = (ulong)shell;
-            *result = pwd;
-            return 0;
-        }
-
-        private struct ReadOnlySpanWriter
-        {
-            private byte* _at, _end;
-            public bool Overflow;
-            public ReadOnlySpanWriter(byte* buffer, ulong size) { _at = buffer; _end = buffer + size; Overflow = false; }
-            public byte* Add(System.ReadOnlySpan<byte> s)
-            {
-                if (_at + s.Length + 1 > _end) { Overflow = true; return null; }
-                byte* p = _at;
-                for (int i = 0; i < s.Length; i++) p[i] = s[i];
-                p[s.Length] = 0;
-                _at += s.Length + 1;
-                return p;
-            }
-        }
+        // getuid and the other credentials: Credentials.cs.
 
         // struct utsname: six 65-byte fields.
         [RuntimeExport("abi_uname")]
@@ -78,7 +39,7 @@ namespace Nimbus.Kernel.Libc.Unistd
         }
 
         [RuntimeExport("abi_gethostname")]
-        private static int GetHostname(byte* name, ulong size)
+        internal static int GetHostname(byte* name, ulong size)
         {
             var h = "nimbus"u8;
             if ((ulong)h.Length + 1 > size) return LibcErrno.Fail(-Errno.ENAMETOOLONG);

@@ -30,7 +30,7 @@ namespace Nimbus.Kernel.Libc.Unistd
         }
 
         [RuntimeExport("abi_ttyname_r")]
-        private static int TtynameR(int fd, byte* buffer, ulong size) => Vfs.Get(fd) == null ? Errno.EBADF : Errno.ENOTTY;
+        internal static int TtynameR(int fd, byte* buffer, ulong size) => Vfs.Get(fd) == null ? Errno.EBADF : Errno.ENOTTY;
 
         [RuntimeExport("libc_ioctl_va")]
         private static int Ioctl(int fd, ulong request, VaList* args)
