@@ -59,6 +59,8 @@ public static class AppTests
         yield return new("app.main_thread_exit", () => SameAsHost(Path.Combine(TestApps, "main_thread_exit.c"), []));
         yield return new("app.sync_types_barriers_semaphores_affinity", () => SameAsHost(Path.Combine(TestApps, "sync.c"), [], cpus: 2));
         yield return new("app.dlopen", () => SameAsHost(Path.Combine(TestApps, "dlopen"), []));
+        // issue 11, part A: locales, wide characters, messages, getopt
+        yield return new("app.locale_messages_getopt", () => SameAsHost(Path.Combine(TestApps, "locale_messages_getopt.c"), []));
         yield return new("app.missing_symbols", () =>
         {
             var r = Run(Path.Combine(TestApps, "missing_symbols.c"), []);

@@ -80,7 +80,7 @@ namespace Nimbus.Kernel.Libc.Err
         private static void Error(int status, int errnum, byte* format, VaList* args)
         {
             FlushStream(LibcData.Globals->Stdout);
-            Prefix();
+            Prefix(": "u8);
             Finish(status, errnum, format, args);
         }
 
@@ -100,7 +100,7 @@ namespace Nimbus.Kernel.Libc.Err
                 s_lastLine = line;
             }
             FlushStream(LibcData.Globals->Stdout);
-            Prefix();
+            Prefix(":"u8);
             if (file != null)
             {
                 Put(file);
@@ -123,11 +123,12 @@ namespace Nimbus.Kernel.Libc.Err
             Streams.Unlock(f);
         }
 
-        private static void Prefix()
+        // The program's name and separator (": " for error, ":" for error_at_line, as glibc).
+        private static void Prefix(System.ReadOnlySpan<byte> separator)
         {
             var print = PrintProgname;
             if (print != null) print();
-            else { Put(LibcData.ProgramName); Put(": "u8); }
+            else { Put(LibcData.ProgramName); Put(separator); }
         }
 
         private static void Finish(int status, int errnum, byte* format, VaList* args)

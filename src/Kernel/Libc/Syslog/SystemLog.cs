@@ -1,6 +1,7 @@
-// <syslog.h>: the VM has no syslog daemon, so messages go to the kernel console as
-// "ident[pid]: message" (the pid with LOG_PID), and with LOG_PERROR also to stderr in glibc's form.
-// setlogmask filters by priority as glibc does.
+// <syslog.h>: the VM has no syslog daemon, so, as glibc does when /dev/log is missing, a message is
+// written to the console only with LOG_CONS ("ident[pid]: message", the pid with LOG_PID; glibc
+// adds a time stamp there), and to stderr with LOG_PERROR in glibc's form. Without either it is
+// dropped, as on a Linux system without a daemon. setlogmask filters by priority as glibc does.
 using System.Runtime;
 using Nimbus.Kernel.Libc.Stdio;
 using Nimbus.Kernel.Libc.String;
@@ -9,7 +10,7 @@ namespace Nimbus.Kernel.Libc.Syslog
 {
     internal static unsafe class SystemLog
     {
-        private const int LogPid = 0x01, LogPerror = 0x20;
+        private const int LogPid = 0x01, LogCons = 0x02, LogPerror = 0x20;
         private static byte* s_ident;          // null: the program's short name
         private static int s_options;
         private static int s_mask = 0xFF;
@@ -60,7 +61,7 @@ namespace Nimbus.Kernel.Libc.Syslog
             int m = Format.SPrintf(line + n, (ulong)(Room - n), format, args);
             n = m < 0 ? n : n + m < Room - 1 ? n + m : Room - 1;
             if (n > 0 && line[n - 1] != '\n') line[n++] = (byte)'\n';
-            Console.KernelConsole.Write(new System.ReadOnlySpan<byte>(line, n));
+            if ((s_options & LogCons) != 0) Console.KernelConsole.Write(new System.ReadOnlySpan<byte>(line, n));
             if ((s_options & LogPerror) != 0) Streams.Write(LibcData.Globals->Stderr, line, n);
         }
     }
