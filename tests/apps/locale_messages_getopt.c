@@ -138,7 +138,29 @@ static void multibyte(void)
     printf("wcstok:");
     for (wchar_t *t = wcstok(buf, L" ,", &save); t; t = wcstok(NULL, L" ,", &save)) printf(" %ls", t);
     printf("\nwmem: %d %d\n", wmemcmp(L"abc", L"abd", 3), *wmemchr(L"xyz", L'y', 3));
+
+    // Wide stream I/O, each stream used in one orientation only (glibc fixes it on first use).
+    FILE *w = fopen("wide.txt", "w");
+    printf("fputws %d, fputwc %x\n", fputws(L"wide \x20ac caf\xe9\n", w), (unsigned)fputwc(0x1f600, w));
+    fputwc(L'\n', w);
+    fclose(w);
+    FILE *bytes = fopen("wide.txt", "r");
+    char line[64];
+    while (fgets(line, sizeof line, bytes)) printf("bytes: %s", line);
+    fclose(bytes);
+    FILE *rd = fopen("wide.txt", "r");
+    wchar_t wl[8];
+    printf("fgetws: %ls|", fgetws(wl, 8, rd));
+    wint_t wc;
+    while ((wc = fgetwc(rd)) != WEOF) printf(" %x", (unsigned)wc);
+    printf("\n");
+    fclose(rd);
+    printf("%%ls/%%lc in UTF-8: [%5.4ls] [%.5ls] [%lc] [%-4lc] [%3lc]\n", L"\xe9\x20acx", L"\xe9\x20acx", 0x20ac, 0xe9, 'a');
+    fflush(stdout);
     setlocale(LC_ALL, "C");
+    char small[32];
+    int r1 = snprintf(small, sizeof small, "%ls", L"caf\xe9"), r2 = snprintf(small, sizeof small, "%lc", 0xe9), r3 = snprintf(small, sizeof small, "[%ls]", L"ok");
+    printf("%%ls/%%lc in C: %d %d %d %s\n", r1, r2, r3, small);
 }
 
 static void messages(void)

@@ -436,3 +436,4 @@ VARIADIC errx, libc_errx_va, 2
 VARIADIC error, libc_error_va, 3
 VARIADIC error_at_line, libc_error_at_line_va, 5
 VARIADIC syslog, libc_syslog_va, 2
+VARIADIC __syslog_chk, libc_syslog_chk_va, 3

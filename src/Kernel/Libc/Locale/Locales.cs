@@ -53,6 +53,7 @@ namespace Nimbus.Kernel.Libc.Locale
 
         // Whether multibyte text is UTF-8 for the calling thread (else the C locale's ASCII).
         public static bool Utf8 => Current->Utf8[CtypeCategory] != 0;
+        public static bool IsUtf8() => Utf8;
 
         private static void EnsureInitialised(LocaleObject* l)
         {

@@ -41,6 +41,13 @@ namespace Nimbus.Kernel.Libc.Syslog
         [RuntimeExport("libc_syslog_va")]
         private static void SyslogVa(int priority, byte* format, VaList* args) => Vsyslog(priority, format, args);
 
+        // The _FORTIFY_SOURCE names; the flag (the fortify level) changes nothing here.
+        [RuntimeExport("libc_syslog_chk_va")]
+        private static void SyslogChkVa(int priority, int flag, byte* format, VaList* args) => Vsyslog(priority, format, args);
+
+        [RuntimeExport("abi___vsyslog_chk")]
+        private static void VsyslogChk(int priority, int flag, byte* format, VaList* args) => Vsyslog(priority, format, args);
+
         [RuntimeExport("abi_vsyslog")]
         private static void Vsyslog(int priority, byte* format, VaList* args)
         {
