@@ -695,7 +695,7 @@ namespace Nimbus.Kernel.Libc.Stdio
             bool utf8 = Utf8Locale;
             byte* bytes = stackalloc byte[8];
             long length = 0, count = 0;
-            while (text[count] != 0)
+            while (text[count] != 0 && (s->Precision < 0 || length < s->Precision))
             {
                 ulong n = Wchar.Utf8.Encode(bytes, text[count], utf8);
                 if (n == Wchar.Utf8.Invalid) return false;
