@@ -14,7 +14,7 @@ namespace Nimbus.Kernel.Libc.Errors
         [RuntimeExport("abi_strerrorname_np")]
         public static byte* ErrorName(int e)
         {
-            System.ReadOnlySpan<byte> m = e switch
+            return OrNull(e switch
             {
                 0 => "0\0"u8, 1 => "EPERM\0"u8, 2 => "ENOENT\0"u8, 3 => "ESRCH\0"u8, 4 => "EINTR\0"u8, 5 => "EIO\0"u8,
                 6 => "ENXIO\0"u8, 7 => "E2BIG\0"u8, 8 => "ENOEXEC\0"u8, 9 => "EBADF\0"u8, 10 => "ECHILD\0"u8, 11 => "EAGAIN\0"u8,
@@ -39,9 +39,14 @@ namespace Nimbus.Kernel.Libc.Errors
                 122 => "EDQUOT\0"u8, 123 => "ENOMEDIUM\0"u8, 124 => "EMEDIUMTYPE\0"u8, 125 => "ECANCELED\0"u8, 126 => "ENOKEY\0"u8, 127 => "EKEYEXPIRED\0"u8,
                 128 => "EKEYREVOKED\0"u8, 129 => "EKEYREJECTED\0"u8, 130 => "EOWNERDEAD\0"u8, 131 => "ENOTRECOVERABLE\0"u8, 132 => "ERFKILL\0"u8, 133 => "EHWPOISON\0"u8,
                 _ => default,
-            };
-            if (m.IsEmpty) return null;
-            fixed (byte* p = m) return p;
+            });
+        }
+
+        // A table's entry, or null where it has none.
+        private static byte* OrNull(System.ReadOnlySpan<byte> entry)
+        {
+            if (entry.IsEmpty) return null;
+            fixed (byte* p = entry) return p;
         }
 
         // The message without "Unknown error N" for numbers that have none.
@@ -69,7 +74,7 @@ namespace Nimbus.Kernel.Libc.Errors
         [RuntimeExport("abi_sigabbrev_np")]
         private static byte* SignalAbbreviation(int s)
         {
-            System.ReadOnlySpan<byte> m = s switch
+            return OrNull(s switch
             {
                 1 => "HUP\0"u8, 2 => "INT\0"u8, 3 => "QUIT\0"u8, 4 => "ILL\0"u8, 5 => "TRAP\0"u8, 6 => "ABRT\0"u8,
                 7 => "BUS\0"u8, 8 => "FPE\0"u8, 9 => "KILL\0"u8, 10 => "USR1\0"u8, 11 => "SEGV\0"u8, 12 => "USR2\0"u8,
@@ -78,15 +83,13 @@ namespace Nimbus.Kernel.Libc.Errors
                 25 => "XFSZ\0"u8, 26 => "VTALRM\0"u8, 27 => "PROF\0"u8, 28 => "WINCH\0"u8, 29 => "POLL\0"u8, 30 => "PWR\0"u8,
                 31 => "SYS\0"u8,
                 _ => default,
-            };
-            if (m.IsEmpty) return null;
-            fixed (byte* p = m) return p;
+            });
         }
 
         [RuntimeExport("abi_sigdescr_np")]
         public static byte* SignalDescription(int s)
         {
-            System.ReadOnlySpan<byte> m = s switch
+            return OrNull(s switch
             {
                 1 => "Hangup\0"u8, 2 => "Interrupt\0"u8, 3 => "Quit\0"u8, 4 => "Illegal instruction\0"u8,
                 5 => "Trace/breakpoint trap\0"u8, 6 => "Aborted\0"u8, 7 => "Bus error\0"u8, 8 => "Floating point exception\0"u8,
@@ -97,9 +100,7 @@ namespace Nimbus.Kernel.Libc.Errors
                 25 => "File size limit exceeded\0"u8, 26 => "Virtual timer expired\0"u8, 27 => "Profiling timer expired\0"u8, 28 => "Window changed\0"u8,
                 29 => "I/O possible\0"u8, 30 => "Power failure\0"u8, 31 => "Bad system call\0"u8,
                 _ => default,
-            };
-            if (m.IsEmpty) return null;
-            fixed (byte* p = m) return p;
+            });
         }
 
         private struct Buffer { public fixed byte Text[40]; }
