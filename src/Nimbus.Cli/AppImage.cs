@@ -16,12 +16,14 @@ public static class AppImage
 
     // One at a time in this process (tests prepare the same app in parallel); the archive is
     // written to a temporary file and renamed, so another process never reads half of one.
-    public static Prepared Prepare(string app, Action<string> log)
+    // hostLibs: the libraries the program needs that are not in the image already are copied
+    // from the host (HostLibs), each named through `verboseLog`.
+    public static Prepared Prepare(string app, Action<string> log, bool hostLibs = true, Action<string>? verboseLog = null)
     {
-        lock (s_prepareLock) return PrepareUnlocked(app, log);
+        lock (s_prepareLock) return PrepareUnlocked(app, log, hostLibs, verboseLog ?? Ui.Silent);
     }
 
-    private static Prepared PrepareUnlocked(string app, Action<string> log)
+    private static Prepared PrepareUnlocked(string app, Action<string> log, bool hostLibs, Action<string> verboseLog)
     {
         string full = Path.GetFullPath(app);
         string elf;
@@ -65,15 +67,48 @@ public static class AppImage
             foreach (var so in sharedObjects) writer.AddFile("/app/" + Path.GetFileName(so), File.ReadAllBytes(so), CpioWriter.ExecutableFileMode);
             writer.AddDirectory("/tmp");
             string? manifest = manifestDir == null ? null : Path.Combine(manifestDir, ManifestName);
+            IReadOnlyList<ManifestEntry> entries = [];
             if (manifest != null && File.Exists(manifest))
             {
-                try { Manifest.ApplyTo(Manifest.Load(manifest), writer); }
+                try { entries = Manifest.Load(manifest); Manifest.ApplyTo(entries, writer); }
                 catch (ManifestException e) { throw new NimbusException(e.Message); }
+            }
+            if (hostLibs)
+            {
+                var built = sharedObjects.ToDictionary(so => "/app/" + Path.GetFileName(so), so => so, StringComparer.Ordinal);
+                foreach (var lib in HostLibs.Closure(elf, name => InImage(name, built, entries)))
+                {
+                    string guest = HostLibs.GuestPath(lib);
+                    writer.AddFile(guest, File.ReadAllBytes(lib.HostPath), CpioWriter.ExecutableFileMode);
+                    verboseLog($"host library: {guest} (from {lib.HostPath})");
+                }
             }
             writer.Finish();
         }
         File.Move(temporary, archive, overwrite: true);
         return new Prepared(archive, guestPath, elf);
+    }
+
+    // Where a library the program needs is in the image already, in a folder the kernel searches:
+    // the host file it comes from, "" when that is not a plain file (a symlink), null when absent.
+    private static string? InImage(string name, Dictionary<string, string> built, IReadOnlyList<ManifestEntry> entries)
+    {
+        foreach (var dir in HostLibs.GuestDirectories)
+        {
+            string guest = $"{dir}/{name}";
+            if (built.TryGetValue(guest, out var so)) return so;
+            foreach (var e in entries)
+            {
+                string entryPath = "/" + CpioWriter.ToArchiveName(e.GuestPath);
+                if (entryPath == guest) return e.HostPath != null && File.Exists(e.HostPath) ? e.HostPath : "";
+                if (e.HostPath != null && guest.StartsWith(entryPath + "/", StringComparison.Ordinal) && Directory.Exists(e.HostPath))
+                {
+                    string inside = Path.Combine(e.HostPath, guest[(entryPath.Length + 1)..]);
+                    if (File.Exists(inside) || Directory.Exists(inside)) return File.Exists(inside) ? inside : "";
+                }
+            }
+        }
+        return null;
     }
 
     // Build output for a program: out/apps/NAME-HASH, the hash of where its sources are, so two

@@ -22,6 +22,8 @@ public static class Program
             root.Subcommands.Add(TestCommand());
             root.Subcommands.Add(BenchCommands.Create());
             root.Subcommands.Add(TraceCommand());
+            root.Subcommands.Add(LibcTestSuite.Command());
+            root.Subcommands.Add(AbiCoverage.Command());
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
@@ -95,8 +97,9 @@ public static class Program
         var appArgs = new Argument<string[]>("ARGS") { Description = "the program's default arguments (after --)", Arity = ArgumentArity.ZeroOrMore };
         var env = new Option<string[]>("--env") { Description = "NAME=VALUE baked into the image (repeatable)" };
         var output = new Option<string?>("--output", "-o") { Description = "with APP: the image file to write; without: copy the kernel ELF here" };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "show every tool invocation" };
-        var cmd = new Command("build", "Build the kernel (incremental; output under out/kernel), or a bootable image of a program") { app, appArgs, env, output, verbose };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "show every tool invocation and each library taken from the host" };
+        var noHostLibs = NoHostLibsOption();
+        var cmd = new Command("build", "Build the kernel (incremental; output under out/kernel), or a bootable image of a program") { app, appArgs, env, output, verbose, noHostLibs };
         SetAction(cmd, p =>
         {
             var r = BuildKernel(p.GetValue(verbose));
@@ -106,7 +109,7 @@ public static class Program
             if (appPath != null)
             {
                 if (o == null) throw new NimbusException("building an image needs -o FILE", UsageError);
-                var prepared = AppImage.Prepare(appPath, Info);
+                var prepared = AppImage.Prepare(appPath, Info, !p.GetValue(noHostLibs), p.GetValue(verbose) ? Info : null);
                 string commandLine = AppImage.CommandLine(prepared.GuestPath, p.GetValue(appArgs) ?? [], p.GetValue(env) ?? [], null);
                 VmImage.Write(o, Path.Combine(Repo.KernelOut, "nimbus-app-stripped.elf"), prepared.Archive, commandLine, prepared.GuestPath);
                 Info($"image {o}: {new FileInfo(o).Length / 1024} KiB (kernel + {prepared.GuestPath}); boot it with: nimbus run {o}");
@@ -144,11 +147,12 @@ public static class Program
         var accel = new Option<string>("--accel") { Description = "auto (KVM only where a probe shows it works), tcg or kvm", DefaultValueFactory = _ => "auto" };
         accel.AcceptOnlyFromAmong("auto", "tcg", "kvm");
         var gdb = new Option<bool>("--gdb") { Description = "start halted with QEMU's gdbstub on :1234 (see README)" };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "print the QEMU command" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "print the QEMU command and each library taken from the host" };
+        var noHostLibs = NoHostLibsOption();
         var time = new Option<bool>("--time") { Description = "print whole-VM wall time" };
         var traceOut = new Option<string?>("--trace-out") { Description = "convert the guest's trace dump (-e \"--trace=PATTERN --trace-dump ...\") to Chrome/Perfetto JSON in FILE", HelpName = "FILE" };
         var cmd = new Command("run", "Boot a program (built or published first when needed) or a kernel command line; return the guest's exit status")
-            { app, appArgs, env, kernelOptions, allowMissing, exec, memory, cpus, machine, accel, gdb, verbose, time, traceOut };
+            { app, appArgs, env, kernelOptions, allowMissing, exec, memory, cpus, machine, accel, gdb, verbose, time, traceOut, noHostLibs };
         SetAction(cmd, p =>
         {
             int mem = ParseMemory(p.GetValue(memory)!);
@@ -180,7 +184,7 @@ public static class Program
             else if (appPath != null)
             {
                 if (p.GetValue(exec) != null) throw new NimbusException("give either a program (APP) or --exec, not both", UsageError);
-                var prepared = AppImage.Prepare(appPath, Info);
+                var prepared = AppImage.Prepare(appPath, Info, !p.GetValue(noHostLibs), p.GetValue(verbose) ? Info : null);
                 initrd = prepared.Archive;
                 string? options = p.GetValue(kernelOptions);
                 if (p.GetValue(allowMissing)) options = "--allow-missing " + options;
@@ -217,6 +221,11 @@ public static class Program
         });
         return cmd;
     }
+
+    private static Option<bool> NoHostLibsOption() => new("--no-host-libs")
+    {
+        Description = "do not copy the shared libraries the program needs from the host (only what the manifest gives is in the image)",
+    };
 
     private static Command TraceCommand()
     {

@@ -32,6 +32,7 @@ public static class TestRunner
         {
             Program.BuildKernel(verbose: false);
             var cases = GuestTests.All().Concat(AppTests.All()).Concat(CliTests.All())
+                .Concat(HostLibTests.All()).Concat(AbiCoverage.All()).Concat(DebianPrograms.All()).Concat(LibcTestSuite.All())      // issue 11 part C: host libraries, libc-test, Debian programs, ABI coverage
                 .Where(t => filter == null || t.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToList();
             var outcomes = new string[cases.Count];
             Parallel.For(0, cases.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) }, i =>
@@ -53,6 +54,7 @@ public static class TestRunner
             passed += outcomes.Count(o => o == "PASS");
             failed += outcomes.Count(o => o == "FAIL");
             skipped += outcomes.Count(o => o == "SKIP");
+            foreach (var line in LibcTestSuite.Summary().Concat(DebianPrograms.Summary()).Concat(AbiCoverage.Summary())) Console.WriteLine(line);
         }
         Console.WriteLine($"({sw.Elapsed.TotalSeconds:F1} s{(skipped > 0 ? $"; {skipped} skipped, see the SKIP lines" : "")})");
         Console.WriteLine($"{passed} passed, {failed} failed");

@@ -14,18 +14,8 @@ internal static class GlibcVersion
     public static void RequireAssumed()
     {
         string host = Marshal.PtrToStringAnsi(GnuGetLibcVersion()) ?? "unknown";
-        string assumed = File.ReadAllText(VersionFile()).Trim();
+        string assumed = File.ReadAllText(RepoFiles.Path("tests/glibc-version")).Trim();
         if (host != assumed)
             Assert.Fail($"this host has glibc {host}, but this test compares with glibc {assumed}'s exact output (tests/glibc-version)");
-    }
-
-    private static string VersionFile()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "tests", "glibc-version");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException("tests/glibc-version not found above " + AppContext.BaseDirectory);
     }
 }

@@ -37,6 +37,7 @@ namespace Nimbus.Kernel.Boot
             PowerOff.PlatformShutdown = &Acpi.Shutdown;
             Trace.CurrentThreadId = &Scheduler.CurrentThreadId;
             Trace.AllocateZeroed = &KernelHeap.AllocZeroed;
+            // KernelMemory.FlushOtherCpus is set by TlbShootdown.Initialize, once its IPI handler is in place.
             ProcFs.ProcessFile = &ProcessFiles.Generate;
             ProcFs.ExecutablePath = &ProcessFiles.ExecutablePath;
             // The C library the loader starts programs on.

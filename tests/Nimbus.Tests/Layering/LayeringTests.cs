@@ -8,23 +8,13 @@ namespace Nimbus.Tests;
 // may only shrink: a listed edge that no longer exists fails the test too, so it gets deleted.
 public class LayeringTests
 {
-    private static string RepoRoot
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "src", "Kernel", "Layers.txt"))) return d.FullName;
-            throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-        }
-    }
-
     [Fact]
     public void KernelSourcesRespectTheDeclaredLayers()
     {
-        string src = Path.Combine(RepoRoot, "src");
+        string src = RepoFiles.Path("src");
         var spec = LayerSpec.Parse(File.ReadAllText(Path.Combine(src, "Kernel", "Layers.txt")));
         var violations = LayerChecker.Check(src, spec);
-        var known = KnownViolations(Path.Combine(RepoRoot, "tests", "Nimbus.Tests", "Layering", "known-violations.txt"));
+        var known = KnownViolations(RepoFiles.Path("tests/Nimbus.Tests/Layering/known-violations.txt"));
 
         var unexpected = violations.Where(v => !known.Contains(KeyOf(v, spec))).ToList();
         var stale = known.Where(k => !violations.Any(v => KeyOf(v, spec) == k)).ToList();

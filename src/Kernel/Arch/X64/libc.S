@@ -129,15 +129,15 @@ VARIADIC fcntl64, libc_fcntl_va, 2
 VARIADIC ioctl, libc_ioctl_va, 2
 VARIADIC syscall, libc_syscall_va, 1
 VARIADIC openat64, libc_openat_va, 3
-VARIADIC sscanf, libc_sscanf_va, 2
-VARIADIC __isoc99_sscanf, libc_isoc99_sscanf_va, 2
-VARIADIC __isoc23_sscanf, libc_isoc23_sscanf_va, 2
-VARIADIC fscanf, libc_fscanf_va, 2
-VARIADIC __isoc99_fscanf, libc_isoc99_fscanf_va, 2
-VARIADIC __isoc23_fscanf, libc_isoc23_fscanf_va, 2
-VARIADIC scanf, libc_scanf_va, 1
-VARIADIC __isoc99_scanf, libc_isoc99_scanf_va, 1
-VARIADIC __isoc23_scanf, libc_isoc23_scanf_va, 1
+VARIADIC sscanf, abi_vsscanf, 2
+VARIADIC __isoc99_sscanf, abi___isoc99_vsscanf, 2
+VARIADIC __isoc23_sscanf, abi___isoc23_vsscanf, 2
+VARIADIC fscanf, abi_vfscanf, 2
+VARIADIC __isoc99_fscanf, abi___isoc99_vfscanf, 2
+VARIADIC __isoc23_fscanf, abi___isoc23_vfscanf, 2
+VARIADIC scanf, abi_vscanf, 1
+VARIADIC __isoc99_scanf, abi___isoc99_vscanf, 1
+VARIADIC __isoc23_scanf, abi___isoc23_vscanf, 1
 
 # A signal handler returns here (its frame's return address); rsp points at the ucontext_t.
 # libc_signal_return restores the signal mask and hands back the saved registers, which may have

@@ -25,7 +25,7 @@ namespace Nimbus.Kernel.Libc.Signal
     {
         public const int SIGILL = 4, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13, SIGSTOP = 19;
         public const int MaxSignal = 64, SigRtMin = 34;
-        private const ulong SaSigInfo = 4, SaOnStack = 0x08000000, SaRestart = 0x10000000, SaNoDefer = 0x40000000, SaResetHand = 0x80000000;
+        private const ulong SaOnStack = 0x08000000, SaRestart = 0x10000000, SaNoDefer = 0x40000000, SaResetHand = 0x80000000;
         private const ulong SigDfl = 0, SigIgn = 1;
         private const int SsOnStack = 1, SsDisable = 2;
 
@@ -303,7 +303,7 @@ namespace Nimbus.Kernel.Libc.Signal
         // Linux's x86-64 signal frame, below the interrupted red zone or on the alternate stack:
         // [return address -> signal_return][ucontext_t][siginfo_t][FPU state, 64-byte aligned].
         private const int UcontextSize = 968, SiginfoSize = 128, FpuSize = 512;
-        private const int McontextOffset = 40, GregsRsp = 15, GregsRip = 16, FpregsPointer = 40 + 184, SigmaskOffset = 296;
+        private const int McontextOffset = 40, FpregsPointer = 40 + 184, SigmaskOffset = 296;
 
         private static void Enter(InterruptFrame* frame, PThread* p, int sig, int code, ulong address, SigAction* act)
         {

@@ -113,14 +113,6 @@ namespace Nimbus.Kernel.Libc.Stdio
         [RuntimeExport("abi___isoc23_vsscanf")]
         internal static int Isoc23Vsscanf(byte* s, byte* format, VaList* ap) => ScanString(s, format, ap, ScanMode.IsoC23);
 
-        // Targets of the variadic trampolines sscanf, __isoc99_sscanf and __isoc23_sscanf.
-        [RuntimeExport("libc_sscanf_va")]
-        internal static int SscanfVa(byte* s, byte* format, VaList* ap) => ScanString(s, format, ap, ScanMode.Gnu);
-        [RuntimeExport("libc_isoc99_sscanf_va")]
-        internal static int Isoc99SscanfVa(byte* s, byte* format, VaList* ap) => ScanString(s, format, ap, ScanMode.IsoC99);
-        [RuntimeExport("libc_isoc23_sscanf_va")]
-        internal static int Isoc23SscanfVa(byte* s, byte* format, VaList* ap) => ScanString(s, format, ap, ScanMode.IsoC23);
-
         // ---------------------------------------------------------------------------------------------
         // Input
 

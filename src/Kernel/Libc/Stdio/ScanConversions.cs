@@ -339,7 +339,9 @@ namespace Nimbus.Kernel.Libc.Stdio
                 {
                     // An x87 halfway point can need ~11,500 digits: room for them only when it comes to that.
                     int limit = Numbers.SignificantDigits(FloatKind.Extended);
+#pragma warning disable CA2014 // at most once per conversion: Kept no longer points to SmallKept after it
                     byte* big = stackalloc byte[limit];
+#pragma warning restore CA2014
                     for (int i = 0; i < KeptCapacity; i++) big[i] = t->SmallKept[i];
                     t->Kept = big;
                     t->KeptLimit = limit;

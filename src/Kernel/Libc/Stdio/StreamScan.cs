@@ -39,19 +39,5 @@ namespace Nimbus.Kernel.Libc.Stdio
         private static int Isoc99Vscanf(byte* format, VaList* args) => Scan(Stdin, format, args, ScanMode.IsoC99);
         [RuntimeExport("abi___isoc23_vscanf")]
         private static int Isoc23Vscanf(byte* format, VaList* args) => Scan(Stdin, format, args, ScanMode.IsoC23);
-
-        // Targets of the variadic trampolines (Arch/X64/libc.S).
-        [RuntimeExport("libc_fscanf_va")]
-        private static int FscanfVa(CFile* f, byte* format, VaList* args) => Scan(f, format, args, ScanMode.Gnu);
-        [RuntimeExport("libc_isoc99_fscanf_va")]
-        private static int Isoc99FscanfVa(CFile* f, byte* format, VaList* args) => Scan(f, format, args, ScanMode.IsoC99);
-        [RuntimeExport("libc_isoc23_fscanf_va")]
-        private static int Isoc23FscanfVa(CFile* f, byte* format, VaList* args) => Scan(f, format, args, ScanMode.IsoC23);
-        [RuntimeExport("libc_scanf_va")]
-        private static int ScanfVa(byte* format, VaList* args) => Scan(Stdin, format, args, ScanMode.Gnu);
-        [RuntimeExport("libc_isoc99_scanf_va")]
-        private static int Isoc99ScanfVa(byte* format, VaList* args) => Scan(Stdin, format, args, ScanMode.IsoC99);
-        [RuntimeExport("libc_isoc23_scanf_va")]
-        private static int Isoc23ScanfVa(byte* format, VaList* args) => Scan(Stdin, format, args, ScanMode.IsoC23);
     }
 }

@@ -8,7 +8,7 @@ namespace Nimbus.Kernel.Libc.Unistd
     // isatty is false and terminal requests fail with ENOTTY. The generic descriptor requests work.
     internal static unsafe class Terminals
     {
-        private const ulong Tcgets = 0x5401, Fionread = 0x541B, Fionbio = 0x5421, Fionclex = 0x5450, Fioclex = 0x5451;
+        private const ulong Fionread = 0x541B, Fionbio = 0x5421, Fionclex = 0x5450, Fioclex = 0x5451;
 
         [RuntimeExport("abi_isatty")]
         private static int Isatty(int fd)

@@ -3,9 +3,8 @@ using Nimbus.Kernel.Elf;
 using Nimbus.Kernel.Fs;
 using Nimbus.Kernel.Memory;
 using Nimbus.Kernel.Libc.Pthread;
-using Nimbus.Kernel.Libc.Start;
 
-namespace Nimbus.Kernel.Libc
+namespace Nimbus.Kernel.Libc.Start
 {
     // The contents of /proc/self/*: the one application process, pid 1.
     internal static unsafe class ProcessFiles
