@@ -419,3 +419,29 @@ cpu_zero_page:
     cmp  rdi, rax
     jne  1b
     ret
+
+# --- locales, messages, command lines (issue 11, part A) ---
+# <error.h>'s variables (Libc/Err/Reports.cs): error_message_count, error_one_per_line, error_print_progname.
+.section .data
+.balign 8
+.global abi_error_message_count, abi_error_one_per_line, abi_error_print_progname
+libc_error_data:
+abi_error_message_count: .long 0
+abi_error_one_per_line:  .long 0
+abi_error_print_progname: .quad 0
+.type abi_error_message_count, @object; .size abi_error_message_count, 4
+.type abi_error_one_per_line, @object; .size abi_error_one_per_line, 4
+.type abi_error_print_progname, @object; .size abi_error_print_progname, 8
+.section .text
+.global libc_error_data_address
+libc_error_data_address:
+    lea  rax, [rip + libc_error_data]
+    ret
+VARIADIC warn, libc_warn_va, 1
+VARIADIC warnx, libc_warnx_va, 1
+VARIADIC err, libc_err_va, 2
+VARIADIC errx, libc_errx_va, 2
+VARIADIC error, libc_error_va, 3
+VARIADIC error_at_line, libc_error_at_line_va, 5
+VARIADIC syslog, libc_syslog_va, 2
+VARIADIC __syslog_chk, libc_syslog_chk_va, 3

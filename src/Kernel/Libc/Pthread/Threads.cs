@@ -29,6 +29,7 @@ namespace Nimbus.Kernel.Libc.Pthread
         public int AltStackFlags;
         public ulong PendingSignals;
         public fixed ulong Keys[Threads.MaxKeys];
+        public void* Locale;                  // uselocale's locale_t (Libc/Locale), null: the global one
     }
 
     // <pthread.h>: threads (attributes, create, join, exit, names), keys, once and cancellation

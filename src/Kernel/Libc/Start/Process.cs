@@ -34,11 +34,9 @@ namespace Nimbus.Kernel.Libc.Start
             if (Log.Verbose) Log.Error($"nimbus: __libc_start_main at {Nimbus.Kernel.Time.Clock.NowNs() / 1000} us");
             byte** envp = argv + argc + 1;
             LibcData.Environ = envp;
-            var g = LibcData.Globals;
-            g->ProgramName = argv[0];
             byte* shortName = argv[0];
             for (byte* p = argv[0]; *p != 0; p++) if (*p == (byte)'/') shortName = p + 1;
-            g->ProgramShortName = shortName;
+            LibcData.SetProgramNames(argv[0], shortName);
             Streams.Initialize();
             StartChart.Mark(StartChart.Phase.Stdio);
             // Libraries' initialisers first (dependencies before their users), then the executable's.

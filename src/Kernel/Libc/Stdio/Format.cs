@@ -581,14 +581,8 @@ namespace Nimbus.Kernel.Libc.Stdio
                 case (byte)'C':
                 {
                     ulong raw = GetGp(args, s->DataArg);
-                    byte b;
-                    if (IsWide(s))
-                    {
-                        uint wide = (uint)raw;
-                        if (wide > 0x7F) return false;   // no encoding in the C locale (EILSEQ)
-                        b = (byte)wide;
-                    }
-                    else b = (byte)raw;
+                    if (IsWide(s)) return FormatWideChar(o, s, (uint)raw);
+                    byte b = (byte)raw;
                     PadBefore(o, s, 1);
                     Put(o, b);
                     PadAfter(o, s, 1);
@@ -675,18 +669,46 @@ namespace Nimbus.Kernel.Libc.Stdio
             PadAfter(o, s, text.Length);
         }
 
-        // %ls: 4-byte wchar_t converted to the C locale's charset, ASCII; anything else fails.
-        // The precision counts output bytes, and characters past it are never looked at.
+        // The calling thread's locale is UTF-8 (set by the libc; without it, the C locale's ASCII).
+        public static delegate*<bool> WideIsUtf8;
+
+        private static bool Utf8Locale => WideIsUtf8 != null && WideIsUtf8();
+
+        // %lc: the character in the locale's multibyte form (EILSEQ when it has none); the width
+        // counts bytes, as glibc's.
+        private static bool FormatWideChar(Output* o, Spec* s, uint wide)
+        {
+            byte* bytes = stackalloc byte[8];
+            ulong n = Wchar.Utf8.Encode(bytes, wide, Utf8Locale);
+            if (n == Wchar.Utf8.Invalid) return false;
+            PadBefore(o, s, (long)n);
+            for (ulong i = 0; i < n; i++) Put(o, bytes[i]);
+            PadAfter(o, s, (long)n);
+            return true;
+        }
+
+        // %ls: 4-byte wchar_t converted to the locale's multibyte form; a character without one
+        // fails (EILSEQ). The precision counts output bytes (a character that would cross it is
+        // left out), and characters past it are never looked at.
         private static bool FormatWideString(Output* o, Spec* s, uint* text)
         {
-            long length = 0;
-            while ((s->Precision < 0 || length < s->Precision) && text[length] != 0)
+            bool utf8 = Utf8Locale;
+            byte* bytes = stackalloc byte[8];
+            long length = 0, count = 0;
+            while (text[count] != 0 && (s->Precision < 0 || length < s->Precision))
             {
-                if (text[length] > 0x7F) return false;
-                length++;
+                ulong n = Wchar.Utf8.Encode(bytes, text[count], utf8);
+                if (n == Wchar.Utf8.Invalid) return false;
+                if (s->Precision >= 0 && length + (long)n > s->Precision) break;
+                length += (long)n;
+                count++;
             }
             PadBefore(o, s, length);
-            for (long i = 0; i < length; i++) Put(o, (byte)text[i]);
+            for (long i = 0; i < count; i++)
+            {
+                ulong n = Wchar.Utf8.Encode(bytes, text[i], utf8);
+                for (ulong k = 0; k < n; k++) Put(o, bytes[k]);
+            }
             PadAfter(o, s, length);
             return true;
         }

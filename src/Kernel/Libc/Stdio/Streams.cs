@@ -67,6 +67,8 @@ namespace Nimbus.Kernel.Libc.Stdio
             Errno.Sink = &LibcErrno.Set;
             Format.Errno = &LibcErrno.Get;
             Format.StrError = &ErrorMessages.Message;
+            Format.ErrorName = &ErrorNames.ErrorName;            // %#m (issue 11)
+            Format.WideIsUtf8 = &Locale.Locales.IsUtf8;          // %lc, %ls (issue 11)
             // The number parsers and scanf are pure code shared with the hosted tests: they reach
             // errno and the allocator through these.
             Numbers.GetErrno = &LibcErrno.Get;
