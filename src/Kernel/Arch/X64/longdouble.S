@@ -25,6 +25,16 @@
     ret
 .endm
 
+# strtold: the C# parser (libc_strtold_bits, Libc/Stdlib/NumbersFloat.cs) writes the x87 value
+# below rsp's 16-byte boundary, and fld returns it in st(0).
+FUNC abi_strtold
+    sub  rsp, 24
+    mov  rdx, rsp
+    call libc_strtold_bits
+    fld  tbyte ptr [rsp]
+    add  rsp, 24
+    ret
+
 # st(0) = x, st(1) = y: the partial remainder instruction `op` (fprem or fprem1) until complete.
 .macro REMAINDER_LOOP op
 1:  \op

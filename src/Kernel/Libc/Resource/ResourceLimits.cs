@@ -32,6 +32,10 @@ namespace Nimbus.Kernel.Libc.Resource
             }
         }
 
+        // The descriptor table's size as the program may use it: RLIMIT_NOFILE's soft limit (glibc).
+        [RuntimeExport("abi_getdtablesize")]
+        private static int DescriptorTableSize() => Fs.Vfs.OpenLimit;
+
         [RuntimeExport("abi_getrlimit")]
         private static int Limit(int resource, RLimit* r)
         {

@@ -39,8 +39,11 @@ namespace Nimbus.Kernel.Libc.Stdlib
         [RuntimeExport("abi_strtod")] internal static double Strtod(byte* s, byte** e) => ToDouble(ParseFloat(s, e, FloatKind.Double));
         [RuntimeExport("abi_strtof")] internal static float Strtof(byte* s, byte** e) => ToSingle(ParseFloat(s, e, FloatKind.Single));
         [RuntimeExport("abi_atof")] internal static double Atof(byte* s) => ToDouble(ParseFloat(s, null, FloatKind.Double));
-        // strtold returns its value in the x87 st(0), which C# cannot do: ParseFloat(..., Extended)
-        // has the result, and an assembly trampoline that loads it with fld is all strtold still needs.
+        // strtold returns its value in the x87 st(0), which C# cannot do: this half parses into the
+        // 10-byte x87 layout (FloatBits: significand, then sign and exponent) and abi_strtold
+        // (Arch/X64/longdouble.S) loads it with fld.
+        [RuntimeExport("libc_strtold_bits")]
+        internal static void StrtoldBits(byte* s, byte** e, FloatBits* result) => *result = ParseFloat(s, e, FloatKind.Extended);
 
         // strtod for any of the three formats: reads the longest prefix glibc accepts and sets *end
         // and errno (ERANGE on overflow, and on underflow when the result is inexact) as glibc does.

@@ -40,6 +40,14 @@ namespace Nimbus.Kernel.Libc.String
             return null;
         }
 
+        // memchr without a length: the caller knows the byte is there (GNU).
+        [RuntimeExport("abi_rawmemchr")]
+        private static byte* Rawmemchr(byte* s, int c)
+        {
+            while (*s != (byte)c) s++;
+            return s;
+        }
+
         [RuntimeExport("abi_strcmp")]
         private static int Strcmp(byte* a, byte* b) => CompareStrings(a, b, ulong.MaxValue);
 
@@ -208,6 +216,19 @@ namespace Nimbus.Kernel.Libc.String
             while (*s != 0 && !Has(delim, *s)) s++;
             if (*s != 0) { *s = 0; s++; }
             *save = s;
+            return start;
+        }
+
+        // BSD's strsep: like strtok_r, but empty fields count and *stringp is the state.
+        [RuntimeExport("abi_strsep")]
+        private static byte* Separate(byte** stringp, byte* delim)
+        {
+            byte* start = *stringp;
+            if (start == null) return null;
+            byte* s = start;
+            while (*s != 0 && !Has(delim, *s)) s++;
+            if (*s != 0) { *s = 0; *stringp = s + 1; }
+            else *stringp = null;
             return start;
         }
     }
