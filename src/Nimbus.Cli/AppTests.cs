@@ -83,6 +83,7 @@ public static class AppTests
         yield return new("app.random", () => SameAsHost(Path.Combine(TestApps, "random.c"), []));
         yield return new("app.rlimit_nofile", () => SameAsHost(Path.Combine(TestApps, "limits.c"), []));
         yield return new("app.sigaltstack_internal_signals", () => SameAsHost(Path.Combine(TestApps, "sigaltstack.c"), []));
+        yield return new("app.rand_random_sequences", () => SameAsHost(Path.Combine(TestApps, "rand_sequences.c"), []));
         yield return new("app.strtold_rawmemchr", () => SameAsHost(Path.Combine(TestApps, "strtold.c"), []));
         // issue 11, part A: locales, wide characters, messages, getopt
         yield return new("app.locale_messages_getopt", () => SameAsHost(Path.Combine(TestApps, "locale_messages_getopt.c"), []));

@@ -8,19 +8,80 @@ namespace Nimbus.Kernel.Libc.Stdlib
     // last two from the kernel's generator behind /dev/urandom.
     internal static unsafe class Rand
     {
-        // rand: the *rand48 family is in Rand48.cs.
-        private static uint s_rand = 1;
+        // rand and random: glibc's additive feedback generator with its default TYPE_3 state (31
+        // words, separation 3), seeded by a Park-Miller LCG and run 310 steps, so the sequences are
+        // glibc's (rand() is random()). Unseeded, it is as if srandom(1). The *rand48 family is in
+        // Rand48.cs. Like glibc, one lock keeps concurrent callers from corrupting the state.
+        private const int Degree = 31, Separation = 3;
+        private struct State { public fixed int Words[Degree]; }
+        private static State s_state;
+        private static int s_front = Separation, s_rear, s_seeded;
+        private static Sync.Mutex s_lock;
+
+        [RuntimeExport("abi_srandom")]
+        private static void Srandom(uint seed)
+        {
+            fixed (Sync.Mutex* m = &s_lock)
+            {
+                m->Lock();
+                Seed(seed);
+                m->Unlock();
+            }
+        }
+
+        [RuntimeExport("abi_random")]
+        private static long Random()
+        {
+            fixed (Sync.Mutex* m = &s_lock)
+            {
+                m->Lock();
+                if (s_seeded == 0) Seed(1);
+                int r = Step();
+                m->Unlock();
+                return r;
+            }
+        }
 
         [RuntimeExport("abi_srand")]
-        private static void Srand(uint seed) => s_rand = seed;
+        private static void Srand(uint seed) => Srandom(seed);
 
-        // glibc's rand() is random() with its default TYPE_3 table; this simpler LCG is not the
-        // same sequence (a program comparing rand() output with Linux will differ).
         [RuntimeExport("abi_rand")]
-        private static int Next()
+        private static int Next() => (int)Random();
+
+        private static void Seed(uint seed)
         {
-            s_rand = s_rand * 1103515245 + 12345;
-            return (int)((s_rand >> 1) & 0x7FFFFFFF);
+            fixed (State* st = &s_state)
+            {
+                int* r = st->Words;
+                if (seed == 0) seed = 1;
+                r[0] = (int)seed;
+                long word = (int)seed;
+                for (int i = 1; i < Degree; i++)
+                {
+                    // 16807 * word % (2^31 - 1) without overflow (Schrage), as glibc computes it.
+                    long hi = word / 127773, lo = word % 127773;
+                    word = 16807 * lo - 2836 * hi;
+                    if (word < 0) word += 2147483647;
+                    r[i] = (int)word;
+                }
+            }
+            s_front = Separation;
+            s_rear = 0;
+            s_seeded = 1;
+            for (int i = 0; i < Degree * 10; i++) Step();
+        }
+
+        private static int Step()
+        {
+            fixed (State* st = &s_state)
+            {
+                int* r = st->Words;
+                uint value = (uint)r[s_front] + (uint)r[s_rear];
+                r[s_front] = (int)value;
+                if (++s_front >= Degree) { s_front = 0; s_rear++; }
+                else if (++s_rear >= Degree) s_rear = 0;
+                return (int)(value >> 1);
+            }
         }
 
         [RuntimeExport("abi_getrandom")]

@@ -26,6 +26,15 @@ namespace Nimbus.Kernel.Libc.Unistd
         private static int Execve(byte* path, byte** argv, byte** envp) => NoProcesses("execve");
         [RuntimeExport("abi_execvp")]
         private static int Execvp(byte* path, byte** argv) => NoProcesses("execvp");
+        // The variadic exec forms fail before reading their argument list, so they need no trampoline.
+        [RuntimeExport("abi_execl")]
+        private static int Execl(byte* path, byte* arg0) => NoProcesses("execl");
+        [RuntimeExport("abi_execlp")]
+        private static int Execlp(byte* file, byte* arg0) => NoProcesses("execlp");
+        [RuntimeExport("abi_execle")]
+        private static int Execle(byte* path, byte* arg0) => NoProcesses("execle");
+        [RuntimeExport("abi_wait")]
+        private static int Wait(int* status) => LibcErrno.Fail(-Errno.ECHILD);
         [RuntimeExport("abi_waitpid")]
         private static int Waitpid(int pid, int* status, int options) => LibcErrno.Fail(-Errno.ECHILD);
         [RuntimeExport("abi_system")]
